@@ -1,0 +1,156 @@
+"""Align sentences across the sources of a story into claims.
+
+Two sentences state the same fact when most of the *distinctive* words of the
+shorter one appear in the longer one. Words are normalised first (quotes, dashes,
+"U.S."/"US", "business-like"/"businesslike", "an hour"/"one hour") and weighted by
+how rare they are within the story, so that the names every sentence shares
+("Blinken", "Russia") count little and "45 minutes" counts a lot. Measuring against
+the shorter sentence lets one long sentence cover a short one.
+
+rapidfuzz's ``process.cdist`` screens all cross-source pairs in C first; only the
+pairs it passes are scored exactly. Grouping is average-linkage: two groups merge
+only when their members match each other on average, and a group takes at most one
+sentence per source (two when they are neighbours that one long sentence covers),
+so unrelated sentences are never chained through a middle one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from digest.model import Claim, Sentence, SplitSource, Support
+from digest.words import matching_form
+
+LINK = 55.0  # minimum similarity (0-100) for two sentences to state the same fact
+SCREEN = 45.0  # rapidfuzz token_set_ratio below which a pair is not scored at all
+
+
+@dataclass(frozen=True)
+class SimilarityModel:
+    """Sentence similarity within one story: word weights come from the story."""
+
+    keys: dict[tuple[str, int], frozenset[str]]
+    weights: dict[str, float]
+
+    def score(self, a: Sentence, b: Sentence) -> float:
+        return self.score_keys(self.keys[(a.source, a.index)], self.keys[(b.source, b.index)])
+
+    def score_keys(self, a: frozenset[str], b: frozenset[str]) -> float:
+        """0-100: mostly how much of the shorter sentence the other states."""
+        if not a or not b:
+            return 0.0
+        weight_a = sum(self.weights.get(w, 1.0) for w in a)
+        weight_b = sum(self.weights.get(w, 1.0) for w in b)
+        shared = sum(self.weights.get(w, 1.0) for w in a & b)
+        if shared == 0:
+            return 0.0
+        covered = shared / min(weight_a, weight_b)
+        overall = shared / max(weight_a, weight_b)
+        if len(a & b) < 2:
+            covered = min(covered, 0.5)  # one shared word is never a shared fact
+        return round(100 * (0.75 * covered + 0.25 * overall), 1)
+
+    def key(self, text: str) -> frozenset[str]:
+        return frozenset(matching_form(text))
+
+
+def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
+    keys = {(s.source, s.index): frozenset(matching_form(s.text)) for src in sources for s in src.sentences}
+    frequency = Counter(w for key in keys.values() for w in key)
+    total = max(1, len(keys))
+    weights = {w: math.log((total + 1) / (count + 0.5)) for w, count in frequency.items()}
+    return SimilarityModel(keys, weights)
+
+
+def align(sources: Sequence[SplitSource]) -> tuple[Claim, ...]:
+    """Group the story's sentences into claims, singletons included."""
+    model = similarity_model(sources)
+    sentences = [s for src in sources for s in src.sentences]
+    if not sentences:
+        return ()
+    lengths = {src.id: max(1, len(src.sentences)) for src in sources}
+    pairs = _candidate_pairs(sentences, model)
+
+    cluster_of = list(range(len(sentences)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(sentences))}
+    cache: dict[tuple[int, int], float] = {}
+
+    def sim(i: int, j: int) -> float:
+        key = (i, j) if i < j else (j, i)
+        if key not in cache:
+            cache[key] = model.score(sentences[i], sentences[j])
+        return cache[key]
+
+    for score, i, j in pairs:
+        ci, cj = cluster_of[i], cluster_of[j]
+        if ci == cj or not _compatible(members[ci], members[cj], sentences):
+            continue
+        cross = [sim(a, b) for a in members[ci] for b in members[cj]
+                 if sentences[a].source != sentences[b].source]
+        if not cross or sum(cross) / len(cross) < LINK * 0.85:
+            continue
+        members[ci].extend(members.pop(cj))
+        for k in members[ci]:
+            cluster_of[k] = ci
+
+    claims = []
+    for group in members.values():
+        group.sort(key=lambda k: (_source_rank(sentences[k].source), sentences[k].index))
+        claims.append(_claim(group, sentences, sim, lengths))
+    claims.sort(key=lambda c: (c.position, c.representative.source, c.representative.sentence))
+    return tuple(
+        Claim(f"c{n}", c.members, c.representative, c.position) for n, c in enumerate(claims, start=1)
+    )
+
+
+def _candidate_pairs(sentences: Sequence[Sentence], model: SimilarityModel) -> list[tuple[float, int, int]]:
+    """Cross-source pairs at or above LINK, best first (ties broken by position)."""
+    texts = [" ".join(sorted(model.keys[(s.source, s.index)])) for s in sentences]
+    matrix = process.cdist(texts, texts, scorer=fuzz.token_set_ratio, score_cutoff=SCREEN, workers=-1)
+    pairs = []
+    for i, j in zip(*matrix.nonzero(), strict=True):
+        i, j = int(i), int(j)
+        if i >= j or sentences[i].source == sentences[j].source:
+            continue
+        score = model.score(sentences[i], sentences[j])
+        if score >= LINK:
+            pairs.append((-score, i, j))
+    pairs.sort()
+    return [(-negative, i, j) for negative, i, j in pairs]
+
+
+def _compatible(a: list[int], b: list[int], sentences: Sequence[Sentence]) -> bool:
+    """At most one sentence per source, or two neighbouring ones."""
+    by_source: dict[str, list[int]] = {}
+    for k in a + b:
+        by_source.setdefault(sentences[k].source, []).append(sentences[k].index)
+    for indices in by_source.values():
+        if len(indices) > 2 or (len(indices) == 2 and abs(indices[0] - indices[1]) != 1):
+            return False
+    return True
+
+
+def _claim(group: list[int], sentences: Sequence[Sentence], sim, lengths: dict[str, int]) -> Claim:  # type: ignore[no-untyped-def]
+    if len(group) == 1:
+        best = group[0]
+        scores = {best: 100.0}
+    else:
+        totals = {k: sum(sim(k, o) for o in group if o != k) for k in group}
+        best = max(group, key=lambda k: (totals[k], -_source_rank(sentences[k].source), -sentences[k].index))
+        scores = {k: 100.0 if k == best else sim(k, best) for k in group}
+    members = tuple(
+        Support(sentences[k].source, sentences[k].index, sentences[k].text, scores[k]) for k in group
+    )
+    representative = next(m for m, k in zip(members, group, strict=True) if k == best)
+    positions = [(sentences[k].index - 1) / max(1, lengths[sentences[k].source] - 1) for k in group]
+    return Claim("", members, representative, round(sum(positions) / len(positions), 4))
+
+
+def _source_rank(source_id: str) -> int:
+    digits = source_id.lstrip("s")
+    return int(digits) if digits.isdigit() else 1 << 30

@@ -1,0 +1,410 @@
+"""Strip page clutter from pasted articles, keeping headline and body.
+
+Pasted text has none of the DOM cues HTML extractors rely on, so the evidence here
+is what a reader uses:
+
+* shape: prose lines are long, end in sentence punctuation and are dense in stop
+  words (the jusText idea); menus, headings and lists are short and are not;
+* agreement with the story: a line whose words the *other sources of the same
+  story* also use belongs to the story, an unrelated headline list does not;
+* position: the body is one contiguous run of lines, found as the run with the
+  highest total score (a maximum-sum subarray), so a weak body sentence between
+  strong ones stays and a plausible line after the footer does not;
+* recognisable kinds of non-body text: dates, reading times, captions (repeated
+  or marked like "(left)"), reporting credits, bylines and generic boilerplate.
+
+Every line left out is recorded with a reason a person understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from digest.model import CleanSource, Paragraph, RawSource, Removed
+from digest.words import STOP_WORDS, content_words, fold, strip_invisible, words
+
+MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")]
+    )
+    for m in names
+}
+_MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE_PATTERNS = (
+    re.compile(rf"(?P<month>{_MONTH})\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})", re.I),
+    re.compile(rf"(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH}),?\s+(?P<year>\d{{4}})", re.I),
+    re.compile(r"(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})"),
+)
+_WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?,?\s*)?"
+_TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?"
+_DATE_LINE = re.compile(
+    rf"^(?:published|updated|posted|last updated)?:?\s*{_WEEKDAY}(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}){_TIME}$",
+    re.I,
+)
+_READING_TIME = re.compile(r"^\d+\s*(?:min(?:ute)?s?)\.?\s*(?:read|reading)$", re.I)
+_CREDIT = re.compile(
+    r"^\(?(?:with\s+)?(?:additional\s+)?(?:reporting|writing|editing|compiled|research)\s+by\b", re.I
+)
+_BYLINE = re.compile(r"^(?:by|author|written by|posted by|words by)\s*:?\s+(?P<name>[^\d]{3,60})$", re.I)
+_CAPTION_POSITION = re.compile(
+    r"\((?:left|right|centre|center|l|r|c|top|bottom|front|back|second left|second right|"
+    r"from left|pictured|file|file photo|photo|archive)\)", re.I
+)
+_CAPTION_CREDIT = re.compile(
+    r"(?:\((?:[A-Z][\w.&/ -]{1,30}|photo[^)]*|image[^)]*)\)|(?:photo|image|picture|credit)s?\s*:.*"
+    r"|\b(?:getty images|afp|ap photo|reuters)(?:/[\w .]+)?)\s*$",
+    re.I,
+)
+_TERMINAL = re.compile(r"""[.!?…](?:["'”’)\]]*)$|["”]$""")
+
+# Generic page furniture: each entry is (kind, pattern, reason). They apply to short
+# lines only, so an article sentence that mentions "cookies" or "comments" is safe.
+BOILERPLATE: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (kind, re.compile(pattern, re.I), reason)
+    for kind, pattern, reason in (
+        ("cookies", r"\bcookies?\b|\bconsent\b|\bprivacy (?:policy|settings)\b", "cookie or privacy notice"),
+        ("comments", r"\b(?:leave a (?:reply|comment)|comments?\b|reply\b|your email address|spam\b|"
+                     r"required fields|log ?in to|sign in to)", "comment form"),
+        ("newsletter", r"\b(?:subscribe|newsletter|sign ?up|inbox|unsubscribe)\b", "newsletter prompt"),
+        ("share", r"^(?:share|tweet|email|print|copy link|facebook|twitter|whatsapp|linkedin|"
+                  r"telegram|reddit|pinterest)(?:\W+(?:share|tweet|email|print|copy link|facebook|"
+                  r"twitter|x|whatsapp|linkedin|telegram|reddit|pinterest|on))*\W*$|\bshare (?:this|on)\b",
+         "share buttons"),
+        ("navigation", r"\b(?:accessibility|skip to|main menu|go ?to ?top|back to top|breaking news|"
+                       r"previous (?:story|article|post)|next (?:story|article|post)|read more|"
+                       r"click here|home ?page|search)\b|^(?:menu|home|close|open)$", "navigation"),
+        ("related", r"\b(?:related|recent posts|latest (?:from|news|stories)|don'?t miss|also read|"
+                    r"read also|more from|recommended|most (?:read|popular)|trending|you may also like|"
+                    r"more stories|top stories|see also)\b", "link to other articles"),
+        ("legal", r"©|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b", "legal notice"),
+        ("feedback", r"\b(?:typo|spelling error|ctrl\s*\+\s*enter|report an? (?:error|mistake))\b",
+         "error-report prompt"),
+        ("comment-count", r"^\d+\s+(?:comments?|replies|shares|views)$", "comment or share count"),
+        ("author", r"^(?:author|function|role|position|about the author|editor)\s*:", "author bio"),
+        ("media", r"^\W*(?:\d+x\d+\s+)?(?:image|video|photo|gallery|audio|watch|listen)\W*$",
+         "media placeholder"),
+    )
+)
+_HEADING_RELATED = re.compile(BOILERPLATE[5][1].pattern + r"|\bdon'?t miss\b|\bnews$", re.I)
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    text: str
+    words: tuple[str, ...]
+    content: tuple[str, ...]
+
+    @property
+    def n_words(self) -> int:
+        return len(self.words)
+
+    @property
+    def stop_density(self) -> float:
+        return sum(w in STOP_WORDS for w in self.words) / max(1, len(self.words))
+
+    @property
+    def terminal(self) -> bool:
+        return bool(_TERMINAL.search(self.text))
+
+    @property
+    def prose(self) -> bool:
+        """Shaped like article prose: a sentence, not a label or a headline."""
+        if self.n_words >= 15 and self.stop_density >= 0.2:
+            return True
+        return self.n_words >= 6 and self.terminal and self.stop_density >= 0.25
+
+
+def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
+    """Clean every source of a story, each judged against the others."""
+    lines = [_lines(s.text) for s in sources]
+    vocabularies = [frozenset(w for line in ls for w in line.content) for ls in lines]
+    cleaned = []
+    for index, source in enumerate(sources):
+        others = [v for j, v in enumerate(vocabularies) if j != index]
+        other_lines = [line for j, ls in enumerate(lines) if j != index for line in ls]
+        cleaned.append(_clean(source, lines[index], others, other_lines))
+    return tuple(cleaned)
+
+
+def clean_source(source: RawSource) -> CleanSource:
+    """Clean a source that has no companions (judged against itself only)."""
+    return clean_story([source])[0]
+
+
+def _lines(text: str) -> list[_Line]:
+    result = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = re.sub(r"\s+", " ", strip_invisible(raw)).strip()
+        if line:
+            result.append(_Line(number, line, tuple(words(line)), tuple(content_words(line))))
+    return result
+
+
+def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own: Sequence[_Line]) -> float:
+    """Share of the line's words that the rest of the story also uses.
+
+    A word counts fully when another source uses it; with no other source, the
+    article's own other prose lines stand in for the story.
+    """
+    if not line.content:
+        return 0.0
+    if vocabularies:
+        hits = sum(1 for w in line.content if any(w in v for v in vocabularies))
+        return hits / len(line.content)
+    rest = {w for other in own if other is not line and other.prose for w in other.content}
+    return sum(w in rest for w in line.content) / len(line.content)
+
+
+def _kind(line: _Line) -> tuple[str, str] | None:
+    """A recognisable non-body line, as (kind, reason)."""
+    text = line.text
+    if _DATE_LINE.match(text):
+        return "date", "date line"
+    if _READING_TIME.match(text):
+        return "reading-time", "reading-time line"
+    if _CREDIT.match(text):
+        return "credit", "reporting credit"
+    if _BYLINE.match(text) and line.n_words <= 8 and not line.terminal:
+        return "byline", "byline"
+    if _CAPTION_POSITION.search(text) and line.n_words <= 40:
+        return "caption", "image caption (names who is pictured where)"
+    if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
+        return "caption", "image caption with a photo credit"
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < 0.5 * len(text.replace(" ", "")) or re.fullmatch(r"[\W\d_]*", text):
+        return "junk", "not text (numbers or symbols)"
+    if line.n_words <= 25 or not line.prose:
+        for kind, pattern, reason in BOILERPLATE:
+            if pattern.search(text):
+                return kind, reason
+    if line.n_words <= 8 and re.search(r"\d", text) and line.stop_density == 0 and not line.prose:
+        tokens = line.words
+        numeric = sum(any(ch.isdigit() for ch in t) for t in tokens)
+        if numeric * 2 >= len(tokens):
+            return "junk", "not text (numbers or symbols)"
+    return None
+
+
+def _clean(
+    source: RawSource,
+    lines: list[_Line],
+    vocabularies: Sequence[frozenset[str]],
+    other_lines: Sequence[_Line],
+) -> CleanSource:
+    if not lines:
+        return CleanSource(raw=source, title=None, paragraphs=(), removed=())
+    kinds: dict[int, tuple[str, str]] = {}
+    seen: dict[str, int] = {}
+    other_captions = _captions_elsewhere(other_lines)
+    for line in lines:
+        key = fold(line.text).lower()
+        if key in seen:
+            kinds[line.number] = ("duplicate", f"repeats line {seen[key]} (a caption or heading printed twice)")
+            first = seen[key]
+            if first not in kinds and not _is_long_prose(lines, first):
+                kinds[first] = ("caption", "image caption (printed twice)")
+            continue
+        seen[key] = line.number
+        found = _kind(line)
+        if found is None and key in other_captions:
+            found = ("caption", "image caption (another source prints it as a caption)")
+        if found:
+            kinds[line.number] = found
+    relevance = {line.number: _relevance(line, vocabularies, lines) for line in lines}
+    supported = _reported_elsewhere(lines, other_lines)
+
+    scores = [_score(line, kinds.get(line.number), relevance[line.number], line.number in supported)
+              for line in lines]
+    start, end = _best_run(scores)
+
+    title_index = _title_index(lines, start, kinds, relevance)
+    # The headline can sit first in the run when nothing marks it off from the body.
+    body_start = start if title_index is None or title_index < start else title_index + 1
+    body_start = max(body_start, start)
+
+    removed: list[Removed] = []
+    paragraphs: list[Paragraph] = []
+    byline = None
+    date = None
+    trailing_heading: str | None = None
+    for i, line in enumerate(lines):
+        kind = kinds.get(line.number)
+        if i == title_index:
+            continue
+        if kind and kind[0] == "date" and date is None and i < body_start:
+            date = _parse_date(line.text)
+        if kind and kind[0] == "byline" and byline is None:
+            match = _BYLINE.match(line.text)
+            byline = match.group("name").strip() if match else None
+        if body_start <= i <= end:
+            if kind:
+                removed.append(Removed(line.number, line.text, kind[1], kind[0]))
+            elif not line.prose and relevance[line.number] < 0.5 and line.number not in supported:
+                removed.append(Removed(
+                    line.number, line.text, "short line unrelated to the story inside the body", "heading"
+                ))
+            elif i <= body_start + 2 and _repeats_later(
+                line, [o for o in lines[i + 1 : end + 1] if o.number not in kinds]
+            ):
+                removed.append(Removed(
+                    line.number, line.text, "standfirst that repeats a later paragraph", "standfirst"
+                ))
+            else:
+                paragraphs.append(Paragraph(line.text, line.number))
+            continue
+        if i < body_start:
+            reason = kind[1] if kind else "before the article (page header or navigation)"
+            removed.append(Removed(line.number, line.text, reason, kind[0] if kind else "header"))
+            continue
+        # After the body: trailing lists, bios and footers.
+        if not line.prose and line.n_words <= 6 and (
+            _HEADING_RELATED.search(line.text) or (kind and kind[0] == "navigation")
+        ):
+            trailing_heading = line.text
+            removed.append(Removed(line.number, line.text, "heading of a list of other articles", "related"))
+            continue
+        if kind and trailing_heading and kind[0] == "navigation" and line.n_words > 6:
+            kind = None  # a teaser ending in "Read More": judged as part of the list
+        if kind:
+            reason = kind[1]
+            if trailing_heading and kind[0] in ("date", "navigation"):
+                reason = f"{kind[1]} in the list after {trailing_heading!r}"
+            removed.append(Removed(line.number, line.text, reason, kind[0]))
+        elif trailing_heading:
+            shape = "headline" if not line.prose else "teaser"
+            removed.append(Removed(
+                line.number, line.text,
+                f"unrelated {shape} in the list after {trailing_heading!r}", "related",
+            ))
+        elif relevance[line.number] < 0.5:
+            removed.append(Removed(
+                line.number, line.text, "after the article body, unrelated to the story", "footer"
+            ))
+        else:
+            removed.append(Removed(line.number, line.text, "after the article body", "footer"))
+    title = lines[title_index].text if title_index is not None else None
+    return CleanSource(
+        raw=source,
+        title=title,
+        paragraphs=tuple(paragraphs),
+        removed=tuple(removed),
+        byline=byline,
+        date=date or source.published,
+        title_line=lines[title_index].number if title_index is not None else None,
+    )
+
+
+def _score(line: _Line, kind: tuple[str, str] | None, relevance: float, supported: bool) -> float:
+    """How much a line looks like body text: positive for body, negative for clutter."""
+    if kind:
+        return -2.0
+    if supported:
+        return 1.0 + line.n_words
+    if line.prose:
+        return line.n_words * (relevance - 0.45) * 2
+    return -1.0 - (0.5 - relevance) * min(line.n_words, 12) / 4
+
+
+def _best_run(scores: Sequence[float]) -> tuple[int, int]:
+    """Indices (first, last) of the contiguous run with the highest total score."""
+    best, best_range = float("-inf"), (0, -1)
+    total, start = 0.0, 0
+    for i, score in enumerate(scores):
+        if total <= 0:
+            total, start = score, i
+        else:
+            total += score
+        if total > best:
+            best, best_range = total, (start, i)
+    if best <= 0:
+        return 0, -1
+    return best_range
+
+
+def _title_index(
+    lines: Sequence[_Line], body_start: int, kinds: dict[int, tuple[str, str]], relevance: dict[int, float]
+) -> int | None:
+    """The headline: a title-shaped line on topic, before the body or opening it."""
+    candidates = []
+    for i, line in enumerate(lines[: body_start + 1]):
+        if line.number in kinds or not 3 <= line.n_words <= 30:
+            continue
+        if line.text.endswith(".") and i >= body_start:
+            continue  # the body's first sentence, not a headline
+        if relevance[line.number] < 0.4 and len(lines) > 1:
+            continue
+        shape = 1.0 if not line.text.endswith(".") else 0.3
+        candidates.append((shape + relevance[line.number] - 0.01 * i, -i, i))
+    if not candidates:
+        return None
+    return max(candidates)[2]
+
+
+def _captions_elsewhere(other_lines: Sequence[_Line]) -> frozenset[str]:
+    """Lines other sources mark as captions: the same text here is a caption too."""
+    found = set()
+    for line in other_lines:
+        kind = _kind(line)
+        if kind and kind[0] == "caption":
+            found.add(fold(line.text).lower())
+    return frozenset(found)
+
+
+def _reported_elsewhere(lines: Sequence[_Line], other_lines: Sequence[_Line]) -> set[int]:
+    """Lines whose content another source reports: never dropped as clutter."""
+    if not other_lines:
+        return set()
+    supported = set()
+    candidates = [o for o in other_lines if len(o.content) >= 5]
+    other_texts = [" ".join(o.content) for o in candidates]
+    for line in lines:
+        if len(line.content) < 5 or not line.prose:
+            continue
+        mine = " ".join(line.content)
+        for other in other_texts:
+            if fuzz.token_set_ratio(mine, other) >= 75 and fuzz.ratio(mine, other) >= 50:
+                supported.add(line.number)
+                break
+    return supported
+
+
+def _repeats_later(line: _Line, later: Sequence[_Line]) -> bool:
+    """A teaser or standfirst: most of its words recur in one later, longer-or-equal line."""
+    if len(line.content) < 5:
+        return False
+    mine = set(line.content)
+    for other in later:
+        if len(other.content) < 0.7 * len(line.content):
+            continue
+        if len(mine & set(other.content)) >= 0.75 * len(mine):
+            return True
+    return False
+
+
+def _is_long_prose(lines: Sequence[_Line], number: int) -> bool:
+    return any(line.number == number and line.n_words >= 45 for line in lines)
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for pattern in _DATE_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        month = int(parts["mnum"]) if parts.get("mnum") else MONTHS[parts["month"].lower().rstrip(".")]
+        try:
+            return dt.date(int(parts["year"]), month, int(parts["day"]))
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,118 @@
+"""The command line: parses arguments and calls the build. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from digest import __version__
+from digest.config import find_config, load_config
+from digest.errors import DigestError
+from digest.model import SiteConfig
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn DigestError into a one-line message and exit status 1 (traceback with --debug)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return command(*args, **kwargs)
+        except DigestError as exc:
+            if debug:
+                raise
+            for line in exc.location_message().splitlines():
+                click.echo(f"error: {line}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the previous output is unchanged", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config(config_file: Path | None, **overrides: Any) -> SiteConfig:
+    path = config_file if config_file is not None else find_config(Path.cwd())
+    return load_config(path, **overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digest")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def main(debug: bool) -> None:
+    """digest: one cited summary per story, from several outlets' articles."""
+
+
+config_option = click.option(
+    "--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+    help="Site config file (default: ./digest.yml).",
+)
+
+
+@main.command()
+@config_option
+@click.option("--output", type=str, help="Output folder (default from digest.yml: output).")
+@click.option("--base-url", type=str, help="Deployed site URL, for feed, sitemap and canonical links.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@reports_errors
+def build(config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool) -> None:
+    """Build the site into the output folder."""
+    from digest.build import build as run_build
+
+    if output is not None:
+        output = str(Path(output).resolve())
+    config = _config(config_file, output=output, base_url=base_url)
+    log = None if quiet else (lambda message: click.echo(message, err=True))
+    result = run_build(config, strict=strict, log=log)
+    if not quiet:
+        click.echo(
+            f"built {result.stories} stories, {result.sources} sources in {result.seconds:.1f} s "
+            f"-> {result.output}"
+        )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--copy-theme", is_flag=True, help="Copy the default theme into themes/ to edit it.")
+@reports_errors
+def init(folder: Path, copy_theme: bool) -> None:
+    """Create a new site in FOLDER that builds immediately."""
+    from digest.scaffold import init_site
+
+    created = init_site(folder, copy_theme=copy_theme)
+    click.echo(f"created {len(created)} files in {folder}; next: cd {folder} && digest build")
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@config_option
+@reports_errors
+def new(slug: str, files: tuple[Path, ...], config_file: Path | None) -> None:
+    """Write content/SLUG.md for the source FILES."""
+    from digest.scaffold import new_story
+
+    config = _config(config_file)
+    path = new_story(config.root, config.content_dir, slug, list(files))
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@config_option
+@reports_errors
+def clean(config_file: Path | None) -> None:
+    """Remove the output folder (only if digest made it) and caches."""
+    from digest.write import clean_output
+
+    config = _config(config_file)
+    removed = clean_output(config.output_dir)
+    click.echo(f"removed {config.output_dir}" if removed else f"nothing to remove at {config.output_dir}")

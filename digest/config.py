@@ -1,0 +1,80 @@
+"""``digest.yml``: the site's settings, validated against a typed schema."""
+
+from __future__ import annotations
+
+from dataclasses import fields as dataclass_fields
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from digest import schema
+from digest.errors import DigestError, DigestErrors
+from digest.model import SiteConfig
+from digest.textio import read_text
+from digest.yamlfile import load_yaml
+
+CONFIG_NAME = "digest.yml"
+
+_DEFAULTS = SiteConfig(root=Path("."), config_file=None)
+
+FIELDS = (
+    schema.Field("title", schema.string, _DEFAULTS.title, help="Site title, shown on every page."),
+    schema.Field("description", schema.string, _DEFAULTS.description, help="One line for the index and feed."),
+    schema.Field(
+        "base_url", schema.http_url, _DEFAULTS.base_url,
+        help="Where the site is deployed; used only for absolute URLs (feed, sitemap, canonical, 404).",
+    ),
+    schema.Field("language", schema.string, _DEFAULTS.language, help="The pages' lang attribute."),
+    schema.Field(
+        "theme", schema.string, _DEFAULTS.theme,
+        help="A theme name (themes/<name> in the site, else a bundled theme) or a folder path.",
+    ),
+    schema.Field(
+        "theme_overrides", schema.string, _DEFAULTS.theme_overrides,
+        help="A folder searched before the theme: a file of the same name replaces the theme's.",
+    ),
+    schema.Field(
+        "summary_words", schema.positive_int, _DEFAULTS.summary_words,
+        help="Length target of each story summary, in words.",
+    ),
+    schema.Field("output", schema.string, _DEFAULTS.output, help="Output folder, relative to the site root."),
+    schema.Field("content", schema.string, _DEFAULTS.content, help="Folder of story files."),
+    schema.Field("page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."),
+)
+
+assert {f.name for f in FIELDS} | {"root", "config_file"} == {
+    f.name for f in dataclass_fields(SiteConfig)
+}, "config schema and SiteConfig disagree"
+
+
+def find_config(start: Path) -> Path:
+    candidate = start / CONFIG_NAME
+    if candidate.is_file():
+        return candidate
+    raise DigestError(
+        f"no {CONFIG_NAME} here; run 'digest init DIR' to start a site or pass --config FILE",
+        start,
+    )
+
+
+def load_config(path: Path, **overrides: Any) -> SiteConfig:
+    """Read and validate ``path``; ``overrides`` (from the command line) win."""
+    path = path.resolve()
+    if not path.is_file():
+        raise DigestError("config file not found", path)
+    located = load_yaml(read_text(path).text, path)
+    values, errors = schema.validate(located, FIELDS)
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        field = next(f for f in FIELDS if f.name == key)
+        try:
+            values[key] = field.convert(value)
+        except schema.Invalid as exc:
+            errors.append(DigestError(f"--{key.replace('_', '-')}: {exc}"))
+    if errors:
+        raise DigestErrors(errors) if len(errors) > 1 else errors[0]
+    config = SiteConfig(root=path.parent, config_file=path, **values)
+    if not config.base_url.endswith("/"):
+        config = replace(config, base_url=config.base_url + "/")
+    return config

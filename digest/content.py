@@ -1,0 +1,175 @@
+"""Loading stories: story files (front matter + editor's note) and their sources.
+
+This is one of the pipeline's two I/O ends; everything after it works on the
+returned values only.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from pathlib import Path
+from typing import Any
+
+from digest import schema
+from digest.errors import DigestError, DigestErrors
+from digest.model import RawSource, SiteConfig, SourceRef, Story, StoryFile
+from digest.textio import read_text
+from digest.yamlfile import Located, load_yaml
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+STORY_FIELDS = (
+    schema.Field("title", schema.string, help="Headline; derived from the sources when absent."),
+    schema.Field("date", schema.date, help="Story date, YYYY-MM-DD."),
+    schema.Field("tags", schema.string_list, (), help="Words to group stories by."),
+    schema.Field("sources", lambda v: v, required=True, help="The articles to consolidate."),
+)
+SOURCE_FIELDS = (
+    schema.Field("path", schema.string, required=True, help="File relative to the site root; a glob may match several."),
+    schema.Field("outlet", schema.string, help="Who published it."),
+    schema.Field("url", schema.http_url, help="The original article."),
+    schema.Field("published", schema.date, help="Its publication date."),
+)
+
+
+def story_files(config: SiteConfig) -> list[Path]:
+    folder = config.content_dir
+    if not folder.is_dir():
+        raise DigestError("content folder not found", folder)
+    return sorted(p for p in folder.rglob("*.md") if p.is_file())
+
+
+def parse_story_file(path: Path, root: Path) -> StoryFile:
+    """Parse one story file; raise every problem in it at once."""
+    slug = path.stem
+    text = read_text(path).text
+    match = _FRONT.match(text)
+    if not match:
+        raise DigestError("story file must start with YAML front matter between '---' lines", path, 1)
+    located = load_yaml(match.group(1) or "", path, line_offset=1)
+    note = text[match.end():].strip()
+    errors: list[DigestError] = []
+    if not SLUG.match(slug):
+        errors.append(DigestError(
+            f"file name {path.name!r} is not a usable slug: use lower-case letters, digits, - and _",
+            path, 1,
+        ))
+    values, found = schema.validate(located, STORY_FIELDS)
+    errors.extend(found)
+    sources: list[SourceRef] = []
+    raw_sources = values.get("sources")
+    if raw_sources is not None:
+        if not isinstance(raw_sources, list) or not raw_sources:
+            errors.append(located.error("sources: expected a non-empty list of source files", "sources"))
+        else:
+            for index, item in enumerate(raw_sources):
+                try:
+                    sources.extend(_source_refs(located, index, item, root))
+                except DigestErrors as exc:
+                    errors.extend(exc.errors)
+                except DigestError as exc:
+                    errors.append(exc)
+    if errors:
+        raise DigestErrors(errors)
+    return StoryFile(
+        slug=slug,
+        file=path,
+        sources=tuple(sources),
+        title=values["title"],
+        date=values["date"],
+        tags=values["tags"],
+        note=note,
+    )
+
+
+def _source_refs(located: Located, index: int, item: Any, root: Path) -> list[SourceRef]:
+    if isinstance(item, str):
+        located.data["sources"][index] = item = {"path": item}
+    values, errors = schema.validate(located, SOURCE_FIELDS, ("sources", index))
+    if errors:
+        raise DigestErrors(errors)
+    pattern = values["path"]
+    line = located.line("sources", index)
+    paths = _expand(pattern, root, located.file, line)
+    return [
+        SourceRef(path=p, outlet=values["outlet"], url=values["url"], published=values["published"])
+        for p in paths
+    ]
+
+
+def _expand(pattern: str, root: Path, file: Path, line: int) -> list[str]:
+    """Resolve a source path or glob to site-relative paths that stay inside ``root``."""
+    if Path(pattern).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", pattern):
+        raise DigestError(f"source path {pattern!r} must be relative to the site root", file, line)
+    root = root.resolve()
+    if glob.has_magic(pattern):
+        matches = sorted(glob.glob(pattern, root_dir=root, recursive=True))
+        if not matches:
+            raise DigestError(f"source pattern {pattern!r} matches no file", file, line)
+    else:
+        matches = [pattern]
+    result = []
+    for match in matches:
+        full = (root / match).resolve()
+        if not full.is_relative_to(root):
+            raise DigestError(f"source path {match!r} leads outside the site folder", file, line)
+        if not full.exists():
+            raise DigestError(f"source file {match!r} not found", file, line)
+        if full.is_file():
+            result.append(full.relative_to(root).as_posix())
+    return result
+
+
+def load_story(story_file: StoryFile, root: Path, warnings: list[str]) -> Story:
+    """Read the sources of a story; duplicates (a file named twice) count once."""
+    seen: set[str] = set()
+    sources: list[RawSource] = []
+    for ref in story_file.sources:
+        if ref.path in seen:
+            continue
+        seen.add(ref.path)
+        decoded = read_text(root / ref.path)
+        if decoded.warning:
+            warnings.append(decoded.warning)
+        sources.append(RawSource(
+            id=f"s{len(sources) + 1}",
+            path=ref.path,
+            text=decoded.text,
+            outlet=ref.outlet,
+            url=ref.url,
+            published=ref.published,
+        ))
+    return Story(file=story_file, sources=tuple(sources))
+
+
+def load_stories(config: SiteConfig, warnings: list[str]) -> list[Story]:
+    """Parse every story file and read its sources, reporting all errors together."""
+    errors: list[DigestError] = []
+    parsed: dict[str, StoryFile] = {}
+    for path in story_files(config):
+        try:
+            story_file = parse_story_file(path, config.root)
+        except DigestErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        except DigestError as exc:
+            errors.append(exc)
+            continue
+        if story_file.slug in parsed:
+            errors.append(DigestError(
+                f"duplicate story slug {story_file.slug!r}, also used by {parsed[story_file.slug].file}",
+                path,
+            ))
+            continue
+        parsed[story_file.slug] = story_file
+    stories = []
+    for story_file in parsed.values():
+        try:
+            stories.append(load_story(story_file, config.root, warnings))
+        except DigestError as exc:
+            errors.append(exc)
+    if errors:
+        raise DigestErrors(errors)
+    return stories

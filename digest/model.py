@@ -1,0 +1,263 @@
+"""The data that flows through the pipeline, one frozen type per stage boundary.
+
+Read top to bottom as the data flows:
+
+    SiteConfig, StoryFile -> Story (RawSource...) -> CleanSource -> SplitSource
+    -> Claim -> StoryDigest -> rendered files
+
+Every stage is a pure function from one of these types to the next, so a stage can
+be tested, cached or run in another process without touching the others. Each type
+keeps the evidence for its decisions (why a line was removed, which sentences
+support a claim and how well) because users see that evidence on the site and in
+``digest.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --- configuration and content files ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The validated contents of ``digest.yml`` (see ``digest/config.py``)."""
+
+    root: Path
+    config_file: Path | None
+    title: str = "Digest"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    theme: str = "default"
+    theme_overrides: str | None = None
+    summary_words: int = 250
+    output: str = "output"
+    content: str = "content"
+    page_size: int = 20
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.root / self.output).resolve()
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / self.content
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One entry of a story file's ``sources`` list, globs already expanded."""
+
+    path: str  # relative to the site root, forward slashes
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class StoryFile:
+    """A parsed ``content/<slug>.md``: front matter plus the editor's note."""
+
+    slug: str
+    file: Path
+    sources: tuple[SourceRef, ...]
+    title: str | None = None
+    date: dt.date | None = None
+    tags: tuple[str, ...] = ()
+    note: str = ""  # Markdown
+
+
+# --- loaded sources ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """A source article as read from disk, decoded to text with ``\\n`` line ends."""
+
+    id: str  # stable within a story: "s1", "s2", ... in story-file order
+    path: str
+    text: str
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+
+    @property
+    def name(self) -> str:
+        """What readers see when no outlet is named: the file's stem."""
+        return self.outlet or Path(self.path).stem
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story file with its sources loaded."""
+
+    file: StoryFile
+    sources: tuple[RawSource, ...]
+
+
+# --- clean --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A line the cleaner kept out of the body, and why."""
+
+    line: int  # 1-based line number in the source file
+    text: str
+    reason: str
+    kind: str  # machine-readable class: "navigation", "caption", "related", ...
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    line: int  # 1-based line number in the source file
+
+
+@dataclass(frozen=True)
+class CleanSource:
+    """A source reduced to headline, metadata and body paragraphs."""
+
+    raw: RawSource
+    title: str | None
+    paragraphs: tuple[Paragraph, ...]
+    removed: tuple[Removed, ...]
+    byline: str | None = None
+    date: dt.date | None = None
+    title_line: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+
+# --- sentences ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sentence:
+    source: str  # RawSource.id
+    index: int  # 1-based position in the source's body; also its anchor "s<index>"
+    paragraph: int  # 0-based paragraph number in the cleaned body
+    text: str
+
+
+@dataclass(frozen=True)
+class SplitSource:
+    clean: CleanSource
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def id(self) -> str:
+        return self.clean.raw.id
+
+
+# --- align --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Support:
+    """One source sentence that states a claim, with its similarity to the claim."""
+
+    source: str
+    sentence: int
+    text: str
+    score: float  # 0-100, similarity to the claim's representative sentence
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Sentences from different sources that state the same fact.
+
+    ``members`` holds at most a few sentences per source, ordered by source id and
+    sentence index; ``representative`` is the member the summary would quote.
+    """
+
+    id: str
+    members: tuple[Support, ...]
+    representative: Support
+    position: float  # mean relative position of the members in their sources, 0..1
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({m.source for m in self.members}, key=_source_order))
+
+
+def _source_order(source_id: str) -> tuple[int, str]:
+    digits = source_id.lstrip("s")
+    return (int(digits), source_id) if digits.isdigit() else (1 << 30, source_id)
+
+
+# --- summarize ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    id: str
+    text: str
+    claim: str  # Claim.id
+    paragraph: int  # 0-based summary paragraph
+    supports: tuple[Support, ...]  # every source sentence that states it
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One outlet's wording in a "where sources differ" entry."""
+
+    source: str
+    sentence: int
+    text: str
+    values: tuple[str, ...]  # the numbers, names or quotes that disagree
+
+
+@dataclass(frozen=True)
+class Difference:
+    claim: str
+    kind: str  # "numbers", "names", "quotation"
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True)
+class SingleSourceFact:
+    """A notable fact only one outlet reports ("Only in ...")."""
+
+    source: str
+    sentence: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Why the summarizer kept or skipped a claim, for ``digest.json``."""
+
+    claim: str
+    outlets: int
+    selected: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class StoryDigest:
+    """Everything the renderer needs for one story."""
+
+    slug: str
+    title: str
+    date: dt.date | None
+    note: str
+    tags: tuple[str, ...]
+    sources: tuple[SplitSource, ...]
+    claims: tuple[Claim, ...]
+    summary: tuple[SummarySentence, ...]
+    differences: tuple[Difference, ...] = ()
+    only_in: tuple[SingleSourceFact, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    def source(self, source_id: str) -> SplitSource:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)

@@ -1,0 +1,286 @@
+"""Render story digests to site files: HTML through the theme, plus JSON and XML.
+
+Returns a mapping of output-relative path to bytes and writes nothing, so the
+writer can swap a complete site in at once. Internal links are page-relative (a
+page knows how deep it sits), so the site works under a GitHub Pages project path
+and opened from disk; ``base_url`` appears only where a URL must be absolute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from digest import __version__
+from digest.errors import DigestError
+from digest.model import SiteConfig, SplitSource, StoryDigest
+from digest.theme import Theme, environment, get_template
+from digest.words import strip_invisible
+
+MARKER = ".digest-output"
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # output-relative, forward slashes
+    template: str
+    context: dict[str, Any]
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) URLs become links; anything else (javascript:, data:) is dropped."""
+    if not url:
+        return None
+    url = strip_invisible(url).strip()
+    scheme = urlsplit(url).scheme.lower()
+    return url if scheme in ("http", "https") else None
+
+
+def _markdown() -> MarkdownIt:
+    # Raw HTML off: an editor's note can format text but never inject markup.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.validateLink = lambda url: safe_url(url) is not None or url.startswith(("#", "/", "./", "../")) or (
+        ":" not in url.split("/")[0]
+    )
+    return md
+
+
+def build_timestamp(digests: Sequence[StoryDigest]) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set, else the newest story date: never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    dates = [d.date for d in digests if d.date]
+    newest = max(dates) if dates else dt.date(1970, 1, 1)
+    return dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc)
+
+
+def sort_stories(digests: Sequence[StoryDigest]) -> list[StoryDigest]:
+    """Newest first; undated stories last, then by slug for a stable order."""
+    return sorted(digests, key=lambda d: (d.date is None, -(d.date.toordinal() if d.date else 0), d.slug))
+
+
+def render_site(config: SiteConfig, theme: Theme, digests: Sequence[StoryDigest]) -> dict[str, bytes]:
+    env = environment(theme)
+    md = _markdown()
+    stamp = build_timestamp(digests)
+    stories = sort_stories(digests)
+    site = {
+        "title": config.title,
+        "description": config.description,
+        "base_url": config.base_url,
+        "language": config.language,
+        "generator": f"digest {__version__}",
+        "updated": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    env.globals.update(site=site)
+    files: dict[str, bytes] = {}
+    pages: list[Page] = []
+    summaries = []
+    for digest in stories:
+        story = story_view(digest, md)
+        summaries.append(story)
+        pages.append(Page(f"{digest.slug}/index.html", "story.html", {"story": story}))
+        for source in story["sources"]:
+            pages.append(Page(f"{digest.slug}/{source['id']}.html", "source.html", {"story": story, "source": source}))
+        files[f"{digest.slug}/digest.json"] = digest_json_bytes(digest)
+    page_size = config.page_size
+    chunks = [summaries[i : i + page_size] for i in range(0, len(summaries), page_size)] or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        path = "index.html" if number == 1 else f"page/{number}/index.html"
+        pager = {
+            "number": number,
+            "count": len(chunks),
+            "previous": None if number == 1 else ("index.html" if number == 2 else f"page/{number - 1}/index.html"),
+            "next": f"page/{number + 1}/index.html" if number < len(chunks) else None,
+        }
+        pages.append(Page(path, "index.html", {"stories": chunk, "pager": pager}))
+    pages.append(Page("404.html", "404.html", {}))
+    for page in pages:
+        depth = page.path.count("/")
+        root = "../" * depth
+        template = get_template(env, page.template)
+        context = {**page.context, "root": root, "page_path": page.path,
+                   "canonical": config.base_url + _pretty(page.path)}
+        files[page.path] = _render(template, context)
+    files["feed.xml"] = _render(get_template(env, "feed.xml"), {"stories": summaries, "root": ""})
+    files["sitemap.xml"] = _render(
+        get_template(env, "sitemap.xml"),
+        {"urls": [config.base_url + _pretty(p.path) for p in pages if p.path != "404.html"], "root": ""},
+    )
+    files[".nojekyll"] = b""
+    files[MARKER] = f"generated by digest {__version__}; 'digest clean' may delete this folder\n".encode()
+    for folder in theme.static_folders():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                files["static/" + path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
+
+
+def _pretty(path: str) -> str:
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+def _render(template: jinja2.Template, context: dict[str, Any]) -> bytes:
+    try:
+        return template.render(**context).encode("utf-8")
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise DigestError(f"template error: {exc}", template.filename or template.name, line) from None
+
+
+def story_view(digest: StoryDigest, md: MarkdownIt) -> dict[str, Any]:
+    """What templates see of a story: plain dicts and strings, ready to print."""
+    sources = [source_view(s, digest) for s in digest.sources]
+    by_id = {s["id"]: s for s in sources}
+    footnotes = []
+    paragraphs: list[list[dict[str, Any]]] = []
+    for sentence in digest.summary:
+        refs = []
+        for support in sentence.supports:
+            number = len(footnotes) + 1
+            source = by_id[support.source]
+            footnotes.append({
+                "number": number,
+                "sentence_id": sentence.id,
+                "source": source,
+                "text": support.text,
+                "score": round(support.score),
+                "href": f"{support.source}.html#s{support.sentence}",
+                "sentence": support.sentence,
+            })
+            refs.append(number)
+        while len(paragraphs) <= sentence.paragraph:
+            paragraphs.append([])
+        paragraphs[sentence.paragraph].append({"id": sentence.id, "text": sentence.text, "refs": refs,
+                                               "sources": [s.source for s in sentence.supports]})
+    coverage = [
+        {"id": s.id, "text": s.text, "cells": [any(x.source == src["id"] for x in s.supports) for src in sources]}
+        for s in digest.summary
+    ]
+    lead = digest.summary[0].text if digest.summary else ""
+    return {
+        "slug": digest.slug,
+        "url": f"{digest.slug}/index.html",
+        "title": digest.title,
+        "date": digest.date.isoformat() if digest.date else None,
+        "date_text": digest.date.strftime("%-d %B %Y") if digest.date else None,
+        "tags": list(digest.tags),
+        "note_html": md.render(strip_invisible(digest.note)) if digest.note else "",
+        "lead": lead,
+        "paragraphs": paragraphs,
+        "footnotes": footnotes,
+        "sources": sources,
+        "coverage": coverage,
+        "differences": [
+            {"kind": d.kind, "variants": [
+                {"source": by_id[v.source], "text": v.text, "values": list(v.values),
+                 "href": f"{v.source}.html#s{v.sentence}"} for v in d.variants]}
+            for d in digest.differences
+        ],
+        "only_in": [
+            {"source": by_id[f.source], "text": f.text, "href": f"{f.source}.html#s{f.sentence}"}
+            for f in digest.only_in
+        ],
+        "summary_text": " ".join(s.text for s in digest.summary),
+        "word_count": sum(len(s.text.split()) for s in digest.summary),
+    }
+
+
+def source_view(source: SplitSource, digest: StoryDigest) -> dict[str, Any]:
+    used: dict[int, list[str]] = {}
+    for sentence in digest.summary:
+        for support in sentence.supports:
+            if support.source == source.id:
+                used.setdefault(support.sentence, []).append(sentence.id)
+    paragraphs: list[list[dict[str, Any]]] = [[] for _ in source.clean.paragraphs]
+    for s in source.sentences:
+        paragraphs[s.paragraph].append({"index": s.index, "text": s.text, "used_by": used.get(s.index, [])})
+    raw = source.clean.raw
+    return {
+        "id": source.id,
+        "outlet": raw.name,
+        "url": safe_url(raw.url),
+        "path": raw.path,
+        "title": source.clean.title or raw.name,
+        "byline": source.clean.byline,
+        "date": source.clean.date.isoformat() if source.clean.date else None,
+        "paragraphs": paragraphs,
+        "removed": [{"line": r.line, "text": r.text, "reason": r.reason, "kind": r.kind}
+                    for r in source.clean.removed],
+        "href": f"{source.id}.html",
+        "sentence_count": len(source.sentences),
+    }
+
+
+def digest_json(digest: StoryDigest) -> dict[str, Any]:
+    """The machine-readable contract for one story (see README, "digest.json")."""
+    return {
+        "slug": digest.slug,
+        "title": digest.title,
+        "date": digest.date.isoformat() if digest.date else None,
+        "tags": list(digest.tags),
+        "sources": [
+            {
+                "id": s.id,
+                "outlet": s.clean.raw.name,
+                "url": s.clean.raw.url,
+                "path": s.clean.raw.path,
+                "title": s.clean.title,
+                "byline": s.clean.byline,
+                "published": s.clean.date.isoformat() if s.clean.date else None,
+                "text": s.clean.text,
+                "sentences": [{"index": x.index, "paragraph": x.paragraph, "text": x.text} for x in s.sentences],
+                "removed": [{"line": r.line, "text": r.text, "reason": r.reason, "kind": r.kind}
+                            for r in s.clean.removed],
+            }
+            for s in digest.sources
+        ],
+        "summary": [
+            {
+                "id": s.id,
+                "text": s.text,
+                "claim": s.claim,
+                "paragraph": s.paragraph,
+                "sources": [{"source": x.source, "sentence": x.sentence, "text": x.text, "score": x.score}
+                            for x in s.supports],
+            }
+            for s in digest.summary
+        ],
+        "claims": [
+            {
+                "id": c.id,
+                "position": c.position,
+                "sources": list(c.source_ids),
+                "members": [{"source": m.source, "sentence": m.sentence, "score": m.score} for m in c.members],
+            }
+            for c in digest.claims
+        ],
+        "coverage": {s.id: [x.source for x in s.supports] for s in digest.summary},
+        "differences": [
+            {"claim": d.claim, "kind": d.kind,
+             "variants": [{"source": v.source, "sentence": v.sentence, "text": v.text, "values": list(v.values)}
+                          for v in d.variants]}
+            for d in digest.differences
+        ],
+        "only_in": [{"source": f.source, "sentence": f.sentence, "text": f.text} for f in digest.only_in],
+        "decisions": [{"claim": d.claim, "outlets": d.outlets, "selected": d.selected, "reason": d.reason}
+                      for d in digest.decisions],
+        "warnings": list(digest.warnings),
+    }
+
+
+def digest_json_bytes(digest: StoryDigest) -> bytes:
+    return (json.dumps(digest_json(digest), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def page_url(root: str, path: str) -> str:
+    return root + quote(path)

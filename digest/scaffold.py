@@ -1,0 +1,62 @@
+"""``digest init`` and ``digest new``: files that start a site or a story."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+from digest.config import CONFIG_NAME
+from digest.content import SLUG
+from digest.errors import DigestError
+from digest.theme import bundled_themes
+
+SKELETON = Path(__file__).resolve().parent / "skeleton"
+
+
+def init_site(folder: Path, copy_theme: bool = False) -> list[Path]:
+    """Create a site that builds at once: config, an example story and its sources."""
+    folder = folder.resolve()
+    if (folder / CONFIG_NAME).exists():
+        raise DigestError(f"a site already exists here ({CONFIG_NAME})", folder / CONFIG_NAME)
+    created = []
+    for path in sorted(SKELETON.rglob("*")):
+        if path.is_file():
+            target = folder / path.relative_to(SKELETON)
+            if target.exists():
+                raise DigestError("file exists; refusing to overwrite it", target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            created.append(target)
+    if copy_theme:
+        target = folder / "themes" / "default"
+        shutil.copytree(bundled_themes() / "default", target, ignore=shutil.ignore_patterns("__pycache__"))
+        created.append(target)
+    return created
+
+
+def new_story(root: Path, content_dir: Path, slug: str, files: list[Path]) -> Path:
+    """Write ``content/<slug>.md`` naming the given source files."""
+    if not SLUG.match(slug):
+        raise DigestError(f"{slug!r} is not a usable slug: use lower-case letters, digits, - and _")
+    target = content_dir / f"{slug}.md"
+    if target.exists():
+        raise DigestError("story file exists; refusing to overwrite it", target)
+    root = root.resolve()
+    sources = []
+    for file in files:
+        full = file.resolve()
+        if not full.is_file():
+            raise DigestError("source file not found", file)
+        if not full.is_relative_to(root):
+            raise DigestError("source file is outside the site folder; copy it into seeds/ first", file)
+        sources.append({"path": full.relative_to(root).as_posix(), "outlet": None, "url": None})
+    front = yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True).replace(" null", "")
+    text = (
+        "---\n# title: (derived from the sources when absent)\n# date: YYYY-MM-DD\n"
+        f"{front}---\n"
+    )
+    content_dir.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,226 @@
+"""One canonical summary per story: select claims, pick their wording, order, cite.
+
+Selection follows consensus: claims that more outlets report come first (three or
+more, then two), each said once, until the length target is reached. For each
+claim the printed sentence is the member that best stands alone (no dangling
+pronoun, no outlet talking about itself, not a bare quote) and agrees most with the
+others. Every source sentence in the claim that states the printed sentence is
+cited, and only those. Each decision is recorded for ``digest.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from digest.align import LINK, SimilarityModel, similarity_model
+from digest.model import (
+    Claim,
+    Decision,
+    Difference,
+    SingleSourceFact,
+    SplitSource,
+    StoryDigest,
+    StoryFile,
+    SummarySentence,
+    Support,
+    Variant,
+)
+from digest.words import fold, words
+
+_DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
+_SELF_REFERENCE = re.compile(
+    r"\b(?:told|tells|said to|reports?|reported by|according to)\s+(?:the\s+)?(?P<name>[A-Z][\w/&.-]*(?:\s+[A-Z][\w/&.-]*){0,3})"
+    r"|\bif you (?:have )?(?:found|see|notice)\b|\bour (?:editors|reporters|correspondent|website|readers)\b"
+    r"|\b(?:click|subscribe|sign up)\b",
+    re.I,
+)
+_QUOTE_OPEN = re.compile(r"^[\"“‘']")
+_NUMBER = re.compile(r"\$?\s?\d[\d,.]*(?:\s?(?:%|percent|million|billion|trillion))?")
+REDUNDANT = 60.0  # a candidate this similar to a chosen sentence repeats it
+PARAGRAPH_WORDS = 75
+
+
+def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence[Claim], target_words: int) -> StoryDigest:
+    model = similarity_model(sources)
+    outlets = {s.id: _outlet_key(s) for s in sources}
+    decisions: list[Decision] = []
+    chosen: list[tuple[Claim, Support, tuple[Support, ...]]] = []
+    used_words = 0
+    ranked = sorted(
+        (c for c in claims if len(c.source_ids) >= 2),
+        key=lambda c: (-len(c.source_ids), c.position, c.id),
+    )
+    for claim in ranked:
+        wording = _wording(claim, model, outlets)
+        n = len(claim.source_ids)
+        if wording is None:
+            decisions.append(Decision(claim.id, n, False, "no member sentence stands alone"))
+            continue
+        repeat = next(
+            (c.id for c, w, _ in chosen if model.score_keys(model.key(w.text), model.key(wording.text)) >= REDUNDANT),
+            None,
+        )
+        if repeat:
+            decisions.append(Decision(claim.id, n, False, f"repeats {repeat}"))
+            continue
+        length = len(wording.text.split())
+        if used_words + length > target_words * 1.1 and chosen:
+            decisions.append(Decision(claim.id, n, False, "over the length target"))
+            continue
+        supports = _supports(claim, wording, model)
+        chosen.append((claim, wording, supports))
+        used_words += length
+        decisions.append(Decision(claim.id, n, True, f"reported by {n} sources"))
+
+    chosen.sort(key=lambda item: (item[0].position, item[0].id))
+    if chosen:
+        # The lead: the most widely reported claim among the story's opening facts.
+        opening = [item for item in chosen if item[0].position <= 0.25] or chosen[:1]
+        # Weighted by how much it says, so "who met whom, where, when" beats a detail.
+        lead = max(
+            opening,
+            key=lambda item: (len(item[2]) * min(len(model.keys[(item[1].source, item[1].sentence)]), 20),
+                              -item[0].position),
+        )
+        chosen.remove(lead)
+        chosen.insert(0, lead)
+
+    summary = []
+    paragraph, words_in_paragraph = 0, 0
+    for number, (claim, wording, supports) in enumerate(chosen, start=1):
+        length = len(wording.text.split())
+        if number == 2 or (words_in_paragraph and words_in_paragraph + length > PARAGRAPH_WORDS):
+            paragraph += 1
+            words_in_paragraph = 0
+        words_in_paragraph += length
+        summary.append(SummarySentence(f"p{number}", wording.text, claim.id, paragraph, supports))
+
+    title = story.title or _derived_title(sources)
+    date = story.date or _derived_date(sources)
+    return StoryDigest(
+        slug=story.slug,
+        title=title,
+        date=date,
+        note=story.note,
+        tags=story.tags,
+        sources=tuple(sources),
+        claims=tuple(claims),
+        summary=tuple(summary),
+        differences=tuple(_differences(claims)),
+        only_in=tuple(_only_in(claims, outlets, len(sources))),
+        decisions=tuple(decisions),
+    )
+
+
+def _outlet_key(source: SplitSource) -> str:
+    return fold(source.clean.raw.name).lower()
+
+
+def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
+    if _DANGLING.match(text):
+        return False
+    for match in _SELF_REFERENCE.finditer(text):
+        name = match.group("name")
+        if name is None:
+            return False
+        if any(o and (o in fold(name).lower() or fold(name).lower() in o) for o in outlets.values()):
+            return False
+    return not (_QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text))
+
+
+def _wording(claim: Claim, model: SimilarityModel, outlets: dict[str, str]) -> Support | None:
+    """The member to print: stands alone, agrees with the others, not too long."""
+    candidates = [m for m in claim.members if _stands_alone(m.text, outlets)]
+    if not candidates:
+        return None
+
+    def merit(member: Support) -> tuple[float, int, int]:
+        key = model.keys[(member.source, member.sentence)]
+        agreement = sum(
+            model.score_keys(key, model.keys[(o.source, o.sentence)]) for o in claim.members if o is not member
+        )
+        length = len(member.text.split())
+        brevity = -max(0, length - 35) * 2 - max(0, 8 - length) * 3
+        return (agreement + brevity, -int(member.source.lstrip("s") or 0), -member.sentence)
+
+    return max(candidates, key=merit)
+
+
+def _supports(claim: Claim, wording: Support, model: SimilarityModel) -> tuple[Support, ...]:
+    """Cite every member that states the printed sentence, and only those."""
+    printed = model.keys[(wording.source, wording.sentence)]
+    result = []
+    for member in claim.members:
+        score = 100.0 if member == wording else model.score_keys(printed, model.keys[(member.source, member.sentence)])
+        if score >= LINK * 0.85:
+            result.append(Support(member.source, member.sentence, member.text, score))
+    # One citation per source: its best-matching sentence.
+    best: dict[str, Support] = {}
+    for s in result:
+        if s.source not in best or s.score > best[s.source].score:
+            best[s.source] = s
+    return tuple(sorted(best.values(), key=lambda s: (int(s.source.lstrip("s") or 0), s.sentence)))
+
+
+def _differences(claims: Sequence[Claim]) -> list[Difference]:
+    """Claims whose members give different numbers for the same fact."""
+    found = []
+    for claim in claims:
+        if len(claim.source_ids) < 2:
+            continue
+        variants = []
+        for member in claim.members:
+            numbers = tuple(sorted({_canonical_number(n) for n in _NUMBER.findall(member.text)}))
+            variants.append(Variant(member.source, member.sentence, member.text, numbers))
+        with_numbers = [v for v in variants if v.values]
+        if len(with_numbers) >= 2 and len({v.values for v in with_numbers}) > 1:
+            shared = set.intersection(*(set(v.values) for v in with_numbers))
+            if any(set(v.values) - shared for v in with_numbers):
+                found.append(Difference(claim.id, "numbers", tuple(with_numbers)))
+    return found
+
+
+def _canonical_number(text: str) -> str:
+    return re.sub(r"[\s,$]", "", text).rstrip(".")
+
+
+def _only_in(claims: Sequence[Claim], outlets: dict[str, str], n_sources: int) -> list[SingleSourceFact]:
+    """Notable single-source facts: stand-alone sentences with a number or a name."""
+    if n_sources < 2:
+        return []
+    per_source: dict[str, list[SingleSourceFact]] = {}
+    for claim in claims:
+        if len(claim.source_ids) != 1:
+            continue
+        member = claim.representative
+        tokens = member.text.split()
+        names = [t for t in tokens[1:] if t[:1].isupper()]
+        notable = _NUMBER.search(member.text) or len(names) >= 2
+        if not notable or len(words(member.text)) < 10 or not _stands_alone(member.text, outlets):
+            continue
+        per_source.setdefault(member.source, []).append(
+            SingleSourceFact(member.source, member.sentence, member.text)
+        )
+    result = []
+    for source in sorted(per_source, key=lambda s: int(s.lstrip("s") or 0)):
+        result.extend(per_source[source][:3])
+    return result
+
+
+def _derived_title(sources: Sequence[SplitSource]) -> str:
+    """The headline that best agrees with the others' headlines."""
+    titles = [s.clean.title for s in sources if s.clean.title]
+    if not titles:
+        for s in sources:
+            if s.sentences:
+                return s.sentences[0].text
+        return "Untitled story"
+    from rapidfuzz import fuzz
+
+    return max(titles, key=lambda t: (sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t), -titles.index(t)))
+
+
+def _derived_date(sources: Sequence[SplitSource]):  # type: ignore[no-untyped-def]
+    dates = [s.clean.date for s in sources if s.clean.date]
+    return max(dates) if dates else None

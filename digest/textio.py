@@ -1,0 +1,59 @@
+"""Reading text files the way users save them: any common encoding and line end."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import DigestError
+
+MAX_BYTES = 50 * 1024 * 1024  # larger inputs are not articles; refuse before reading
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str  # "\n" line ends, no BOM
+    encoding: str
+    warning: str | None = None
+
+
+def read_text(path: Path) -> Decoded:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DigestError(f"file is {size // (1024 * 1024)} MB; the limit is 50 MB", path)
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise DigestError("is a folder, not a file", path) from None
+    except FileNotFoundError:
+        raise DigestError("file not found", path) from None
+    except OSError as exc:
+        raise DigestError(f"cannot read file: {exc.strerror or exc}", path) from None
+    return decode(data, path)
+
+
+def decode(data: bytes, path: Path) -> Decoded:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 with a warning."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return Decoded(_newlines(data.decode("utf-16")), "utf-16")
+        except UnicodeDecodeError as exc:
+            raise DigestError(f"invalid UTF-16 at byte {exc.start}", path) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise DigestError("binary file (NUL byte); expected text", path, line)
+    try:
+        return Decoded(_newlines(data.decode("utf-8-sig")), "utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        text = data.decode("cp1252", errors="replace")
+        return Decoded(
+            _newlines(text),
+            "cp1252",
+            f"{path}:{line}: not valid UTF-8; read as Windows-1252",
+        )
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

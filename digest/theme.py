@@ -1,0 +1,94 @@
+"""Themes: Jinja2 templates and static files, with a user's override folder on top.
+
+Lookup order for a template name: the override folder named in ``digest.yml``, then
+the theme. The theme's own template stays reachable as ``!theme/<name>`` (and
+``!<theme name>/<name>``, e.g. ``!default/story.html``), so an override can extend
+the template it replaces and change one block instead of copying the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from digest.errors import DigestError
+from digest.model import SiteConfig
+
+PACKAGE_THEMES = Path(__file__).resolve().parent / "themes"
+REPO_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+
+def bundled_themes() -> Path:
+    """Themes shipped with digest: inside the installed package, or the checkout's."""
+    try:
+        import importlib.resources
+
+        path = Path(str(importlib.resources.files("digest.themes")))
+        if (path / "default").is_dir():
+            return path
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return PACKAGE_THEMES if (PACKAGE_THEMES / "default").is_dir() else REPO_THEMES
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    folder: Path
+    overrides: Path | None
+
+    def static_folders(self) -> list[Path]:
+        """Static folders, theme first so that override files replace theme files."""
+        folders = [self.folder / "static"]
+        if self.overrides is not None:
+            folders.append(self.overrides / "static")
+        return [f for f in folders if f.is_dir()]
+
+
+def resolve_theme(config: SiteConfig) -> Theme:
+    name = config.theme
+    candidates = [config.root / name] if ("/" in name or name.startswith(".")) else [
+        config.root / "themes" / name,
+        bundled_themes() / name,
+    ]
+    folder = next((c for c in candidates if (c / "base.html").is_file()), None)
+    if folder is None:
+        where = config.config_file or config.root
+        raise DigestError(
+            f"theme {name!r} not found (looked in {', '.join(str(c) for c in candidates)})", where
+        )
+    overrides = None
+    if config.theme_overrides:
+        overrides = config.root / config.theme_overrides
+        if not overrides.is_dir():
+            raise DigestError(f"theme_overrides folder {config.theme_overrides!r} not found", config.config_file)
+    return Theme(folder.name if name == folder.name else name, folder.resolve(), overrides)
+
+
+def environment(theme: Theme) -> jinja2.Environment:
+    base = jinja2.FileSystemLoader(str(theme.folder))
+    loaders: list[jinja2.BaseLoader] = []
+    if theme.overrides is not None:
+        loaders.append(jinja2.FileSystemLoader(str(theme.overrides)))
+    loaders.append(base)
+    loaders.append(jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/"))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,  # every template, whatever its extension: feed.xml included
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    """Load a template, turning Jinja2's errors into ``file:line`` messages."""
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DigestError(f"template syntax error: {exc.message}", exc.filename or name, exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise DigestError(f"template {exc.name!r} not found in the theme or its overrides") from None

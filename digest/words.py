@@ -1,0 +1,88 @@
+"""Word-level text normalisation shared by the clean, align and summarize stages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each
+    even ever every few for from further had has have having he her here hers herself him
+    himself his how however i if in into is it its itself just least less like made make
+    many may me might more most much must my myself neither no nor not now of off on once
+    one only or other others our ours ourselves out over own per quite rather said same
+    say says she should since so some still such than that the their theirs them
+    themselves then there these they this those though through thus to too toward towards
+    under until up upon us very was we were what when where whether which while who whom
+    whose why will with within without would yet you your yours yourself yourselves""".split()
+)
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "´": "'", "`": "'",
+                         "–": "-", "—": "-", "‑": "-", "\u00a0": " "})
+_WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "an": "1", "a": "1", "first": "1st", "second": "2nd",
+    "third": "3rd",
+}
+# Invisible or direction-changing characters that must not reach comparisons or pages.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+
+
+def strip_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
+def fold(text: str) -> str:
+    """Unify quotes, dashes and width so that typography never decides a match."""
+    text = unicodedata.normalize("NFKC", strip_invisible(text))
+    return text.translate(_QUOTES)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens; "U.S." and "US" both become "us", "business-like"
+    and "businesslike" both become "businesslike"."""
+    text = fold(text).lower()
+    text = re.sub(r"(?<=\w)-(?=\w)", "", text)
+    out = []
+    for token in _WORD.findall(text):
+        if "." in token and re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+            token = token.replace(".", "")
+        elif "'" in token:
+            token = token.split("'")[0] if token.endswith(("'s", "'")) else token.replace("'", "")
+        out.append(token)
+    return out
+
+
+def stem(word: str) -> str:
+    """A light suffix strip, enough for "talks"/"talk", "meeting"/"meetings"."""
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Stemmed words that carry meaning: no stop words, numbers kept."""
+    return [stem(w) for w in words(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
+
+
+_UNITS = frozenset("hour hours minute minutes day days week weeks month months year years".split())
+
+
+def matching_form(text: str) -> list[str]:
+    """Content words as sentences are compared: folded, stemmed, numbers as digits
+    ("an hour" and "one hour" both give "1 hour")."""
+    tokens = words(text)
+    out = []
+    for i, w in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if w in ("a", "an") and following in _UNITS:
+            w = "1"
+        elif w in _NUMBER_WORDS and w not in ("a", "an"):
+            w = _NUMBER_WORDS[w]
+        if w in STOP_WORDS or (len(w) < 2 and not w.isdigit()):
+            continue
+        out.append(stem(w))
+    return out

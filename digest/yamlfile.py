@@ -1,0 +1,66 @@
+"""YAML loading that remembers where each value came from.
+
+Error messages must name the line of the offending key, so next to the plain data we
+keep a map from a value's path (``("sources", 0, "path")``) to its 1-based line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digest.errors import DigestError
+
+Path_ = tuple[str | int, ...]
+
+
+class Located:
+    """Plain YAML data plus the line of every mapping key and sequence item."""
+
+    def __init__(self, data: Any, lines: dict[Path_, int], file: Path, first_line: int):
+        self.data = data
+        self.lines = lines
+        self.file = file
+        self.first_line = first_line
+
+    def line(self, *path: str | int) -> int:
+        """The line of the deepest known prefix of ``path``."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return self.first_line
+
+    def error(self, message: str, *path: str | int) -> DigestError:
+        return DigestError(message, self.file, self.line(*path))
+
+
+def load_yaml(text: str, file: Path, line_offset: int = 0) -> Located:
+    """Parse ``text``; ``line_offset`` is the number of file lines before it."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise DigestError(f"YAML syntax error: {problem}", file, line) from None
+    except yaml.YAMLError as exc:
+        raise DigestError(f"YAML error: {exc}", file) from None
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _walk(node, (), lines, line_offset)
+    return Located(data, lines, file, line_offset + 1)
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            lines[(*path, key)] = key_node.start_mark.line + 1 + offset
+            _walk(value_node, (*path, key), lines, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1 + offset
+            _walk(item, (*path, index), lines, offset)
