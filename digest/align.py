@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -74,7 +74,10 @@ def align(sources: Sequence[SplitSource]) -> tuple[Claim, ...]:
     if not sentences:
         return ()
     lengths = {src.id: max(1, len(src.sentences)) for src in sources}
-    pairs = _candidate_pairs(sentences, model)
+    # Ties are broken by file path, never by list position: reordering the sources
+    # in a story file must not change the result.
+    paths = {src.id: src.clean.raw.path for src in sources}
+    pairs = _candidate_pairs(sentences, model, paths)
 
     cluster_of = list(range(len(sentences)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(sentences))}
@@ -100,15 +103,17 @@ def align(sources: Sequence[SplitSource]) -> tuple[Claim, ...]:
 
     claims = []
     for group in members.values():
-        group.sort(key=lambda k: (_source_rank(sentences[k].source), sentences[k].index))
-        claims.append(_claim(group, sentences, sim, lengths))
-    claims.sort(key=lambda c: (c.position, c.representative.source, c.representative.sentence))
+        group.sort(key=lambda k: (paths[sentences[k].source], sentences[k].index))
+        claims.append(_claim(group, sentences, sim, lengths, paths))
+    claims.sort(key=lambda c: (c.position, paths[c.representative.source], c.representative.sentence))
     return tuple(
         Claim(f"c{n}", c.members, c.representative, c.position) for n, c in enumerate(claims, start=1)
     )
 
 
-def _candidate_pairs(sentences: Sequence[Sentence], model: SimilarityModel) -> list[tuple[float, int, int]]:
+def _candidate_pairs(
+    sentences: Sequence[Sentence], model: SimilarityModel, paths: dict[str, str]
+) -> list[tuple[float, int, int]]:
     """Cross-source pairs at or above LINK, best first (ties broken by position)."""
     texts = [" ".join(sorted(model.keys[(s.source, s.index)])) for s in sentences]
     matrix = process.cdist(texts, texts, scorer=fuzz.token_set_ratio, score_cutoff=SCREEN, workers=-1)
@@ -119,9 +124,16 @@ def _candidate_pairs(sentences: Sequence[Sentence], model: SimilarityModel) -> l
             continue
         score = model.score(sentences[i], sentences[j])
         if score >= LINK:
-            pairs.append((-score, i, j))
-    pairs.sort()
-    return [(-negative, i, j) for negative, i, j in pairs]
+            pairs.append((score, i, j))
+
+    def order(pair: tuple[float, int, int]) -> tuple[float, tuple[str, int], tuple[str, int]]:
+        score, i, j = pair
+        a = (paths[sentences[i].source], sentences[i].index)
+        b = (paths[sentences[j].source], sentences[j].index)
+        return (-score, min(a, b), max(a, b))
+
+    pairs.sort(key=order)
+    return pairs
 
 
 def _compatible(a: list[int], b: list[int], sentences: Sequence[Sentence]) -> bool:
@@ -135,13 +147,20 @@ def _compatible(a: list[int], b: list[int], sentences: Sequence[Sentence]) -> bo
     return True
 
 
-def _claim(group: list[int], sentences: Sequence[Sentence], sim, lengths: dict[str, int]) -> Claim:  # type: ignore[no-untyped-def]
+def _claim(
+    group: list[int],
+    sentences: Sequence[Sentence],
+    sim: Callable[[int, int], float],
+    lengths: dict[str, int],
+    paths: dict[str, str],
+) -> Claim:
     if len(group) == 1:
         best = group[0]
         scores = {best: 100.0}
     else:
         totals = {k: sum(sim(k, o) for o in group if o != k) for k in group}
-        best = max(group, key=lambda k: (totals[k], -_source_rank(sentences[k].source), -sentences[k].index))
+        # Highest agreement wins; among equals, the first by path and position.
+        best = min(group, key=lambda k: (-totals[k], paths[sentences[k].source], sentences[k].index))
         scores = {k: 100.0 if k == best else sim(k, best) for k in group}
     members = tuple(
         Support(sentences[k].source, sentences[k].index, sentences[k].text, scores[k]) for k in group
@@ -150,7 +169,3 @@ def _claim(group: list[int], sentences: Sequence[Sentence], sim, lengths: dict[s
     positions = [(sentences[k].index - 1) / max(1, lengths[sentences[k].source] - 1) for k in group]
     return Claim("", members, representative, round(sum(positions) / len(positions), 4))
 
-
-def _source_rank(source_id: str) -> int:
-    digits = source_id.lstrip("s")
-    return int(digits) if digits.isdigit() else 1 << 30

@@ -154,16 +154,19 @@ def _lines(text: str) -> list[_Line]:
 def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own: Sequence[_Line]) -> float:
     """Share of the line's words that the rest of the story also uses.
 
-    A word counts fully when another source uses it; with no other source, the
-    article's own other prose lines stand in for the story.
+    Two measures, the higher wins: the words other sources of the story use, and
+    the words of the article's own other prose lines (a list of facts repeats the
+    article's numbers and names; an unrelated headline list does not).
     """
     if not line.content:
         return 0.0
+    cross = 0.0
     if vocabularies:
-        hits = sum(1 for w in line.content if any(w in v for v in vocabularies))
-        return hits / len(line.content)
+        cross = sum(1 for w in line.content if any(w in v for v in vocabularies)) / len(line.content)
     rest = {w for other in own if other is not line and other.prose for w in other.content}
-    return sum(w in rest for w in line.content) / len(line.content)
+    local = sum(w in rest for w in line.content) / len(line.content)
+    # Own-article agreement is weaker evidence than another outlet's.
+    return max(cross, local * 0.9) if vocabularies else local
 
 
 def _kind(line: _Line) -> tuple[str, str] | None:
@@ -224,7 +227,8 @@ def _clean(
     relevance = {line.number: _relevance(line, vocabularies, lines) for line in lines}
     supported = _reported_elsewhere(lines, other_lines)
 
-    scores = [_score(line, kinds.get(line.number), relevance[line.number], line.number in supported)
+    alone = not vocabularies
+    scores = [_score(line, kinds.get(line.number), relevance[line.number], line.number in supported, alone)
               for line in lines]
     start, end = _best_run(scores)
 
@@ -250,7 +254,12 @@ def _clean(
         if body_start <= i <= end:
             if kind:
                 removed.append(Removed(line.number, line.text, kind[1], kind[0]))
-            elif not line.prose and relevance[line.number] < 0.5 and line.number not in supported:
+            elif (
+                not line.prose
+                and not line.terminal
+                and relevance[line.number] < 0.3
+                and line.number not in supported
+            ):
                 removed.append(Removed(
                     line.number, line.text, "short line unrelated to the story inside the body", "heading"
                 ))
@@ -305,12 +314,29 @@ def _clean(
     )
 
 
-def _score(line: _Line, kind: tuple[str, str] | None, relevance: float, supported: bool) -> float:
-    """How much a line looks like body text: positive for body, negative for clutter."""
+# Kinds of line that usually close an article: the body rarely goes on after them.
+CLOSING_KINDS = frozenset({"comments", "related", "newsletter", "author", "legal", "feedback", "credit", "cookies"})
+
+
+def _score(
+    line: _Line, kind: tuple[str, str] | None, relevance: float, supported: bool, alone: bool
+) -> float:
+    """How much a line looks like body text: positive for body, negative for clutter.
+
+    With other sources, agreement with them decides; alone, the article's shape
+    does, and the lines that usually close an article weigh heavily against
+    continuing past them.
+    """
     if kind:
+        if kind[0] in CLOSING_KINDS:
+            return -15.0 if alone else -3.0
         return -2.0
     if supported:
         return 1.0 + line.n_words
+    if alone:
+        if line.prose:
+            return line.n_words * (0.25 + relevance * 0.5)
+        return -1.0 + relevance
     if line.prose:
         return line.n_words * (relevance - 0.45) * 2
     return -1.0 - (0.5 - relevance) * min(line.n_words, 12) / 4
@@ -342,7 +368,8 @@ def _title_index(
             continue
         if line.text.endswith(".") and i >= body_start:
             continue  # the body's first sentence, not a headline
-        if relevance[line.number] < 0.4 and len(lines) > 1:
+        opens_body = i == body_start - 1  # right above the first body line
+        if relevance[line.number] < 0.4 and len(lines) > 1 and not opens_body:
             continue
         shape = 1.0 if not line.text.endswith(".") else 0.3
         candidates.append((shape + relevance[line.number] - 0.01 * i, -i, i))
@@ -369,7 +396,7 @@ def _reported_elsewhere(lines: Sequence[_Line], other_lines: Sequence[_Line]) ->
     candidates = [o for o in other_lines if len(o.content) >= 5]
     other_texts = [" ".join(o.content) for o in candidates]
     for line in lines:
-        if len(line.content) < 5 or not line.prose:
+        if len(line.content) < 5:
             continue
         mine = " ".join(line.content)
         for other in other_texts:

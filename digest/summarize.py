@@ -44,15 +44,16 @@ PARAGRAPH_WORDS = 75
 def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence[Claim], target_words: int) -> StoryDigest:
     model = similarity_model(sources)
     outlets = {s.id: _outlet_key(s) for s in sources}
+    paths = {s.id: s.clean.raw.path for s in sources}
     decisions: list[Decision] = []
     chosen: list[tuple[Claim, Support, tuple[Support, ...]]] = []
     used_words = 0
     ranked = sorted(
         (c for c in claims if len(c.source_ids) >= 2),
-        key=lambda c: (-len(c.source_ids), c.position, c.id),
+        key=lambda c: (-len(c.source_ids), c.position, paths[c.representative.source], c.representative.sentence),
     )
     for claim in ranked:
-        wording = _wording(claim, model, outlets)
+        wording = _wording(claim, model, outlets, paths)
         n = len(claim.source_ids)
         if wording is None:
             decisions.append(Decision(claim.id, n, False, "no member sentence stands alone"))
@@ -73,7 +74,7 @@ def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence
         used_words += length
         decisions.append(Decision(claim.id, n, True, f"reported by {n} sources"))
 
-    chosen.sort(key=lambda item: (item[0].position, item[0].id))
+    chosen.sort(key=lambda item: (item[0].position, paths[item[1].source], item[1].sentence))
     if chosen:
         # The lead: the most widely reported claim among the story's opening facts.
         opening = [item for item in chosen if item[0].position <= 0.25] or chosen[:1]
@@ -108,7 +109,7 @@ def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence
         claims=tuple(claims),
         summary=tuple(summary),
         differences=tuple(_differences(claims)),
-        only_in=tuple(_only_in(claims, outlets, len(sources))),
+        only_in=tuple(_only_in(claims, outlets, paths)),
         decisions=tuple(decisions),
     )
 
@@ -129,22 +130,24 @@ def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
     return not (_QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text))
 
 
-def _wording(claim: Claim, model: SimilarityModel, outlets: dict[str, str]) -> Support | None:
+def _wording(
+    claim: Claim, model: SimilarityModel, outlets: dict[str, str], paths: dict[str, str]
+) -> Support | None:
     """The member to print: stands alone, agrees with the others, not too long."""
     candidates = [m for m in claim.members if _stands_alone(m.text, outlets)]
     if not candidates:
         return None
 
-    def merit(member: Support) -> tuple[float, int, int]:
+    def merit(member: Support) -> tuple[float, str, int]:
         key = model.keys[(member.source, member.sentence)]
         agreement = sum(
             model.score_keys(key, model.keys[(o.source, o.sentence)]) for o in claim.members if o is not member
         )
         length = len(member.text.split())
         brevity = -max(0, length - 35) * 2 - max(0, 8 - length) * 3
-        return (agreement + brevity, -int(member.source.lstrip("s") or 0), -member.sentence)
+        return (-(agreement + brevity), paths[member.source], member.sentence)
 
-    return max(candidates, key=merit)
+    return min(candidates, key=merit)
 
 
 def _supports(claim: Claim, wording: Support, model: SimilarityModel) -> tuple[Support, ...]:
@@ -185,9 +188,9 @@ def _canonical_number(text: str) -> str:
     return re.sub(r"[\s,$]", "", text).rstrip(".")
 
 
-def _only_in(claims: Sequence[Claim], outlets: dict[str, str], n_sources: int) -> list[SingleSourceFact]:
+def _only_in(claims: Sequence[Claim], outlets: dict[str, str], paths: dict[str, str]) -> list[SingleSourceFact]:
     """Notable single-source facts: stand-alone sentences with a number or a name."""
-    if n_sources < 2:
+    if len(paths) < 2:
         return []
     per_source: dict[str, list[SingleSourceFact]] = {}
     for claim in claims:
@@ -203,7 +206,7 @@ def _only_in(claims: Sequence[Claim], outlets: dict[str, str], n_sources: int) -
             SingleSourceFact(member.source, member.sentence, member.text)
         )
     result = []
-    for source in sorted(per_source, key=lambda s: int(s.lstrip("s") or 0)):
+    for source in sorted(per_source, key=lambda s: paths[s]):
         result.extend(per_source[source][:3])
     return result
 
@@ -218,7 +221,7 @@ def _derived_title(sources: Sequence[SplitSource]) -> str:
         return "Untitled story"
     from rapidfuzz import fuzz
 
-    return max(titles, key=lambda t: (sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t), -titles.index(t)))
+    return max(sorted(titles), key=lambda t: sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t))
 
 
 def _derived_date(sources: Sequence[SplitSource]):  # type: ignore[no-untyped-def]

@@ -44,7 +44,7 @@ def words(text: str) -> list[str]:
     """Lower-case word tokens; "U.S." and "US" both become "us", "business-like"
     and "businesslike" both become "businesslike"."""
     text = fold(text).lower()
-    text = re.sub(r"(?<=\w)-(?=\w)", "", text)
+    text = re.sub(r"(?<=[^\W\d])-(?=[^\W\d])", "", text)  # "business-like", not "6.5-km"
     out = []
     for token in _WORD.findall(text):
         if "." in token and re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):

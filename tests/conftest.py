@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digest.model import RawSource
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+def seed_sources() -> list[RawSource]:
+    return [
+        RawSource(id=f"s{i}", path=f"seeds/{p.name}", text=p.read_text(encoding="utf-8"))
+        for i, p in enumerate(sorted(SEEDS.glob("*.txt")), start=1)
+    ]
+
+
+@pytest.fixture
+def seeds() -> list[RawSource]:
+    return seed_sources()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A copy of the shipped site (config, content, seeds, theme) to build or break."""
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copy(REPO / "digest.yml", root / "digest.yml")
+    for folder in ("content", "seeds", "themes"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,104 @@
+"""Claims: sentences of different sources that state the same fact."""
+
+from __future__ import annotations
+
+from digest.align import LINK, align, similarity_model
+from digest.clean import clean_story
+from digest.model import CleanSource, Paragraph, RawSource, SplitSource
+from digest.sentences import split_source
+from tests.conftest import seed_sources
+
+
+def make_sources(*articles: list[str]) -> list[SplitSource]:
+    result = []
+    for number, sentences in enumerate(articles, start=1):
+        raw = RawSource(f"s{number}", f"src{number}.txt", "\n\n".join(sentences))
+        clean = CleanSource(raw, None, tuple(Paragraph(t, i + 1) for i, t in enumerate(sentences)), ())
+        result.append(split_source(clean))
+    return result
+
+
+FILLER_A = [
+    "Officials in the capital confirmed the schedule for the coming week.",
+    "Several ministers attended the opening session of the forum.",
+]
+FILLER_B = [
+    "Weather in the region stayed dry throughout the visit.",
+    "Local businesses reported a rise in hotel bookings.",
+]
+
+
+def claim_of(claims, source: str, needle: str):  # type: ignore[no-untyped-def]
+    for claim in claims:
+        for m in claim.members:
+            if m.source == source and needle in m.text:
+                return claim
+    raise AssertionError(f"{needle!r} not found")
+
+
+def test_reworded_sentences_align() -> None:
+    pairs = [
+        ("The meeting lasted an hour and 45 minutes.",
+         "The first talks between the diplomats lasted one hour and 45 minutes, taking longer than expected."),
+        ("An official described the meeting as businesslike and productive.",
+         "An official described the meeting as business-like and productive."),
+        ("The U.S. envoy called the talks “constructive” on Friday.",
+         'The US envoy called the talks "constructive" on Friday.'),
+    ]
+    for left, right in pairs:
+        sources = make_sources([*FILLER_A, left], [right, *FILLER_B])
+        claims = align(sources)
+        claim = claim_of(claims, "s1", left[:20])
+        assert {m.source for m in claim.members} == {"s1", "s2"}, (left, right)
+
+
+def test_unrelated_sentences_stay_apart() -> None:
+    sources = make_sources(
+        ["The minister arrived in Oslo on Monday for talks on fishing quotas."],
+        ["The minister said the fishing quotas would not change this year."],
+        ["Fishing boats returned to Oslo harbour on Monday after a storm."],
+    )
+    claims = align(sources)
+    assert all(len(c.members) == 1 for c in claims)
+
+
+def test_no_chaining_through_a_middle_sentence() -> None:
+    # b resembles a and c, but a and c say different things: one group may not hold all three.
+    a = "The summit will be held in Geneva in June, officials said."
+    b = "The summit will be held in Geneva in June, and sanctions will be discussed there."
+    c = "Sanctions will be discussed there, and new tariffs on steel were announced."
+    claims = align(make_sources([a], [b], [c]))
+    assert not any(len(cl.members) == 3 for cl in claims)
+
+
+def test_a_source_contributes_one_sentence_or_two_neighbours() -> None:
+    for claim in align([split_source(c) for c in clean_story(seed_sources())]):
+        by_source: dict[str, list[int]] = {}
+        for m in claim.members:
+            by_source.setdefault(m.source, []).append(m.sentence)
+        for indices in by_source.values():
+            assert len(indices) == 1 or (len(indices) == 2 and abs(indices[0] - indices[1]) == 1)
+
+
+def test_seed_claims_include_known_agreements() -> None:
+    sources = [split_source(c) for c in clean_story(seed_sources())]
+    claims = align(sources)
+    sidelines = claim_of(claims, "s1", "sidelines of the Arctic Council")
+    assert len(sidelines.source_ids) == 5
+    hour = claim_of(claims, "s1", "an hour and 45 minutes")
+    assert "s5" in hour.source_ids
+    model = similarity_model(sources)
+    for claim in claims:
+        for member in claim.members:
+            assert 0 <= member.score <= 100
+        rep = claim.representative
+        assert rep in claim.members and rep.score == 100.0
+    assert LINK > 0 and model.weights
+
+
+def test_every_sentence_is_in_exactly_one_claim() -> None:
+    sources = [split_source(c) for c in clean_story(seed_sources())]
+    claims = align(sources)
+    seen = [(m.source, m.sentence) for c in claims for m in c.members]
+    expected = [(s.source, s.index) for src in sources for s in src.sentences]
+    assert sorted(seen) == sorted(expected)

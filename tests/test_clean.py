@@ -1,0 +1,187 @@
+"""The clean stage: on the real seeds and on clutter and body text written here."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.clean import clean_source, clean_story
+from digest.model import RawSource
+from tests.conftest import seed_sources
+from tests.seed_truth import BODY, HEADLINE
+
+# Two short reports of one invented event, used as the "other source" so that the
+# cleaner has a story to judge relevance against.
+TRAM_A = """Tram line 4 extended to the airport
+
+The city opened its extended tram line 4 to the airport on Tuesday, cutting the trip from the central station to 22 minutes.
+
+The 6.5-kilometre extension cost 180 million euros and took three years to build, the transport authority said.
+
+Trams will run every seven minutes from 5 a.m. until midnight, and tickets cost the same as on the rest of the network.
+
+Transport councillor Mira Holt said the line would take about 4,000 cars a day off the airport road.
+
+Construction was delayed by six months after workers found the remains of a medieval bridge near the river crossing.
+"""
+TRAM_B = """Airport tram opens
+
+Tram line 4 began carrying passengers to the airport on Tuesday after three years of construction costing 180 million euros.
+
+A trip from the central station now takes 22 minutes, and trams run every seven minutes from 5 a.m. until midnight.
+
+Councillor Mira Holt said she expected the extension to remove around 4,000 cars a day from the airport road.
+
+Work was held up for six months when builders uncovered the remains of a medieval bridge near the river.
+"""
+
+
+def clean_with_companion(text: str):  # type: ignore[no-untyped-def]
+    sources = [RawSource("s1", "a.txt", text), RawSource("s2", "b.txt", TRAM_B)]
+    return clean_story(sources)[0]
+
+
+def kept(clean) -> list[str]:  # type: ignore[no-untyped-def]
+    return [p.text for p in clean.paragraphs]
+
+
+def removed_texts(clean) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.text for r in clean.removed]
+
+
+# --- the seeds ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(BODY))
+def test_seed_body_kept_and_clutter_removed(name: str) -> None:
+    sources = seed_sources()
+    cleaned = {c.raw.path.split("/")[-1]: c for c in clean_story(sources)}[name]
+    assert [p.line for p in cleaned.paragraphs] == BODY[name]
+    assert cleaned.title_line == HEADLINE[name]
+    lines = cleaned.raw.text.split("\n")
+    non_empty = {n for n, line in enumerate(lines, start=1) if line.strip()}
+    clutter = non_empty - set(BODY[name]) - {HEADLINE[name]}
+    assert {r.line for r in cleaned.removed} == clutter
+    for r in cleaned.removed:
+        assert r.text == " ".join(lines[r.line - 1].split())
+        assert r.reason
+
+
+def test_seed_reasons_are_specific() -> None:
+    cleaned = {c.raw.path.split("/")[-1]: c for c in clean_story(seed_sources())}
+    reasons = {(name, r.line): r.reason for name, c in cleaned.items() for r in c.removed}
+    assert reasons[("000_bec47d9d05e10e72.txt", 29)] == "heading of a list of other articles"
+    assert "after 'Recent Posts'" in reasons[("000_bec47d9d05e10e72.txt", 37)]
+    assert reasons[("000_bec47d9d05e10e72.txt", 67)] == "cookie or privacy notice"
+    assert "caption" in reasons[("001_53d2f25ad1582e78.txt", 8)]
+    assert "repeats line 8" in reasons[("001_53d2f25ad1582e78.txt", 9)]
+    assert reasons[("001_53d2f25ad1582e78.txt", 43)] == "reporting credit"
+    assert reasons[("002_6c188231047a0d29.txt", 33)] == "comment form"
+    assert reasons[("003_84711b47524004f0.txt", 2)] == "reading-time line"
+    assert "caption" in reasons[("003_84711b47524004f0.txt", 16)]
+    assert reasons[("004_7fbbd0fc90f416ac.txt", 58)] == "not text (numbers or symbols)"
+
+
+def test_seed_metadata() -> None:
+    cleaned = {c.raw.path.split("/")[-1]: c for c in clean_story(seed_sources())}
+    assert str(cleaned["003_84711b47524004f0.txt"].date) == "2021-05-20"
+    assert cleaned["004_7fbbd0fc90f416ac.txt"].byline == "Steve Cowan"
+    assert cleaned["001_53d2f25ad1582e78.txt"].title.startswith("Kremlin Says")
+
+
+# --- kinds of clutter, in shapes the seeds do not have -------------------------------
+
+
+@pytest.mark.parametrize(
+    "clutter",
+    [
+        "We use cookies to personalise content and ads. Accept all",
+        "Sign up for our morning newsletter",
+        "Share on Facebook",
+        "Share Tweet Email Print",
+        "Photo: Jan Novak / City Press",
+        "Related: Bus fares to rise in spring",
+        "14 comments",
+        "Updated: 3 March 2026, 14:05 CET",
+        "Published March 3, 2026",
+        "© 2026 City Press. All rights reserved.",
+        "5 min read",
+        "Skip to main content",
+        "By Lena Fischer",
+    ],
+)
+def test_clutter_kinds_removed(clutter: str) -> None:
+    lines = TRAM_A.split("\n\n")
+    text = "\n\n".join([lines[0], clutter, *lines[1:3], clutter.upper() if False else clutter + " ", *lines[3:]])
+    cleaned = clean_with_companion(text)
+    assert clutter not in " ".join(kept(cleaned))
+    assert clutter.strip() in removed_texts(cleaned)
+    assert len(cleaned.paragraphs) == 5  # every body paragraph survives
+
+
+def test_trailing_related_list_removed_with_reason() -> None:
+    text = TRAM_A + "\nMore from City News\n\nBakery wins regional bread prize\n\nMarch 2, 2026\n\nSchool choir tours Norway\n\nMarch 1, 2026\n"
+    cleaned = clean_with_companion(text)
+    assert len(cleaned.paragraphs) == 5
+    reasons = {r.text: r.reason for r in cleaned.removed}
+    assert "after 'More from City News'" in reasons["Bakery wins regional bread prize"]
+    assert "date line" in reasons["March 2, 2026"]
+
+
+def test_off_topic_paragraph_after_body_removed() -> None:
+    text = TRAM_A + (
+        "\nThe spring fashion week in Milan showed oversized coats and pastel colours, "
+        "which editors expect to reach high-street stores by the autumn season.\n"
+    )
+    cleaned = clean_with_companion(text)
+    assert len(cleaned.paragraphs) == 5
+    assert any("fashion week" in r.text and "unrelated" in r.reason for r in cleaned.removed)
+
+
+# --- body text that looks like clutter ----------------------------------------------
+
+
+def test_one_line_quote_paragraph_kept() -> None:
+    lines = TRAM_A.split("\n\n")
+    quote = '"It changes everything," Holt said.'
+    cleaned = clean_with_companion("\n\n".join([*lines[:4], quote, *lines[4:]]))
+    assert quote in kept(cleaned)
+
+
+def test_short_dateline_sentence_kept() -> None:
+    lines = TRAM_A.split("\n\n")
+    dateline = "The first tram left at 5 a.m. on Tuesday."
+    cleaned = clean_with_companion("\n\n".join([lines[0], dateline, *lines[1:]]))
+    assert dateline in kept(cleaned)
+
+
+def test_list_of_facts_kept() -> None:
+    lines = TRAM_A.split("\n\n")
+    facts = ["Length: 6.5 kilometres of new track to the airport", "Cost: 180 million euros",
+             "Trip time: 22 minutes from the central station"]
+    cleaned = clean_with_companion("\n\n".join([*lines[:3], *facts, *lines[3:]]))
+    for fact in facts:
+        assert fact in kept(cleaned)
+
+
+def test_paragraph_another_source_reports_is_never_dropped() -> None:
+    # Short, no final stop, after a credit line: every cue says clutter, but the
+    # other source reports it.
+    text = TRAM_A.rstrip() + "\n\nWith reporting by Ada Berg\n\nA trip from the central station now takes 22 minutes\n"
+    cleaned = clean_with_companion(text)
+    assert "A trip from the central station now takes 22 minutes" in kept(cleaned)
+
+
+def test_single_source_and_empty_inputs() -> None:
+    alone = clean_source(RawSource("s1", "a.txt", TRAM_A + "\nLeave a comment\n"))
+    assert len(alone.paragraphs) == 5 and alone.title == "Tram line 4 extended to the airport"
+    assert "Leave a comment" in [r.text for r in alone.removed]
+    empty = clean_source(RawSource("s1", "e.txt", ""))
+    assert empty.paragraphs == () and empty.title is None
+    blank = clean_source(RawSource("s1", "b.txt", "\n\n   \n"))
+    assert blank.paragraphs == ()
+
+
+def test_invisible_characters_do_not_survive() -> None:
+    text = TRAM_A.replace("The city opened", "The\u200b city\u202e opened")
+    cleaned = clean_with_companion(text)
+    assert all("\u200b" not in p and "\u202e" not in p for p in kept(cleaned))

@@ -1,0 +1,68 @@
+"""Sentence splitting, on news text and on the Pragmatic Segmenter golden rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest.clean import clean_story
+from digest.sentences import split_paragraph, split_source, split_text
+from tests.conftest import seed_sources
+
+GOLDEN = Path(__file__).resolve().parents[2] / "shared" / "data" / "segmenter-golden-rules-en.json"
+# Rule 18 is marked not implemented upstream (no segmenter passes it); rule 40
+# needs PDF mode (a newline inside a sentence is a line-wrap, not a line end).
+NOT_PROSE = {18: "upstream marks it unsolved", 40: "PDF-mode cleaning"}
+
+
+def golden_rules() -> list[dict]:  # type: ignore[type-arg]
+    if not GOLDEN.is_file():
+        pytest.skip(f"golden rules not found at {GOLDEN}")
+    return json.loads(GOLDEN.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_golden_rules_pass_rate() -> None:
+    rules = golden_rules()
+    prose = [r for r in rules if r["id"] not in NOT_PROSE]
+    passed = [r["id"] for r in prose if split_paragraph(r["text"]) == [e.strip() for e in r["expected"]]]
+    failed = sorted({r["id"] for r in prose} - set(passed))
+    assert len(passed) / len(prose) >= 0.95, f"failed rules: {failed}"
+    assert failed == []  # today every prose rule passes; a regression shows here by id
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The U.S. and Russia met. Talks lasted an hour.", ["The U.S. and Russia met.", "Talks lasted an hour."]),
+        ("Mr. Blinken met Sergei Lavrov on Jan. 5 in Reykjavik.", ["Mr. Blinken met Sergei Lavrov on Jan. 5 in Reykjavik."]),
+        ("It cost $11.5 billion. Work stopped.", ["It cost $11.5 billion.", "Work stopped."]),
+        ('He said it was "constructive." Others disagreed.', ['He said it was "constructive."', "Others disagreed."]),
+        ("Was it a deal?” she asked. Nobody answered.", ["Was it a deal?” she asked.", "Nobody answered."]),
+        ("Was it a deal?” Nobody answered.", ["Was it a deal?”", "Nobody answered."]),
+        ("The meeting began at 9 a.m. and ended at noon.", ["The meeting began at 9 a.m. and ended at noon."]),
+        ("Sen. J. R. Smith spoke first.", ["Sen. J. R. Smith spoke first."]),
+        ("The talks went well… Then came the sanctions.", ["The talks went well… Then came the sanctions."]),
+        ("Breaking news from Reykjavik", ["Breaking news from Reykjavik"]),
+        ("Lavrov responded…reports Asian Lite News", ["Lavrov responded…reports Asian Lite News"]),
+    ],
+)
+def test_news_cases(text: str, expected: list[str]) -> None:
+    assert split_paragraph(text) == expected
+
+
+def test_paragraphs_never_join() -> None:
+    assert split_text("A headline without a stop\n\nThe body starts here.") == [
+        "A headline without a stop",
+        "The body starts here.",
+    ]
+
+
+def test_split_source_numbers_every_sentence_and_keeps_text() -> None:
+    for clean in clean_story(seed_sources()):
+        split = split_source(clean)
+        assert [s.index for s in split.sentences] == list(range(1, len(split.sentences) + 1))
+        for p_index, paragraph in enumerate(clean.paragraphs):
+            joined = " ".join(s.text for s in split.sentences if s.paragraph == p_index)
+            assert joined.split() == paragraph.text.split()

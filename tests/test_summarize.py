@@ -1,0 +1,130 @@
+"""The canonical summary: selection, wording, order and citations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digest.align import LINK, align, similarity_model
+from digest.build import digest_story
+from digest.clean import clean_story
+from digest.model import SourceRef, Story, StoryDigest, StoryFile
+from digest.sentences import split_source
+from digest.summarize import REDUNDANT, summarize
+from tests.conftest import seed_sources
+from tests.test_align import make_sources
+
+
+def seed_digest(order: list[int] | None = None, words: int = 250) -> StoryDigest:
+    sources = seed_sources()
+    if order is not None:
+        sources = [sources[i] for i in order]
+        sources = [s.__class__(f"s{n}", s.path, s.text) for n, s in enumerate(sources, start=1)]
+    story = Story(StoryFile("seed", Path("seed.md"), tuple(SourceRef(s.path) for s in sources)), tuple(sources))
+    return digest_story(story, words)
+
+
+def test_seed_summary_has_no_repeated_fact() -> None:
+    digest = seed_digest()
+    model = similarity_model(digest.sources)
+    texts = [model.key(s.text) for s in digest.summary]
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            assert model.score_keys(a, b) < REDUNDANT
+    assert len({s.claim for s in digest.summary}) == len(digest.summary)
+
+
+def test_every_citation_states_the_sentence() -> None:
+    digest = seed_digest()
+    model = similarity_model(digest.sources)
+    for sentence in digest.summary:
+        assert sentence.supports, sentence.text
+        assert len({s.source for s in sentence.supports}) == len(sentence.supports)
+        for support in sentence.supports:
+            source = digest.source(support.source)
+            original = source.sentences[support.sentence - 1]
+            assert original.text == support.text
+            assert model.score_keys(model.key(sentence.text), model.key(original.text)) >= LINK * 0.85
+
+
+def test_summary_sentences_are_source_sentences() -> None:
+    digest = seed_digest()
+    all_sentences = {s.text for src in digest.sources for s in src.sentences}
+    for sentence in digest.summary:
+        assert sentence.text in all_sentences
+
+
+def test_consensus_first_and_length_target() -> None:
+    digest = seed_digest()
+    words = sum(len(s.text.split()) for s in digest.summary)
+    assert 150 <= words <= 250 * 1.1
+    # Every claim reported by three or more outlets is in the summary or repeats one there.
+    selected = {d.claim for d in digest.decisions if d.selected}
+    for decision in digest.decisions:
+        if decision.outlets >= 3:
+            assert decision.claim in selected or decision.reason.startswith(("repeats", "no member")), decision
+    assert any(len(s.supports) >= 3 for s in digest.summary)
+
+
+def test_source_order_does_not_change_the_summary() -> None:
+    forward = seed_digest()
+    backward = seed_digest(order=[4, 3, 2, 1, 0])
+
+    def cited(d: StoryDigest) -> list[tuple[str, frozenset[tuple[str, int]]]]:
+        paths = {s.id: s.clean.raw.path for s in d.sources}
+        return [(s.text, frozenset((paths[x.source], x.sentence) for x in s.supports)) for s in d.summary]
+
+    assert cited(forward) == cited(backward)
+
+
+def test_no_dangling_pronoun_or_outlet_self_reference() -> None:
+    digest = seed_digest()
+    for sentence in digest.summary:
+        assert not sentence.text.startswith(("He ", "She ", "They ", "But ", "It "))
+        assert "Asian Lite News" not in sentence.text and "RFE/RL" not in sentence.text
+
+
+def test_wording_prefers_the_sentence_that_stands_alone() -> None:
+    sources = make_sources(
+        ["The ministers met in Oslo on Monday.", "But he said the ferry deal would be signed by June."],
+        ["The ministers met in Oslo on Monday.",
+         "Minister Eva Lund said the ferry deal would be signed by June."],
+    )
+    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    texts = [s.text for s in digest.summary]
+    assert "Minister Eva Lund said the ferry deal would be signed by June." in texts
+    assert not any(t.startswith("But he") for t in texts)
+
+
+def test_self_reference_wording_is_never_chosen() -> None:
+    sources = make_sources(
+        ["Officials in the port of Tromso said 40 ships were stuck in the ice, the Tromso Herald reports."],
+        ["Officials in the port of Tromso said 40 ships were stuck in the ice."],
+        ["Officials in Tromso said 40 ships were stuck in the ice on Monday."],
+    )
+    sources = [
+        s.__class__(s.clean.__class__(s.clean.raw.__class__(s.id, s.clean.raw.path, s.clean.raw.text,
+                    outlet=name), None, s.clean.paragraphs, ()), s.sentences)
+        for s, name in zip(sources, ["Tromso Herald", "Polar Post", "North Wire"], strict=True)
+    ]
+    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    assert len(digest.summary) == 1
+    assert "Herald" not in digest.summary[0].text
+    assert {x.source for x in digest.summary[0].supports} == {"s1", "s2", "s3"}
+
+
+def test_differences_in_numbers_are_reported() -> None:
+    sources = make_sources(
+        ["The bridge repair cost 41 million euros and took two years."],
+        ["The bridge repair cost 44 million euros and took two years."],
+    )
+    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    assert digest.differences and digest.differences[0].kind == "numbers"
+    values = {v.values for v in digest.differences[0].variants}
+    assert values == {("41million",), ("44million",)}
+
+
+def test_single_source_story_has_empty_summary_and_facts() -> None:
+    sources = [split_source(c) for c in clean_story(seed_sources()[:1])]
+    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    assert digest.summary == ()
+    assert digest.title.startswith("Russia, U.S. agree")
