@@ -31,10 +31,20 @@ from digest.words import STOP_WORDS, content_words, fold, strip_invisible, words
 MONTHS = {
     m: i + 1
     for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-         ("december", "dec")]
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
     )
     for m in names
 }
@@ -47,18 +57,23 @@ _DATE_PATTERNS = (
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?,?\s*)?"
 _TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?"
 _DATE_LINE = re.compile(
-    rf"^(?:published|updated|posted|last updated)?:?\s*{_WEEKDAY}(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}){_TIME}$",
+    rf"^(?:published|updated|posted|last updated)?:?\s*{_WEEKDAY}"
+    rf"(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}){_TIME}$",
     re.I,
 )
 _READING_TIME = re.compile(r"^\d+\s*(?:min(?:ute)?s?)\.?\s*(?:read|reading)$", re.I)
 _CREDIT = re.compile(
-    r"^\(?(?:with\s+)?(?:additional\s+)?(?:reporting|writing|editing|compiled|research)\s+by\b", re.I
+    r"^\(?(?:with\s+)?(?:additional\s+)?(?:reporting|writing|editing|compiled|research)\s+by\b",
+    re.I,
 )
-_BYLINE = re.compile(r"^(?:by|author|written by|posted by|words by)\s*:?\s+(?P<name>[^\d]{3,60})$", re.I)
+_BYLINE = re.compile(
+    r"^(?:by|author|written by|posted by|words by)\s*:?\s+(?P<name>[^\d]{3,60})$", re.I
+)
 _CAPTION_POSITION = re.compile(
     r"\((?:left|right|centre|center|l|r|c|top|bottom|front|back|second left|second right|"
-    r"from left|pictured|file|file photo|photo|archive)\)", re.I
+    r"from left|pictured|file|file photo|photo|archive)\)",
+    re.I,
 )
 _CAPTION_CREDIT = re.compile(
     r"(?:\((?:[A-Z][\w.&/ -]{1,30}|photo[^)]*|image[^)]*)\)|(?:photo|image|picture|credit)s?\s*:.*"
@@ -72,27 +87,61 @@ _TERMINAL = re.compile(r"""[.!?…](?:["'”’)\]]*)$|["”]$""")
 BOILERPLATE: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
     (kind, re.compile(pattern, re.I), reason)
     for kind, pattern, reason in (
-        ("cookies", r"\bcookies?\b|\bconsent\b|\bprivacy (?:policy|settings)\b", "cookie or privacy notice"),
-        ("comments", r"\b(?:leave a (?:reply|comment)|comments?\b|reply\b|your email address|spam\b|"
-                     r"required fields|log ?in to|sign in to)", "comment form"),
-        ("newsletter", r"\b(?:subscribe|newsletter|sign ?up|inbox|unsubscribe)\b", "newsletter prompt"),
-        ("share", r"^(?:share|tweet|email|print|copy link|facebook|twitter|whatsapp|linkedin|"
-                  r"telegram|reddit|pinterest)(?:\W+(?:share|tweet|email|print|copy link|facebook|"
-                  r"twitter|x|whatsapp|linkedin|telegram|reddit|pinterest|on))*\W*$|\bshare (?:this|on)\b",
-         "share buttons"),
-        ("navigation", r"\b(?:accessibility|skip to|main menu|go ?to ?top|back to top|breaking news|"
-                       r"previous (?:story|article|post)|next (?:story|article|post)|read more|"
-                       r"click here|home ?page|search)\b|^(?:menu|home|close|open)$", "navigation"),
-        ("related", r"\b(?:related|recent posts|latest (?:from|news|stories)|don'?t miss|also read|"
-                    r"read also|more from|recommended|most (?:read|popular)|trending|you may also like|"
-                    r"more stories|top stories|see also)\b", "link to other articles"),
-        ("legal", r"©|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b", "legal notice"),
-        ("feedback", r"\b(?:typo|spelling error|ctrl\s*\+\s*enter|report an? (?:error|mistake))\b",
-         "error-report prompt"),
+        (
+            "cookies",
+            r"\bcookies?\b|\bconsent\b|\bprivacy (?:policy|settings)\b",
+            "cookie or privacy notice",
+        ),
+        (
+            "comments",
+            r"\b(?:leave a (?:reply|comment)|comments?\b|reply\b|your email address|spam\b|"
+            r"required fields|log ?in to|sign in to)",
+            "comment form",
+        ),
+        (
+            "newsletter",
+            r"\b(?:subscribe|newsletter|sign ?up|inbox|unsubscribe)\b",
+            "newsletter prompt",
+        ),
+        (
+            "share",
+            r"^(?:share|tweet|email|print|copy link|facebook|twitter|whatsapp|linkedin|"
+            r"telegram|reddit|pinterest)(?:\W+(?:share|tweet|email|print|copy link|facebook|"
+            r"twitter|x|whatsapp|linkedin|telegram|reddit|pinterest|on))*\W*$"
+            r"|\bshare (?:this|on)\b",
+            "share buttons",
+        ),
+        (
+            "navigation",
+            r"\b(?:accessibility|skip to|main menu|go ?to ?top|back to top|breaking news|"
+            r"previous (?:story|article|post)|next (?:story|article|post)|read more|"
+            r"click here|home ?page|search)\b|^(?:menu|home|close|open)$",
+            "navigation",
+        ),
+        (
+            "related",
+            r"\b(?:related|recent posts|latest (?:from|news|stories)|don'?t miss|also read|"
+            r"read also|more from|recommended|most (?:read|popular)|trending|you may also like|"
+            r"more stories|top stories|see also)\b",
+            "link to other articles",
+        ),
+        (
+            "legal",
+            r"©|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b",
+            "legal notice",
+        ),
+        (
+            "feedback",
+            r"\b(?:typo|spelling error|ctrl\s*\+\s*enter|report an? (?:error|mistake))\b",
+            "error-report prompt",
+        ),
         ("comment-count", r"^\d+\s+(?:comments?|replies|shares|views)$", "comment or share count"),
         ("author", r"^(?:author|function|role|position|about the author|editor)\s*:", "author bio"),
-        ("media", r"^\W*(?:\d+x\d+\s+)?(?:image|video|photo|gallery|audio|watch|listen)\W*$",
-         "media placeholder"),
+        (
+            "media",
+            r"^\W*(?:\d+x\d+\s+)?(?:image|video|photo|gallery|audio|watch|listen)\W*$",
+            "media placeholder",
+        ),
     )
 )
 _HEADING_RELATED = re.compile(BOILERPLATE[5][1].pattern + r"|\bdon'?t miss\b|\bnews$", re.I)
@@ -162,7 +211,9 @@ def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own: Sequenc
         return 0.0
     cross = 0.0
     if vocabularies:
-        cross = sum(1 for w in line.content if any(w in v for v in vocabularies)) / len(line.content)
+        cross = sum(1 for w in line.content if any(w in v for v in vocabularies)) / len(
+            line.content
+        )
     rest = {w for other in own if other is not line and other.prose for w in other.content}
     local = sum(w in rest for w in line.content) / len(line.content)
     # Own-article agreement is weaker evidence than another outlet's.
@@ -182,7 +233,11 @@ def _kind(line: _Line) -> tuple[str, str] | None:
         return "byline", "byline"
     if _CAPTION_POSITION.search(text) and line.n_words <= 40:
         return "caption", "image caption (names who is pictured where)"
-    if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
+    if (
+        not line.terminal
+        and line.n_words <= 30
+        and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text)
+    ):
         return "caption", "image caption with a photo credit"
     letters = sum(ch.isalpha() for ch in text)
     if letters < 0.5 * len(text.replace(" ", "")) or re.fullmatch(r"[\W\d_]*", text):
@@ -213,7 +268,10 @@ def _clean(
     for line in lines:
         key = fold(line.text).lower()
         if key in seen:
-            kinds[line.number] = ("duplicate", f"repeats line {seen[key]} (a caption or heading printed twice)")
+            kinds[line.number] = (
+                "duplicate",
+                f"repeats line {seen[key]} (a caption or heading printed twice)",
+            )
             first = seen[key]
             if first not in kinds and not _is_long_prose(lines, first):
                 kinds[first] = ("caption", "image caption (printed twice)")
@@ -228,8 +286,12 @@ def _clean(
     supported = _reported_elsewhere(lines, other_lines)
 
     alone = not vocabularies
-    scores = [_score(line, kinds.get(line.number), relevance[line.number], line.number in supported, alone)
-              for line in lines]
+    scores = [
+        _score(
+            line, kinds.get(line.number), relevance[line.number], line.number in supported, alone
+        )
+        for line in lines
+    ]
     start, end = _best_run(scores)
 
     title_index = _title_index(lines, start, kinds, relevance)
@@ -260,15 +322,25 @@ def _clean(
                 and relevance[line.number] < 0.3
                 and line.number not in supported
             ):
-                removed.append(Removed(
-                    line.number, line.text, "short line unrelated to the story inside the body", "heading"
-                ))
+                removed.append(
+                    Removed(
+                        line.number,
+                        line.text,
+                        "short line unrelated to the story inside the body",
+                        "heading",
+                    )
+                )
             elif i <= body_start + 2 and _repeats_later(
                 line, [o for o in lines[i + 1 : end + 1] if o.number not in kinds]
             ):
-                removed.append(Removed(
-                    line.number, line.text, "standfirst that repeats a later paragraph", "standfirst"
-                ))
+                removed.append(
+                    Removed(
+                        line.number,
+                        line.text,
+                        "standfirst that repeats a later paragraph",
+                        "standfirst",
+                    )
+                )
             else:
                 paragraphs.append(Paragraph(line.text, line.number))
             continue
@@ -277,11 +349,15 @@ def _clean(
             removed.append(Removed(line.number, line.text, reason, kind[0] if kind else "header"))
             continue
         # After the body: trailing lists, bios and footers.
-        if not line.prose and line.n_words <= 6 and (
-            _HEADING_RELATED.search(line.text) or (kind and kind[0] == "navigation")
+        if (
+            not line.prose
+            and line.n_words <= 6
+            and (_HEADING_RELATED.search(line.text) or (kind and kind[0] == "navigation"))
         ):
             trailing_heading = line.text
-            removed.append(Removed(line.number, line.text, "heading of a list of other articles", "related"))
+            removed.append(
+                Removed(line.number, line.text, "heading of a list of other articles", "related")
+            )
             continue
         if kind and trailing_heading and kind[0] == "navigation" and line.n_words > 6:
             kind = None  # a teaser ending in "Read More": judged as part of the list
@@ -292,14 +368,23 @@ def _clean(
             removed.append(Removed(line.number, line.text, reason, kind[0]))
         elif trailing_heading:
             shape = "headline" if not line.prose else "teaser"
-            removed.append(Removed(
-                line.number, line.text,
-                f"unrelated {shape} in the list after {trailing_heading!r}", "related",
-            ))
+            removed.append(
+                Removed(
+                    line.number,
+                    line.text,
+                    f"unrelated {shape} in the list after {trailing_heading!r}",
+                    "related",
+                )
+            )
         elif relevance[line.number] < 0.5:
-            removed.append(Removed(
-                line.number, line.text, "after the article body, unrelated to the story", "footer"
-            ))
+            removed.append(
+                Removed(
+                    line.number,
+                    line.text,
+                    "after the article body, unrelated to the story",
+                    "footer",
+                )
+            )
         else:
             removed.append(Removed(line.number, line.text, "after the article body", "footer"))
     title = lines[title_index].text if title_index is not None else None
@@ -315,7 +400,9 @@ def _clean(
 
 
 # Kinds of line that usually close an article: the body rarely goes on after them.
-CLOSING_KINDS = frozenset({"comments", "related", "newsletter", "author", "legal", "feedback", "credit", "cookies"})
+CLOSING_KINDS = frozenset(
+    {"comments", "related", "newsletter", "author", "legal", "feedback", "credit", "cookies"}
+)
 
 
 def _score(
@@ -359,7 +446,10 @@ def _best_run(scores: Sequence[float]) -> tuple[int, int]:
 
 
 def _title_index(
-    lines: Sequence[_Line], body_start: int, kinds: dict[int, tuple[str, str]], relevance: dict[int, float]
+    lines: Sequence[_Line],
+    body_start: int,
+    kinds: dict[int, tuple[str, str]],
+    relevance: dict[int, float],
 ) -> int | None:
     """The headline: a title-shaped line on topic, before the body or opening it."""
     candidates = []
@@ -429,7 +519,9 @@ def _parse_date(text: str) -> dt.date | None:
         if not match:
             continue
         parts = match.groupdict()
-        month = int(parts["mnum"]) if parts.get("mnum") else MONTHS[parts["month"].lower().rstrip(".")]
+        month = (
+            int(parts["mnum"]) if parts.get("mnum") else MONTHS[parts["month"].lower().rstrip(".")]
+        )
         try:
             return dt.date(int(parts["year"]), month, int(parts["day"]))
         except ValueError:

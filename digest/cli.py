@@ -52,7 +52,9 @@ def main(debug: bool) -> None:
 
 
 config_option = click.option(
-    "--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Site config file (default: ./digest.yml).",
 )
 
@@ -60,11 +62,15 @@ config_option = click.option(
 @main.command()
 @config_option
 @click.option("--output", type=str, help="Output folder (default from digest.yml: output).")
-@click.option("--base-url", type=str, help="Deployed site URL, for feed, sitemap and canonical links.")
+@click.option(
+    "--base-url", type=str, help="Deployed site URL, for feed, sitemap and canonical links."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @reports_errors
-def build(config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool) -> None:
+def build(
+    config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool
+) -> None:
     """Build the site into the output folder."""
     from digest.build import build as run_build
 
@@ -115,4 +121,6 @@ def clean(config_file: Path | None) -> None:
 
     config = _config(config_file)
     removed = clean_output(config.output_dir)
-    click.echo(f"removed {config.output_dir}" if removed else f"nothing to remove at {config.output_dir}")
+    click.echo(
+        f"removed {config.output_dir}" if removed else f"nothing to remove at {config.output_dir}"
+    )

@@ -19,27 +19,42 @@ _DEFAULTS = SiteConfig(root=Path("."), config_file=None)
 
 FIELDS = (
     schema.Field("title", schema.string, _DEFAULTS.title, help="Site title, shown on every page."),
-    schema.Field("description", schema.string, _DEFAULTS.description, help="One line for the index and feed."),
     schema.Field(
-        "base_url", schema.http_url, _DEFAULTS.base_url,
-        help="Where the site is deployed; used only for absolute URLs (feed, sitemap, canonical, 404).",
+        "description", schema.string, _DEFAULTS.description, help="One line for the index and feed."
+    ),
+    schema.Field(
+        "base_url",
+        schema.http_url,
+        _DEFAULTS.base_url,
+        help="Where the site is deployed; used only for absolute URLs "
+        "(feed, sitemap, canonical, 404).",
     ),
     schema.Field("language", schema.string, _DEFAULTS.language, help="The pages' lang attribute."),
     schema.Field(
-        "theme", schema.string, _DEFAULTS.theme,
+        "theme",
+        schema.string,
+        _DEFAULTS.theme,
         help="A theme name (themes/<name> in the site, else a bundled theme) or a folder path.",
     ),
     schema.Field(
-        "theme_overrides", schema.string, _DEFAULTS.theme_overrides,
+        "theme_overrides",
+        schema.string,
+        _DEFAULTS.theme_overrides,
         help="A folder searched before the theme: a file of the same name replaces the theme's.",
     ),
     schema.Field(
-        "summary_words", schema.positive_int, _DEFAULTS.summary_words,
+        "summary_words",
+        schema.positive_int,
+        _DEFAULTS.summary_words,
         help="Length target of each story summary, in words.",
     ),
-    schema.Field("output", schema.string, _DEFAULTS.output, help="Output folder, relative to the site root."),
+    schema.Field(
+        "output", schema.string, _DEFAULTS.output, help="Output folder, relative to the site root."
+    ),
     schema.Field("content", schema.string, _DEFAULTS.content, help="Folder of story files."),
-    schema.Field("page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."),
+    schema.Field(
+        "page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."
+    ),
 )
 
 assert {f.name for f in FIELDS} | {"root", "config_file"} == {

@@ -27,7 +27,12 @@ STORY_FIELDS = (
     schema.Field("sources", lambda v: v, required=True, help="The articles to consolidate."),
 )
 SOURCE_FIELDS = (
-    schema.Field("path", schema.string, required=True, help="File relative to the site root; a glob may match several."),
+    schema.Field(
+        "path",
+        schema.string,
+        required=True,
+        help="File relative to the site root; a glob may match several.",
+    ),
     schema.Field("outlet", schema.string, help="Who published it."),
     schema.Field("url", schema.http_url, help="The original article."),
     schema.Field("published", schema.date, help="Its publication date."),
@@ -47,22 +52,30 @@ def parse_story_file(path: Path, root: Path) -> StoryFile:
     text = read_text(path).text
     match = _FRONT.match(text)
     if not match:
-        raise DigestError("story file must start with YAML front matter between '---' lines", path, 1)
+        raise DigestError(
+            "story file must start with YAML front matter between '---' lines", path, 1
+        )
     located = load_yaml(match.group(1) or "", path, line_offset=1)
-    note = text[match.end():].strip()
+    note = text[match.end() :].strip()
     errors: list[DigestError] = []
     if not SLUG.match(slug):
-        errors.append(DigestError(
-            f"file name {path.name!r} is not a usable slug: use lower-case letters, digits, - and _",
-            path, 1,
-        ))
+        errors.append(
+            DigestError(
+                f"file name {path.name!r} is not a usable slug: "
+                "use lower-case letters, digits, - and _",
+                path,
+                1,
+            )
+        )
     values, found = schema.validate(located, STORY_FIELDS)
     errors.extend(found)
     sources: list[SourceRef] = []
     raw_sources = values.get("sources")
     if raw_sources is not None:
         if not isinstance(raw_sources, list) or not raw_sources:
-            errors.append(located.error("sources: expected a non-empty list of source files", "sources"))
+            errors.append(
+                located.error("sources: expected a non-empty list of source files", "sources")
+            )
         else:
             for index, item in enumerate(raw_sources):
                 try:
@@ -133,14 +146,16 @@ def load_story(story_file: StoryFile, root: Path, warnings: list[str]) -> Story:
         decoded = read_text(root / ref.path)
         if decoded.warning:
             warnings.append(decoded.warning)
-        sources.append(RawSource(
-            id=f"s{len(sources) + 1}",
-            path=ref.path,
-            text=decoded.text,
-            outlet=ref.outlet,
-            url=ref.url,
-            published=ref.published,
-        ))
+        sources.append(
+            RawSource(
+                id=f"s{len(sources) + 1}",
+                path=ref.path,
+                text=decoded.text,
+                outlet=ref.outlet,
+                url=ref.url,
+                published=ref.published,
+            )
+        )
     return Story(file=story_file, sources=tuple(sources))
 
 
@@ -158,10 +173,13 @@ def load_stories(config: SiteConfig, warnings: list[str]) -> list[Story]:
             errors.append(exc)
             continue
         if story_file.slug in parsed:
-            errors.append(DigestError(
-                f"duplicate story slug {story_file.slug!r}, also used by {parsed[story_file.slug].file}",
-                path,
-            ))
+            errors.append(
+                DigestError(
+                    f"duplicate story slug {story_file.slug!r}, "
+                    f"also used by {parsed[story_file.slug].file}",
+                    path,
+                )
+            )
             continue
         parsed[story_file.slug] = story_file
     stories = []

@@ -50,9 +50,7 @@ def validate(
     for key in data:
         if key not in known:
             hint = _closest(str(key), known)
-            errors.append(
-                located.error(f"unknown key {key!r}{hint}", *path, str(key))
-            )
+            errors.append(located.error(f"unknown key {key!r}{hint}", *path, str(key)))
     values: dict[str, Any] = {}
     for f in fields:
         if f.name not in data or data[f.name] is None:
@@ -69,9 +67,9 @@ def validate(
 
 
 def _closest(key: str, known: Mapping[str, Field]) -> str:
-    from rapidfuzz import process
+    from rapidfuzz import fuzz, process
 
-    match = process.extractOne(key, list(known), score_cutoff=70)
+    match = process.extractOne(key, list(known), scorer=fuzz.ratio, score_cutoff=70)
     return f" (did you mean {match[0]!r}?)" if match else f"; known keys: {', '.join(known)}"
 
 

@@ -10,6 +10,7 @@ punctuation is a sentence of its own.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -17,32 +18,243 @@ from digest.model import CleanSource, Sentence, SplitSource
 
 # Titles that always precede a name: a period after them never ends a sentence.
 PREPOSITIVE = frozenset(
-    """mr mrs ms mx dr prof rev fr sr st mt ft gen lt col maj capt cpt cmdr adm sgt cpl pvt
-    sen rep gov pres supt det insp hon messrs mme mlle no nos nr vol vols art fig figs
-    approx ca cf vs v op ch pt pts para sec secs n°""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "dr",
+        "prof",
+        "rev",
+        "fr",
+        "sr",
+        "st",
+        "mt",
+        "ft",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "cpt",
+        "cmdr",
+        "adm",
+        "sgt",
+        "cpl",
+        "pvt",
+        "sen",
+        "rep",
+        "gov",
+        "pres",
+        "supt",
+        "det",
+        "insp",
+        "hon",
+        "messrs",
+        "mme",
+        "mlle",
+        "no",
+        "nos",
+        "nr",
+        "vol",
+        "vols",
+        "art",
+        "fig",
+        "figs",
+        "approx",
+        "ca",
+        "cf",
+        "vs",
+        "v",
+        "op",
+        "ch",
+        "pt",
+        "pts",
+        "para",
+        "sec",
+        "secs",
+        "n°",
+    ]
 )
 # Abbreviations that may also end a sentence (then the next word is capitalised).
 POSTPOSITIVE = frozenset(
-    """co corp inc ltd llc plc bros jr esq phd etc al jan feb mar apr jun jul aug sep sept
-    oct nov dec mon tue tues wed thu thur thurs fri sat sun dept univ assn ave blvd rd st
-    hwy est min max mins hr hrs sq km kg lb lbs oz ft yr yrs mo tel ext govt intl natl
-    p pp""".split()
+    [
+        "co",
+        "corp",
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "bros",
+        "jr",
+        "esq",
+        "phd",
+        "etc",
+        "al",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "dept",
+        "univ",
+        "assn",
+        "ave",
+        "blvd",
+        "rd",
+        "st",
+        "hwy",
+        "est",
+        "min",
+        "max",
+        "mins",
+        "hr",
+        "hrs",
+        "sq",
+        "km",
+        "kg",
+        "lb",
+        "lbs",
+        "oz",
+        "ft",
+        "yr",
+        "yrs",
+        "mo",
+        "tel",
+        "ext",
+        "govt",
+        "intl",
+        "natl",
+        "p",
+        "pp",
+    ]
 )
 # Capitalised words that usually open a sentence rather than continue a name:
 # after "U.S." or an initial, "The" starts a sentence but "Government" does not.
 STARTERS = frozenset(
-    """a an the this that these those there then thus so but and or yet nor for if when
-    while after before as at by in on of to from with without about since although though
-    because however meanwhile moreover still also instead indeed i he she it we they you
-    his her its our their my your who what where why how which did do does is are was
-    were has have had will would can could should may might must not no yes all some
-    many most one two three several each both other another such""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "then",
+        "thus",
+        "so",
+        "but",
+        "and",
+        "or",
+        "yet",
+        "nor",
+        "for",
+        "if",
+        "when",
+        "while",
+        "after",
+        "before",
+        "as",
+        "at",
+        "by",
+        "in",
+        "on",
+        "of",
+        "to",
+        "from",
+        "with",
+        "without",
+        "about",
+        "since",
+        "although",
+        "though",
+        "because",
+        "however",
+        "meanwhile",
+        "moreover",
+        "still",
+        "also",
+        "instead",
+        "indeed",
+        "i",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "you",
+        "his",
+        "her",
+        "its",
+        "our",
+        "their",
+        "my",
+        "your",
+        "who",
+        "what",
+        "where",
+        "why",
+        "how",
+        "which",
+        "did",
+        "do",
+        "does",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "yes",
+        "all",
+        "some",
+        "many",
+        "most",
+        "one",
+        "two",
+        "three",
+        "several",
+        "each",
+        "both",
+        "other",
+        "another",
+        "such",
+    ]
 )
 
-_END = re.compile(
-    r"""(?P<end>\.(?:[ ]\.){2,}|\.{2,}|…+|[!?][!?.]*|\.)(?P<close>["'”’)\]]*)"""
+_END = re.compile(r"""(?P<end>\.(?:[ ]\.){2,}|\.{2,}|…+|[!?][!?.]*|\.)(?P<close>["'”’)\]]*)""")
+_LIST_MARKER = re.compile(
+    r"(?:(?<=\s)|^)(?P<bullet>[•⁃▪●◦-]\s?)?(?P<mark>\d{1,3}|[a-z])(?P<punct>\.\)|\)|\.)(?=\s)"
 )
-_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?P<bullet>[•⁃▪●◦-]\s?)?(?P<mark>\d{1,3}|[a-z])(?P<punct>\.\)|\)|\.)(?=\s)")
 _PROTECTED = re.compile(
     r"""(?:https?://|www\.)[^\s<>"]+[^\s<>".,;:!?)\]'”’]"""  # URLs
     r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"""  # e-mail addresses
@@ -74,7 +286,7 @@ def split_text(text: str) -> list[str]:
 
 def split_source(clean: CleanSource) -> SplitSource:
     """Number every body sentence of a source; the number is its anchor on the site."""
-    sentences = []
+    sentences: list[Sentence] = []
     for p_index, paragraph in enumerate(clean.paragraphs):
         for text in split_paragraph(paragraph.text):
             sentences.append(Sentence(clean.raw.id, len(sentences) + 1, p_index, text))
@@ -101,7 +313,7 @@ def _split_list_items(text: str) -> Iterator[str]:
         bounds = [*starts, len(line)]
         if starts[0] > 0:
             yield line[: starts[0]]
-        for begin, end in zip(bounds, bounds[1:], strict=False):
+        for begin, end in itertools.pairwise(bounds):
             yield line[begin:end]
 
 
@@ -110,9 +322,11 @@ def _consecutive_markers(markers: list[re.Match[str]]) -> list[int]:
     best: list[int] = []
     for i, first in enumerate(markers):
         chain = [first]
-        for m in markers[i + 1:]:
+        for m in markers[i + 1 :]:
             prev = chain[-1]
-            if m.group("punct") == prev.group("punct") and _follows(prev.group("mark"), m.group("mark")):
+            if m.group("punct") == prev.group("punct") and _follows(
+                prev.group("mark"), m.group("mark")
+            ):
                 chain.append(m)
         if len(chain) > len(best):
             best = [m.start() for m in chain]
@@ -149,7 +363,7 @@ def _split_prose(text: str) -> Iterator[str]:
 
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
     end_mark, close = match.group("end"), match.group("close")
-    after = text[match.end():]
+    after = text[match.end() :]
     if after.startswith("\n"):
         return True
     rest = after.lstrip(" ")
@@ -159,7 +373,9 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     next_word = re.match(r"""["'“‘(\[]*([^\s]*)""", rest)
     word = next_word.group(1) if next_word else ""
     first = rest[0]
-    opens_sentence = first.isupper() or first.isdigit() or (first in "\"'“‘([" and word[:1].isupper())
+    opens_sentence = (
+        first.isupper() or first.isdigit() or (first in "\"'“‘([" and word[:1].isupper())
+    )
     if end_mark[0] in "!?":
         return gap > 0 and opens_sentence
     if end_mark.replace(" ", "") in ("...", "…") or end_mark == "…":

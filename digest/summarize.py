@@ -28,12 +28,17 @@ from digest.model import (
 )
 from digest.words import fold, words
 
-_DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
+_DANGLING = re.compile(
+    r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I
+)
+# An outlet naming itself ("told RFE/RL", "reports Asian Lite News"): the name is
+# checked against the story's outlets. The other phrases address the reader.
 _SELF_REFERENCE = re.compile(
-    r"\b(?:told|tells|said to|reports?|reported by|according to)\s+(?:the\s+)?(?P<name>[A-Z][\w/&.-]*(?:\s+[A-Z][\w/&.-]*){0,3})"
-    r"|\bif you (?:have )?(?:found|see|notice)\b|\bour (?:editors|reporters|correspondent|website|readers)\b"
-    r"|\b(?:click|subscribe|sign up)\b",
-    re.I,
+    r"\b(?i:told|tells|said to|reports?|reported by|according to)\s+(?:the\s+)?"
+    r"(?P<name>[A-Z][\w/&.-]*(?:\s+[A-Z][\w/&.-]*){0,3})"
+    r"|(?i:\bif you (?:have )?(?:found|see|notice)\b)"
+    r"|(?i:\bour (?:editors|reporters|correspondent|website|readers)\b)"
+    r"|(?i:\b(?:click|subscribe|sign up)\b)",
 )
 _QUOTE_OPEN = re.compile(r"^[\"“‘']")
 _NUMBER = re.compile(r"\$?\s?\d[\d,.]*(?:\s?(?:%|percent|million|billion|trillion))?")
@@ -41,7 +46,9 @@ REDUNDANT = 60.0  # a candidate this similar to a chosen sentence repeats it
 PARAGRAPH_WORDS = 75
 
 
-def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence[Claim], target_words: int) -> StoryDigest:
+def summarize(
+    story: StoryFile, sources: Sequence[SplitSource], claims: Sequence[Claim], target_words: int
+) -> StoryDigest:
     model = similarity_model(sources)
     outlets = {s.id: _outlet_key(s) for s in sources}
     paths = {s.id: s.clean.raw.path for s in sources}
@@ -50,7 +57,12 @@ def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence
     used_words = 0
     ranked = sorted(
         (c for c in claims if len(c.source_ids) >= 2),
-        key=lambda c: (-len(c.source_ids), c.position, paths[c.representative.source], c.representative.sentence),
+        key=lambda c: (
+            -len(c.source_ids),
+            c.position,
+            paths[c.representative.source],
+            c.representative.sentence,
+        ),
     )
     for claim in ranked:
         wording = _wording(claim, model, outlets, paths)
@@ -59,7 +71,11 @@ def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence
             decisions.append(Decision(claim.id, n, False, "no member sentence stands alone"))
             continue
         repeat = next(
-            (c.id for c, w, _ in chosen if model.score_keys(model.key(w.text), model.key(wording.text)) >= REDUNDANT),
+            (
+                c.id
+                for c, w, _ in chosen
+                if model.score_keys(model.key(w.text), model.key(wording.text)) >= REDUNDANT
+            ),
             None,
         )
         if repeat:
@@ -81,8 +97,10 @@ def summarize(story: StoryFile, sources: Sequence[SplitSource], claims: Sequence
         # Weighted by how much it says, so "who met whom, where, when" beats a detail.
         lead = max(
             opening,
-            key=lambda item: (len(item[2]) * min(len(model.keys[(item[1].source, item[1].sentence)]), 20),
-                              -item[0].position),
+            key=lambda item: (
+                len(item[2]) * min(len(model.keys[(item[1].source, item[1].sentence)]), 20),
+                -item[0].position,
+            ),
         )
         chosen.remove(lead)
         chosen.insert(0, lead)
@@ -125,9 +143,13 @@ def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
         name = match.group("name")
         if name is None:
             return False
-        if any(o and (o in fold(name).lower() or fold(name).lower() in o) for o in outlets.values()):
+        if any(
+            o and (o in fold(name).lower() or fold(name).lower() in o) for o in outlets.values()
+        ):
             return False
-    return not (_QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text))
+    return not (
+        _QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text)
+    )
 
 
 def _wording(
@@ -141,7 +163,9 @@ def _wording(
     def merit(member: Support) -> tuple[float, str, int]:
         key = model.keys[(member.source, member.sentence)]
         agreement = sum(
-            model.score_keys(key, model.keys[(o.source, o.sentence)]) for o in claim.members if o is not member
+            model.score_keys(key, model.keys[(o.source, o.sentence)])
+            for o in claim.members
+            if o is not member
         )
         length = len(member.text.split())
         brevity = -max(0, length - 35) * 2 - max(0, 8 - length) * 3
@@ -155,7 +179,11 @@ def _supports(claim: Claim, wording: Support, model: SimilarityModel) -> tuple[S
     printed = model.keys[(wording.source, wording.sentence)]
     result = []
     for member in claim.members:
-        score = 100.0 if member == wording else model.score_keys(printed, model.keys[(member.source, member.sentence)])
+        score = (
+            100.0
+            if member == wording
+            else model.score_keys(printed, model.keys[(member.source, member.sentence)])
+        )
         if score >= LINK * 0.85:
             result.append(Support(member.source, member.sentence, member.text, score))
     # One citation per source: its best-matching sentence.
@@ -188,7 +216,9 @@ def _canonical_number(text: str) -> str:
     return re.sub(r"[\s,$]", "", text).rstrip(".")
 
 
-def _only_in(claims: Sequence[Claim], outlets: dict[str, str], paths: dict[str, str]) -> list[SingleSourceFact]:
+def _only_in(
+    claims: Sequence[Claim], outlets: dict[str, str], paths: dict[str, str]
+) -> list[SingleSourceFact]:
     """Notable single-source facts: stand-alone sentences with a number or a name."""
     if len(paths) < 2:
         return []
@@ -221,7 +251,9 @@ def _derived_title(sources: Sequence[SplitSource]) -> str:
         return "Untitled story"
     from rapidfuzz import fuzz
 
-    return max(sorted(titles), key=lambda t: sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t))
+    return max(
+        sorted(titles), key=lambda t: sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t)
+    )
 
 
 def _derived_date(sources: Sequence[SplitSource]):  # type: ignore[no-untyped-def]

@@ -49,10 +49,14 @@ class Theme:
 
 def resolve_theme(config: SiteConfig) -> Theme:
     name = config.theme
-    candidates = [config.root / name] if ("/" in name or name.startswith(".")) else [
-        config.root / "themes" / name,
-        bundled_themes() / name,
-    ]
+    candidates = (
+        [config.root / name]
+        if ("/" in name or name.startswith("."))
+        else [
+            config.root / "themes" / name,
+            bundled_themes() / name,
+        ]
+    )
     folder = next((c for c in candidates if (c / "base.html").is_file()), None)
     if folder is None:
         where = config.config_file or config.root
@@ -63,7 +67,9 @@ def resolve_theme(config: SiteConfig) -> Theme:
     if config.theme_overrides:
         overrides = config.root / config.theme_overrides
         if not overrides.is_dir():
-            raise DigestError(f"theme_overrides folder {config.theme_overrides!r} not found", config.config_file)
+            raise DigestError(
+                f"theme_overrides folder {config.theme_overrides!r} not found", config.config_file
+            )
     return Theme(folder.name if name == folder.name else name, folder.resolve(), overrides)
 
 
@@ -73,7 +79,9 @@ def environment(theme: Theme) -> jinja2.Environment:
     if theme.overrides is not None:
         loaders.append(jinja2.FileSystemLoader(str(theme.overrides)))
     loaders.append(base)
-    loaders.append(jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/"))
+    loaders.append(
+        jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/")
+    )
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,  # every template, whatever its extension: feed.xml included
@@ -89,6 +97,10 @@ def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:
     try:
         return env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:
-        raise DigestError(f"template syntax error: {exc.message}", exc.filename or name, exc.lineno) from None
+        raise DigestError(
+            f"template syntax error: {exc.message}", exc.filename or name, exc.lineno
+        ) from None
     except jinja2.TemplateNotFound as exc:
-        raise DigestError(f"template {exc.name!r} not found in the theme or its overrides") from None
+        raise DigestError(
+            f"template {exc.name!r} not found in the theme or its overrides"
+        ) from None

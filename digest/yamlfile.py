@@ -58,9 +58,9 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int) ->
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            lines[(*path, key)] = key_node.start_mark.line + 1 + offset
-            _walk(value_node, (*path, key), lines, offset)
+            lines[path + (key,)] = key_node.start_mark.line + 1 + offset
+            _walk(value_node, path + (key,), lines, offset)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[(*path, index)] = item.start_mark.line + 1 + offset
-            _walk(item, (*path, index), lines, offset)
+            lines[path + (index,)] = item.start_mark.line + 1 + offset
+            _walk(item, path + (index,), lines, offset)

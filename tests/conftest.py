@@ -38,3 +38,20 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def build_site(root: Path, output: Path | None = None, **overrides: str):  # type: ignore[no-untyped-def]
+    from digest.build import build
+    from digest.config import load_config
+
+    if output is not None:
+        overrides["output"] = str(output)
+    return build(load_config(root / "digest.yml", **overrides))
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

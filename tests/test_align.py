@@ -13,7 +13,9 @@ def make_sources(*articles: list[str]) -> list[SplitSource]:
     result = []
     for number, sentences in enumerate(articles, start=1):
         raw = RawSource(f"s{number}", f"src{number}.txt", "\n\n".join(sentences))
-        clean = CleanSource(raw, None, tuple(Paragraph(t, i + 1) for i, t in enumerate(sentences)), ())
+        clean = CleanSource(
+            raw, None, tuple(Paragraph(t, i + 1) for i, t in enumerate(sentences)), ()
+        )
         result.append(split_source(clean))
     return result
 
@@ -38,12 +40,18 @@ def claim_of(claims, source: str, needle: str):  # type: ignore[no-untyped-def]
 
 def test_reworded_sentences_align() -> None:
     pairs = [
-        ("The meeting lasted an hour and 45 minutes.",
-         "The first talks between the diplomats lasted one hour and 45 minutes, taking longer than expected."),
-        ("An official described the meeting as businesslike and productive.",
-         "An official described the meeting as business-like and productive."),
-        ("The U.S. envoy called the talks “constructive” on Friday.",
-         'The US envoy called the talks "constructive" on Friday.'),
+        (
+            "The meeting lasted an hour and 45 minutes.",
+            "The first talks between the diplomats lasted one hour and 45 minutes, taking longer than expected.",
+        ),
+        (
+            "An official described the meeting as businesslike and productive.",
+            "An official described the meeting as business-like and productive.",
+        ),
+        (
+            "The U.S. envoy called the talks “constructive” on Friday.",
+            'The US envoy called the talks "constructive" on Friday.',
+        ),
     ]
     for left, right in pairs:
         sources = make_sources([*FILLER_A, left], [right, *FILLER_B])

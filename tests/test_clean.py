@@ -111,7 +111,9 @@ def test_seed_metadata() -> None:
 )
 def test_clutter_kinds_removed(clutter: str) -> None:
     lines = TRAM_A.split("\n\n")
-    text = "\n\n".join([lines[0], clutter, *lines[1:3], clutter.upper() if False else clutter + " ", *lines[3:]])
+    text = "\n\n".join(
+        [lines[0], clutter, *lines[1:3], clutter.upper() if False else clutter + " ", *lines[3:]]
+    )
     cleaned = clean_with_companion(text)
     assert clutter not in " ".join(kept(cleaned))
     assert clutter.strip() in removed_texts(cleaned)
@@ -119,7 +121,10 @@ def test_clutter_kinds_removed(clutter: str) -> None:
 
 
 def test_trailing_related_list_removed_with_reason() -> None:
-    text = TRAM_A + "\nMore from City News\n\nBakery wins regional bread prize\n\nMarch 2, 2026\n\nSchool choir tours Norway\n\nMarch 1, 2026\n"
+    text = (
+        TRAM_A
+        + "\nMore from City News\n\nBakery wins regional bread prize\n\nMarch 2, 2026\n\nSchool choir tours Norway\n\nMarch 1, 2026\n"
+    )
     cleaned = clean_with_companion(text)
     assert len(cleaned.paragraphs) == 5
     reasons = {r.text: r.reason for r in cleaned.removed}
@@ -156,8 +161,11 @@ def test_short_dateline_sentence_kept() -> None:
 
 def test_list_of_facts_kept() -> None:
     lines = TRAM_A.split("\n\n")
-    facts = ["Length: 6.5 kilometres of new track to the airport", "Cost: 180 million euros",
-             "Trip time: 22 minutes from the central station"]
+    facts = [
+        "Length: 6.5 kilometres of new track to the airport",
+        "Cost: 180 million euros",
+        "Trip time: 22 minutes from the central station",
+    ]
     cleaned = clean_with_companion("\n\n".join([*lines[:3], *facts, *lines[3:]]))
     for fact in facts:
         assert fact in kept(cleaned)
@@ -166,7 +174,10 @@ def test_list_of_facts_kept() -> None:
 def test_paragraph_another_source_reports_is_never_dropped() -> None:
     # Short, no final stop, after a credit line: every cue says clutter, but the
     # other source reports it.
-    text = TRAM_A.rstrip() + "\n\nWith reporting by Ada Berg\n\nA trip from the central station now takes 22 minutes\n"
+    text = (
+        TRAM_A.rstrip()
+        + "\n\nWith reporting by Ada Berg\n\nA trip from the central station now takes 22 minutes\n"
+    )
     cleaned = clean_with_companion(text)
     assert "A trip from the central station now takes 22 minutes" in kept(cleaned)
 

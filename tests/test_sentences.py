@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ NOT_PROSE = {18: "upstream marks it unsolved", 40: "PDF-mode cleaning"}
 
 def golden_rules() -> list[dict]:  # type: ignore[type-arg]
     if not GOLDEN.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"golden rules not found at {GOLDEN} (CI runs with shared/ beside the clone)")
         pytest.skip(f"golden rules not found at {GOLDEN}")
     return json.loads(GOLDEN.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
@@ -26,7 +29,9 @@ def golden_rules() -> list[dict]:  # type: ignore[type-arg]
 def test_golden_rules_pass_rate() -> None:
     rules = golden_rules()
     prose = [r for r in rules if r["id"] not in NOT_PROSE]
-    passed = [r["id"] for r in prose if split_paragraph(r["text"]) == [e.strip() for e in r["expected"]]]
+    passed = [
+        r["id"] for r in prose if split_paragraph(r["text"]) == [e.strip() for e in r["expected"]]
+    ]
     failed = sorted({r["id"] for r in prose} - set(passed))
     assert len(passed) / len(prose) >= 0.95, f"failed rules: {failed}"
     assert failed == []  # today every prose rule passes; a regression shows here by id
@@ -35,15 +40,33 @@ def test_golden_rules_pass_rate() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("The U.S. and Russia met. Talks lasted an hour.", ["The U.S. and Russia met.", "Talks lasted an hour."]),
-        ("Mr. Blinken met Sergei Lavrov on Jan. 5 in Reykjavik.", ["Mr. Blinken met Sergei Lavrov on Jan. 5 in Reykjavik."]),
+        (
+            "The U.S. and Russia met. Talks lasted an hour.",
+            ["The U.S. and Russia met.", "Talks lasted an hour."],
+        ),
+        (
+            "Mr. Blinken met Sergei Lavrov on Jan. 5 in Reykjavik.",
+            ["Mr. Blinken met Sergei Lavrov on Jan. 5 in Reykjavik."],
+        ),
         ("It cost $11.5 billion. Work stopped.", ["It cost $11.5 billion.", "Work stopped."]),
-        ('He said it was "constructive." Others disagreed.', ['He said it was "constructive."', "Others disagreed."]),
-        ("Was it a deal?” she asked. Nobody answered.", ["Was it a deal?” she asked.", "Nobody answered."]),
+        (
+            'He said it was "constructive." Others disagreed.',
+            ['He said it was "constructive."', "Others disagreed."],
+        ),
+        (
+            "Was it a deal?” she asked. Nobody answered.",
+            ["Was it a deal?” she asked.", "Nobody answered."],
+        ),
         ("Was it a deal?” Nobody answered.", ["Was it a deal?”", "Nobody answered."]),
-        ("The meeting began at 9 a.m. and ended at noon.", ["The meeting began at 9 a.m. and ended at noon."]),
+        (
+            "The meeting began at 9 a.m. and ended at noon.",
+            ["The meeting began at 9 a.m. and ended at noon."],
+        ),
         ("Sen. J. R. Smith spoke first.", ["Sen. J. R. Smith spoke first."]),
-        ("The talks went well… Then came the sanctions.", ["The talks went well… Then came the sanctions."]),
+        (
+            "The talks went well… Then came the sanctions.",
+            ["The talks went well… Then came the sanctions."],
+        ),
         ("Breaking news from Reykjavik", ["Breaking news from Reykjavik"]),
         ("Lavrov responded…reports Asian Lite News", ["Lavrov responded…reports Asian Lite News"]),
     ],

@@ -19,7 +19,10 @@ def seed_digest(order: list[int] | None = None, words: int = 250) -> StoryDigest
     if order is not None:
         sources = [sources[i] for i in order]
         sources = [s.__class__(f"s{n}", s.path, s.text) for n, s in enumerate(sources, start=1)]
-    story = Story(StoryFile("seed", Path("seed.md"), tuple(SourceRef(s.path) for s in sources)), tuple(sources))
+    story = Story(
+        StoryFile("seed", Path("seed.md"), tuple(SourceRef(s.path) for s in sources)),
+        tuple(sources),
+    )
     return digest_story(story, words)
 
 
@@ -28,7 +31,7 @@ def test_seed_summary_has_no_repeated_fact() -> None:
     model = similarity_model(digest.sources)
     texts = [model.key(s.text) for s in digest.summary]
     for i, a in enumerate(texts):
-        for b in texts[i + 1:]:
+        for b in texts[i + 1 :]:
             assert model.score_keys(a, b) < REDUNDANT
     assert len({s.claim for s in digest.summary}) == len(digest.summary)
 
@@ -43,7 +46,9 @@ def test_every_citation_states_the_sentence() -> None:
             source = digest.source(support.source)
             original = source.sentences[support.sentence - 1]
             assert original.text == support.text
-            assert model.score_keys(model.key(sentence.text), model.key(original.text)) >= LINK * 0.85
+            assert (
+                model.score_keys(model.key(sentence.text), model.key(original.text)) >= LINK * 0.85
+            )
 
 
 def test_summary_sentences_are_source_sentences() -> None:
@@ -61,7 +66,9 @@ def test_consensus_first_and_length_target() -> None:
     selected = {d.claim for d in digest.decisions if d.selected}
     for decision in digest.decisions:
         if decision.outlets >= 3:
-            assert decision.claim in selected or decision.reason.startswith(("repeats", "no member")), decision
+            assert decision.claim in selected or decision.reason.startswith(
+                ("repeats", "no member")
+            ), decision
     assert any(len(s.supports) >= 3 for s in digest.summary)
 
 
@@ -71,7 +78,10 @@ def test_source_order_does_not_change_the_summary() -> None:
 
     def cited(d: StoryDigest) -> list[tuple[str, frozenset[tuple[str, int]]]]:
         paths = {s.id: s.clean.raw.path for s in d.sources}
-        return [(s.text, frozenset((paths[x.source], x.sentence) for x in s.supports)) for s in d.summary]
+        return [
+            (s.text, frozenset((paths[x.source], x.sentence) for x in s.supports))
+            for s in d.summary
+        ]
 
     assert cited(forward) == cited(backward)
 
@@ -85,9 +95,14 @@ def test_no_dangling_pronoun_or_outlet_self_reference() -> None:
 
 def test_wording_prefers_the_sentence_that_stands_alone() -> None:
     sources = make_sources(
-        ["The ministers met in Oslo on Monday.", "But he said the ferry deal would be signed by June."],
-        ["The ministers met in Oslo on Monday.",
-         "Minister Eva Lund said the ferry deal would be signed by June."],
+        [
+            "The ministers met in Oslo on Monday.",
+            "But he said the ferry deal would be signed by June.",
+        ],
+        [
+            "The ministers met in Oslo on Monday.",
+            "Minister Eva Lund said the ferry deal would be signed by June.",
+        ],
     )
     digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
     texts = [s.text for s in digest.summary]
@@ -97,13 +112,22 @@ def test_wording_prefers_the_sentence_that_stands_alone() -> None:
 
 def test_self_reference_wording_is_never_chosen() -> None:
     sources = make_sources(
-        ["Officials in the port of Tromso said 40 ships were stuck in the ice, the Tromso Herald reports."],
+        [
+            "Officials in the port of Tromso said 40 ships were stuck in the ice, the Tromso Herald reports."
+        ],
         ["Officials in the port of Tromso said 40 ships were stuck in the ice."],
         ["Officials in Tromso said 40 ships were stuck in the ice on Monday."],
     )
     sources = [
-        s.__class__(s.clean.__class__(s.clean.raw.__class__(s.id, s.clean.raw.path, s.clean.raw.text,
-                    outlet=name), None, s.clean.paragraphs, ()), s.sentences)
+        s.__class__(
+            s.clean.__class__(
+                s.clean.raw.__class__(s.id, s.clean.raw.path, s.clean.raw.text, outlet=name),
+                None,
+                s.clean.paragraphs,
+                (),
+            ),
+            s.sentences,
+        )
         for s, name in zip(sources, ["Tromso Herald", "Polar Post", "North Wire"], strict=True)
     ]
     digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)

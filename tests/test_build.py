@@ -1,0 +1,233 @@
+"""End to end: the shipped seed story built into a site, read as a reader would."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from digest.errors import DigestError
+from tests.conftest import build_site, tree_bytes, write
+
+SLUG = "blinken-lavrov-reykjavik"
+
+
+class Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.scripts = 0
+        self.attributes: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        self.attributes.extend((tag, name, value or "") for name, value in attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        if tag == "a" and values.get("href"):
+            self.hrefs.append(values["href"] or "")
+        if tag == "script":
+            self.scripts += 1
+
+
+def parse(path: Path) -> Anchors:
+    parser = Anchors()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture
+def built(site: Path, tmp_path: Path) -> Path:
+    output = tmp_path / "out"
+    build_site(site, output)
+    return output
+
+
+def test_site_layout(built: Path) -> None:
+    for name in (
+        "index.html",
+        "feed.xml",
+        "sitemap.xml",
+        "404.html",
+        ".nojekyll",
+        "static/style.css",
+        f"{SLUG}/index.html",
+        f"{SLUG}/digest.json",
+        *(f"{SLUG}/s{i}.html" for i in range(1, 6)),
+    ):
+        assert (built / name).is_file(), name
+
+
+def test_every_link_target_exists(built: Path) -> None:
+    for page in built.rglob("*.html"):
+        anchors = parse(page)
+        for href in anchors.hrefs:
+            if href.startswith(("http://", "https://")):
+                continue
+            target, _, fragment = href.partition("#")
+            target_path = (page.parent / target).resolve() if target else page
+            if target_path.is_dir():
+                target_path = target_path / "index.html"
+            assert target_path.is_file(), f"{page}: {href}"
+            if fragment:
+                assert fragment in parse(target_path).ids, f"{page}: {href}"
+
+
+def test_digest_json_contract(built: Path) -> None:
+    data = json.loads((built / SLUG / "digest.json").read_text(encoding="utf-8"))
+    assert {"slug", "title", "date", "sources", "summary"} <= set(data)
+    assert data["slug"] == SLUG and data["date"] == "2021-05-20"
+    sources = {s["id"]: s for s in data["sources"]}
+    assert len(sources) == 5
+    for source in sources.values():
+        assert {"id", "outlet", "url", "path", "title", "text", "removed"} <= set(source)
+        raw_lines = (built.parent / "site" / source["path"]).read_text(encoding="utf-8").split("\n")
+        for removed in source["removed"]:
+            assert " ".join(raw_lines[removed["line"] - 1].split()) == removed["text"]
+            assert removed["reason"]
+        for paragraph in source["text"].split("\n\n"):
+            assert paragraph in (line.strip() for line in raw_lines)
+    assert data["summary"]
+    for sentence in data["summary"]:
+        assert sentence["sources"], sentence
+        for support in sentence["sources"]:
+            cited = sources[support["source"]]["sentences"][support["sentence"] - 1]
+            assert cited["index"] == support["sentence"] and cited["text"] == support["text"]
+            assert 0 < support["score"] <= 100
+
+
+def test_story_page_has_no_clutter_and_cites_every_sentence(built: Path) -> None:
+    html = (built / SLUG / "index.html").read_text(encoding="utf-8")
+    for clutter in (
+        "Recent Posts",
+        "This website uses cookies",
+        "Leave A Reply",
+        "Akismet",
+        "Accessibility links",
+        "Go toTop",
+        "32 number 0.254143 time",
+        "Joe Burrow",
+    ):
+        assert clutter not in html
+    data = json.loads((built / SLUG / "digest.json").read_text(encoding="utf-8"))
+    anchors = parse(built / SLUG / "index.html")
+    for sentence in data["summary"]:
+        assert sentence["id"] in anchors.ids
+    footnote_links = [h for h in anchors.hrefs if re.fullmatch(r"#fn-\d+", h)]
+    assert len(footnote_links) == sum(len(s["sources"]) for s in data["summary"])
+    assert anchors.scripts == 0
+
+
+def test_source_page_anchors_every_sentence_and_shows_removed(built: Path) -> None:
+    data = json.loads((built / SLUG / "digest.json").read_text(encoding="utf-8"))
+    for source in data["sources"]:
+        page = built / SLUG / f"{source['id']}.html"
+        ids = parse(page).ids
+        assert {f"s{s['index']}" for s in source["sentences"]} <= ids
+        html = page.read_text(encoding="utf-8")
+        assert "<details" in html and f"{len(source['removed'])} lines removed" in html
+
+
+def test_links_are_page_relative(built: Path) -> None:
+    story = parse(built / SLUG / "index.html")
+    assert "../index.html" in story.hrefs
+    html = (built / SLUG / "index.html").read_text(encoding="utf-8")
+    assert 'href="../static/style.css"' in html
+    assert not re.search(r'(?:href|src)="/(?!/)', html)
+
+
+def test_feed_and_sitemap_are_well_formed(built: Path) -> None:
+    feed = ET.parse(built / "feed.xml").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert feed.find("a:entry/a:title", ns) is not None
+    assert feed.findtext("a:updated", namespaces=ns) == "2021-05-20T00:00:00Z"
+    sitemap_ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = [
+        e.text for e in ET.parse(built / "sitemap.xml").getroot().findall("s:url/s:loc", sitemap_ns)
+    ]
+    assert f"https://example.github.io/digest/{SLUG}/" in urls
+
+
+def test_build_is_byte_identical(site: Path, tmp_path: Path) -> None:
+    build_site(site, tmp_path / "one")
+    build_site(site, tmp_path / "two")
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+
+
+def test_source_date_epoch_sets_feed_time(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_site(site, tmp_path / "out")
+    assert "<updated>2023-11-14T22:13:20Z</updated>" in (tmp_path / "out" / "feed.xml").read_text()
+
+
+def test_failed_build_leaves_previous_output_untouched(site: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    build_site(site, output)
+    before = tree_bytes(output)
+    story = site / "content" / f"{SLUG}.md"
+    story.write_text(story.read_text().replace("sources:", "sources: [broken"), encoding="utf-8")
+    with pytest.raises(DigestError):
+        build_site(site, output)
+    assert tree_bytes(output) == before
+    assert not [p for p in output.parent.iterdir() if p.name.startswith(".out.")]
+
+
+def test_template_error_leaves_output_untouched(site: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    build_site(site, output)
+    before = tree_bytes(output)
+    write(
+        site / "themes" / "default" / "story.html",
+        "{% extends 'base.html' %}\n{% block content %}{{ oops( }}{% endblock %}\n",
+    )
+    with pytest.raises(DigestError) as caught:
+        build_site(site, output)
+    assert "story.html" in caught.value.location_message() and caught.value.line == 2
+    assert tree_bytes(output) == before
+
+
+def test_refuses_to_replace_a_foreign_folder(site: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "documents"
+    write(foreign / "thesis.txt", "years of work")
+    with pytest.raises(DigestError, match="not made by digest"):
+        build_site(site, foreign)
+    assert (foreign / "thesis.txt").read_text() == "years of work"
+
+
+def test_hostile_text_is_inert(site: Path, tmp_path: Path) -> None:
+    write(
+        site / "seeds" / "evil.txt",
+        (
+            "Evil <script>alert(1)</script> headline about Blinken and Lavrov\n\n"
+            "Blinken met Lavrov in Reykjavik on May 19 <img src=x onerror=alert(2)> for talks.\n\n"
+            "The meeting was held on the sidelines of the Arctic Council meeting <script>alert(3)</script>.\n"
+        ),
+    )
+    write(
+        site / "content" / "evil.md",
+        (
+            "---\ntitle: '<script>alert(4)</script>'\nsources:\n"
+            "  - path: seeds/evil.txt\n    outlet: '<b>Evil</b>'\n    url: 'https://evil.example/a'\n"
+            "  - path: seeds/000_bec47d9d05e10e72.txt\n    outlet: EU Reporter\n---\n"
+            "Note with <script>alert(5)</script> and [a link](javascript:alert(6)).\n"
+        ),
+    )
+    output = tmp_path / "out"
+    build_site(site, output)
+    for page in (output / "evil").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        anchors = parse(page)
+        assert anchors.scripts == 0 and "<script" not in html and "<b>Evil</b>" not in html
+        assert not [a for a in anchors.attributes if a[1].startswith("on")]
+        for tag, name, value in anchors.attributes:
+            if name in ("href", "src"):
+                assert not re.match(r"\s*(?:javascript|data|vbscript):", value, re.I), (tag, value)
+    assert "&lt;script&gt;" in (output / "evil" / "index.html").read_text(encoding="utf-8")
+    ET.parse(output / "feed.xml")

@@ -1,0 +1,127 @@
+"""The command line: help, version, build, init, new, clean and error output."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest import __version__
+from digest.cli import main
+from tests.conftest import write
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def invoke(cwd: Path, *args: str):  # type: ignore[no-untyped-def]
+        monkeypatch.chdir(cwd)
+        return CliRunner().invoke(main, list(args))
+
+    return invoke
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["init"], ["new"], ["clean"]])
+def test_help_everywhere(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_build_reports_and_quiet(run, site: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "build", "--output", "out")
+    assert result.exit_code == 0, result.output
+    assert "built 1 stories, 5 sources in" in result.output
+    assert (site / "out" / "blinken-lavrov-reykjavik" / "index.html").is_file()
+    quiet = run(site, "build", "--quiet", "--output", "out")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_base_url_option(run, site: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run(site, "build", "--base-url", "https://news.example.org/d", "--output", "out")
+    assert result.exit_code == 0, result.output
+    assert (
+        "https://news.example.org/d/blinken-lavrov-reykjavik/"
+        in (site / "out" / "sitemap.xml").read_text()
+    )
+
+
+def test_errors_are_one_line_with_exit_1(run, site: Path) -> None:  # type: ignore[no-untyped-def]
+    write(site / "digest.yml", "title: x\nthem: dark\n")
+    result = run(site, "build")
+    assert result.exit_code == 1
+    assert (
+        result.output.strip()
+        == f"error: {site / 'digest.yml'}:2: unknown key 'them' (did you mean 'theme'?)"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_missing_config_suggests_init(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run(tmp_path, "build")
+    assert result.exit_code == 1 and "digest init" in result.output
+
+
+def test_strict_turns_warnings_into_errors(run, site: Path) -> None:  # type: ignore[no-untyped-def]
+    write(site / "content" / "lonely.md", "---\nsources: [seeds/000_bec47d9d05e10e72.txt]\n---\n")
+    assert run(site, "build", "--output", "out").exit_code == 0
+    strict = run(site, "build", "--strict", "--output", "out")
+    assert strict.exit_code == 1 and "only one source" in strict.output
+
+
+def test_init_then_build(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run(tmp_path, "init", "mysite")
+    assert result.exit_code == 0, result.output
+    built = run(tmp_path / "mysite", "build")
+    assert built.exit_code == 0, built.output
+    page = (tmp_path / "mysite" / "output" / "harbour-bridge-reopens" / "index.html").read_text()
+    assert "41 million euros" in page and "Example Courier" in page
+    again = run(tmp_path, "init", "mysite")
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_init_copy_theme(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run(tmp_path, "init", "s", "--copy-theme").exit_code == 0
+    assert (tmp_path / "s" / "themes" / "default" / "story.html").is_file()
+
+
+def test_new_writes_a_story_that_builds(run, site: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        site, "new", "pair", "seeds/001_53d2f25ad1582e78.txt", "seeds/002_6c188231047a0d29.txt"
+    )
+    assert result.exit_code == 0, result.output
+    text = (site / "content" / "pair.md").read_text()
+    assert "path: seeds/001_53d2f25ad1582e78.txt" in text
+    assert run(site, "build", "--output", "out").exit_code == 0
+    assert (site / "out" / "pair" / "digest.json").is_file()
+    assert run(site, "new", "pair", "seeds/001_53d2f25ad1582e78.txt").exit_code == 1
+
+
+def test_clean_removes_output_but_refuses_foreign_folders(run, site: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run(site, "build").exit_code == 0
+    assert run(site, "clean").exit_code == 0
+    assert not (site / "output").exists()
+    write(site / "output" / "precious.txt", "keep me")
+    result = run(site, "clean")
+    assert result.exit_code == 1 and "refusing" in result.output
+    assert (site / "output" / "precious.txt").read_text() == "keep me"
+
+
+def test_python_dash_m(site: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=site,
+    )
+    assert done.returncode == 0 and __version__ in done.stdout

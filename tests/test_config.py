@@ -1,0 +1,69 @@
+"""digest.yml: typed schema, defaults, every error at once with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.config import FIELDS, load_config
+from digest.errors import DigestError, DigestErrors
+from tests.conftest import write
+
+
+def test_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path / "digest.yml", ""))
+    assert config.summary_words == 250 and config.theme == "default" and config.output == "output"
+    assert config.root == tmp_path.resolve()
+    assert config.base_url.endswith("/")
+
+
+def test_values_and_overrides(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "digest.yml", "title: News\nsummary_words: 120\nbase_url: https://x.org/site\n"
+    )
+    config = load_config(path, base_url="https://y.org/", output=None)
+    assert (config.title, config.summary_words, config.base_url) == ("News", 120, "https://y.org/")
+    assert load_config(path).base_url == "https://x.org/site/"
+
+
+def test_every_error_reported_at_once_with_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "digest.yml",
+        "title: ok\nsumary_words: 100\nbase_url: ftp://nope\npage_size: -3\nlanguage: [en]\n",
+    )
+    with pytest.raises(DigestErrors) as caught:
+        load_config(path)
+    messages = [e.location_message() for e in caught.value.errors]
+    assert len(messages) == 4
+    assert f"{path}:2: unknown key 'sumary_words' (did you mean 'summary_words'?)" in messages
+    assert any(m.startswith(f"{path}:3: base_url: expected an http(s) URL") for m in messages)
+    assert any(
+        m.startswith(f"{path}:4: page_size: expected a positive whole number") for m in messages
+    )
+    assert any(m.startswith(f"{path}:5: language: expected text") for m in messages)
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "digest.yml", "title: a\nbase_url: [unclosed\n")
+    with pytest.raises(DigestError) as caught:
+        load_config(path)
+    assert caught.value.file == str(path) and caught.value.line is not None
+    assert "YAML syntax error" in caught.value.message
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(DigestError, match="must be a mapping"):
+        load_config(write(tmp_path / "digest.yml", "- a\n- b\n"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DigestError, match="config file not found"):
+        load_config(tmp_path / "nope.yml")
+
+
+def test_every_key_is_documented() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for field in FIELDS:
+        assert field.help
+        assert f"`{field.name}`" in readme, field.name

@@ -1,0 +1,153 @@
+"""Story files and source loading: front matter, globs, paths, encodings."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.content import load_stories, parse_story_file
+from digest.errors import DigestError, DigestErrors
+from digest.textio import decode
+from tests.conftest import write
+
+
+def story(tmp_path: Path, front: str, body: str = "") -> Path:
+    return write(tmp_path / "content" / "my-story.md", f"---\n{front}---\n{body}")
+
+
+def test_front_matter_and_note(tmp_path: Path) -> None:
+    write(tmp_path / "seeds" / "a.txt", "text")
+    path = story(
+        tmp_path,
+        "title: T\ndate: 2021-05-20\ntags: [x, y]\nsources:\n  - path: seeds/a.txt\n"
+        "    outlet: Out\n    url: https://o.org/a\n    published: 2021-05-19\n",
+        "Editor *note*.\n",
+    )
+    parsed = parse_story_file(path, tmp_path)
+    assert parsed.slug == "my-story" and parsed.title == "T" and str(parsed.date) == "2021-05-20"
+    assert parsed.tags == ("x", "y") and parsed.note == "Editor *note*."
+    ref = parsed.sources[0]
+    assert (ref.path, ref.outlet, ref.url, str(ref.published)) == (
+        "seeds/a.txt",
+        "Out",
+        "https://o.org/a",
+        "2021-05-19",
+    )
+
+
+def test_glob_and_plain_string_sources(tmp_path: Path) -> None:
+    for name in ("b.txt", "a.txt", "c.md"):
+        write(tmp_path / "seeds" / name, "text")
+    parsed = parse_story_file(
+        story(tmp_path, "sources:\n  - seeds/*.txt\n  - seeds/c.md\n"), tmp_path
+    )
+    assert [s.path for s in parsed.sources] == ["seeds/a.txt", "seeds/b.txt", "seeds/c.md"]
+
+
+def test_all_front_matter_errors_with_lines(tmp_path: Path) -> None:
+    path = story(
+        tmp_path,
+        "titel: x\ndate: someday\nsources:\n  - path: seeds/missing.txt\n  - url: https://a.org\n",
+    )
+    with pytest.raises(DigestErrors) as caught:
+        parse_story_file(path, tmp_path)
+    messages = [e.location_message() for e in caught.value.errors]
+    assert f"{path}:2: unknown key 'titel' (did you mean 'title'?)" in messages
+    assert any(m.startswith(f"{path}:3: date: expected a date") for m in messages)
+    assert f"{path}:5: source file 'seeds/missing.txt' not found" in messages
+    assert f"{path}:6: missing required key 'path'" in messages
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("sources: seeds/a.txt\n", "sources: expected a non-empty list"),
+        ("sources: []\n", "sources: expected a non-empty list"),
+        ("title: x\n", "missing required key 'sources'"),
+        ("sources:\n  - ../outside.txt\n", "leads outside the site folder"),
+        ("sources:\n  - /etc/passwd\n", "must be relative to the site root"),
+        ("sources:\n  - seeds/none-*.txt\n", "matches no file"),
+        ("sources: [unclosed\n", "YAML syntax error"),
+    ],
+)
+def test_bad_front_matter(tmp_path: Path, front: str, message: str) -> None:
+    write(tmp_path / "outside.txt", "x")
+    site = tmp_path / "site"
+    write(site / "seeds" / "a.txt", "text")
+    path = story(site, front)
+    with pytest.raises(DigestError) as caught:
+        parse_story_file(path, site)
+    assert message in caught.value.location_message()
+    assert str(path) in caught.value.location_message()
+
+
+def test_symlink_leading_out_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "secret.txt", "x")
+    site = tmp_path / "site"
+    (site / "seeds").mkdir(parents=True)
+    (site / "seeds" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(DigestError, match="leads outside"):
+        parse_story_file(story(site, "sources:\n  - seeds/link.txt\n"), site)
+
+
+def test_missing_front_matter_and_bad_slug(tmp_path: Path) -> None:
+    path = write(tmp_path / "content" / "x.md", "no front matter")
+    with pytest.raises(DigestError, match="must start with YAML front matter"):
+        parse_story_file(path, tmp_path)
+    write(tmp_path / "seeds" / "a.txt", "t")
+    bad = write(tmp_path / "content" / "Bad Name.md", "---\nsources: [seeds/a.txt]\n---\n")
+    with pytest.raises(DigestError, match="not a usable slug"):
+        parse_story_file(bad, tmp_path)
+
+
+def test_duplicate_slugs_across_folders(tmp_path: Path) -> None:
+    write(tmp_path / "digest.yml", "")
+    write(tmp_path / "seeds" / "a.txt", "t")
+    write(tmp_path / "content" / "one" / "same.md", "---\nsources: [seeds/a.txt]\n---\n")
+    write(tmp_path / "content" / "two" / "same.md", "---\nsources: [seeds/a.txt]\n---\n")
+    with pytest.raises(DigestError, match="duplicate story slug 'same'"):
+        load_stories(load_config(tmp_path / "digest.yml"), [])
+
+
+def test_sources_load_with_ids_in_order_and_duplicates_once(tmp_path: Path) -> None:
+    write(tmp_path / "digest.yml", "")
+    write(tmp_path / "seeds" / "a.txt", "alpha")
+    write(tmp_path / "seeds" / "b.txt", "beta")
+    write(tmp_path / "content" / "s.md", "---\nsources: [seeds/b.txt, seeds/*.txt]\n---\n")
+    [loaded] = load_stories(load_config(tmp_path / "digest.yml"), [])
+    assert [(s.id, s.path, s.text) for s in loaded.sources] == [
+        ("s1", "seeds/b.txt", "beta"),
+        ("s2", "seeds/a.txt", "alpha"),
+    ]
+
+
+# --- encodings ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Café “quoted”\r\nline two\rthree".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "Café “quoted”\nline two\nthree".encode(), "utf-8"),
+        ("Café “quoted”\nline two\nthree".encode("utf-16"), "utf-16"),
+    ],
+)
+def test_unicode_encodings_and_line_ends(data: bytes, encoding: str) -> None:
+    decoded = decode(data, Path("x.txt"))
+    assert decoded.text == "Café “quoted”\nline two\nthree"
+    assert decoded.encoding == encoding and decoded.warning is None
+
+
+def test_windows_1252_is_decoded_with_a_warning() -> None:
+    decoded = decode("first line\nCafé “quoted”".encode("cp1252"), Path("w.txt"))
+    assert decoded.text == "first line\nCafé “quoted”"
+    assert decoded.warning == "w.txt:2: not valid UTF-8; read as Windows-1252"
+
+
+def test_binary_is_rejected_with_line() -> None:
+    with pytest.raises(DigestError) as caught:
+        decode(b"text\nmore\n\x00\x01binary", Path("b.bin"))
+    assert caught.value.location_message() == "b.bin:3: binary file (NUL byte); expected text"
