@@ -26,7 +26,7 @@ from digest.model import (
     Support,
     Variant,
 )
-from digest.words import fold, words
+from digest.words import fold, matching_form, words
 
 _DANGLING = re.compile(
     r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I
@@ -127,7 +127,7 @@ def summarize(
         claims=tuple(claims),
         summary=tuple(summary),
         differences=tuple(_differences(claims)),
-        only_in=tuple(_only_in(claims, outlets, paths)),
+        only_in=tuple(_only_in(claims, summary, model, outlets, paths)),
         decisions=tuple(decisions),
     )
 
@@ -217,28 +217,47 @@ def _canonical_number(text: str) -> str:
 
 
 def _only_in(
-    claims: Sequence[Claim], outlets: dict[str, str], paths: dict[str, str]
+    claims: Sequence[Claim],
+    summary: Sequence[SummarySentence],
+    model: SimilarityModel,
+    outlets: dict[str, str],
+    paths: dict[str, str],
 ) -> list[SingleSourceFact]:
-    """Notable single-source facts: stand-alone sentences with a number or a name."""
+    """Notable facts one outlet alone reports: names and numbers the summary lacks.
+
+    A single-source sentence is notable when it brings at least two new names or
+    numbers and does not restate a summary sentence; each source gets its two
+    most notable, in article order.
+    """
     if len(paths) < 2:
         return []
-    per_source: dict[str, list[SingleSourceFact]] = {}
+    known = set().union(*(model.key(s.text) for s in summary)) if summary else set()
+    per_source: dict[str, list[tuple[int, Support]]] = {}
     for claim in claims:
         if len(claim.source_ids) != 1:
             continue
         member = claim.representative
-        tokens = member.text.split()
-        names = [t for t in tokens[1:] if t[:1].isupper()]
-        notable = _NUMBER.search(member.text) or len(names) >= 2
-        if not notable or len(words(member.text)) < 10 or not _stands_alone(member.text, outlets):
+        if len(words(member.text)) < 10 or not _stands_alone(member.text, outlets):
             continue
-        per_source.setdefault(member.source, []).append(
-            SingleSourceFact(member.source, member.sentence, member.text)
-        )
+        key = model.keys[(member.source, member.sentence)]
+        if any(model.score_keys(key, model.key(s.text)) >= REDUNDANT * 0.75 for s in summary):
+            continue
+        new_terms = {t for t in _terms(member.text) if t not in known}
+        if len(new_terms) >= 2:
+            per_source.setdefault(member.source, []).append((len(new_terms), member))
     result = []
     for source in sorted(per_source, key=lambda s: paths[s]):
-        result.extend(per_source[source][:3])
+        best = sorted(per_source[source], key=lambda item: (-item[0], item[1].sentence))[:2]
+        for _, member in sorted(best, key=lambda item: item[1].sentence):
+            result.append(SingleSourceFact(member.source, member.sentence, member.text))
     return result
+
+
+def _terms(text: str) -> set[str]:
+    """Names and numbers in a sentence, in the form sentences are matched in."""
+    tokens = re.findall(r"[\w$][\w.,'’-]*", text)
+    picked = [t for i, t in enumerate(tokens) if (i > 0 and t[:1].isupper()) or t[:1].isdigit() or t[:1] == "$"]
+    return {w for t in picked for w in matching_form(t)}
 
 
 def _derived_title(sources: Sequence[SplitSource]) -> str:
