@@ -256,7 +256,11 @@ def _only_in(
 def _terms(text: str) -> set[str]:
     """Names and numbers in a sentence, in the form sentences are matched in."""
     tokens = re.findall(r"[\w$][\w.,'’-]*", text)
-    picked = [t for i, t in enumerate(tokens) if (i > 0 and t[:1].isupper()) or t[:1].isdigit() or t[:1] == "$"]
+    picked = [
+        t
+        for i, t in enumerate(tokens)
+        if (i > 0 and t[:1].isupper()) or t[:1].isdigit() or t[:1] == "$"
+    ]
     return {w for t in picked for w in matching_form(t)}
 
 

@@ -21,7 +21,9 @@ NOT_PROSE = {18: "upstream marks it unsolved", 40: "PDF-mode cleaning"}
 def golden_rules() -> list[dict]:  # type: ignore[type-arg]
     if not GOLDEN.is_file():
         if os.environ.get("CI") == "true":
-            pytest.fail(f"golden rules not found at {GOLDEN} (CI runs with shared/ beside the clone)")
+            pytest.fail(
+                f"golden rules not found at {GOLDEN} (CI runs with shared/ beside the clone)"
+            )
         pytest.skip(f"golden rules not found at {GOLDEN}")
     return json.loads(GOLDEN.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
