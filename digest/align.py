@@ -60,11 +60,7 @@ class SimilarityModel:
 
 
 def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
-    keys = {
-        (s.source, s.index): frozenset(matching_form(s.text))
-        for src in sources
-        for s in src.sentences
-    }
+    keys = {(s.source, s.index): frozenset(matching_form(s.text)) for src in sources for s in src.sentences}
     frequency = Counter(w for key in keys.values() for w in key)
     total = max(1, len(keys))
     weights = {w: math.log((total + 1) / (count + 0.5)) for w, count in frequency.items()}
@@ -97,12 +93,7 @@ def align(sources: Sequence[SplitSource]) -> tuple[Claim, ...]:
         ci, cj = cluster_of[i], cluster_of[j]
         if ci == cj or not _compatible(members[ci], members[cj], sentences):
             continue
-        cross = [
-            sim(a, b)
-            for a in members[ci]
-            for b in members[cj]
-            if sentences[a].source != sentences[b].source
-        ]
+        cross = [sim(a, b) for a in members[ci] for b in members[cj] if sentences[a].source != sentences[b].source]
         if not cross or sum(cross) / len(cross) < LINK * 0.85:
             continue
         members[ci].extend(members.pop(cj))
@@ -113,13 +104,8 @@ def align(sources: Sequence[SplitSource]) -> tuple[Claim, ...]:
     for group in members.values():
         group.sort(key=lambda k: (paths[sentences[k].source], sentences[k].index))
         claims.append(_claim(group, sentences, sim, lengths, paths))
-    claims.sort(
-        key=lambda c: (c.position, paths[c.representative.source], c.representative.sentence)
-    )
-    return tuple(
-        Claim(f"c{n}", c.members, c.representative, c.position)
-        for n, c in enumerate(claims, start=1)
-    )
+    claims.sort(key=lambda c: (c.position, paths[c.representative.source], c.representative.sentence))
+    return tuple(Claim(f"c{n}", c.members, c.representative, c.position) for n, c in enumerate(claims, start=1))
 
 
 def _candidate_pairs(
@@ -127,9 +113,7 @@ def _candidate_pairs(
 ) -> list[tuple[float, int, int]]:
     """Cross-source pairs at or above LINK, best first (ties broken by position)."""
     texts = [" ".join(sorted(model.keys[(s.source, s.index)])) for s in sentences]
-    matrix = process.cdist(
-        texts, texts, scorer=fuzz.token_set_ratio, score_cutoff=SCREEN, workers=-1
-    )
+    matrix = process.cdist(texts, texts, scorer=fuzz.token_set_ratio, score_cutoff=SCREEN, workers=-1)
     pairs = []
     for i, j in zip(*matrix.nonzero(), strict=True):
         i, j = int(i), int(j)
@@ -173,14 +157,9 @@ def _claim(
     else:
         totals = {k: sum(sim(k, o) for o in group if o != k) for k in group}
         # Highest agreement wins; among equals, the first by path and position.
-        best = min(
-            group, key=lambda k: (-totals[k], paths[sentences[k].source], sentences[k].index)
-        )
+        best = min(group, key=lambda k: (-totals[k], paths[sentences[k].source], sentences[k].index))
         scores = {k: 100.0 if k == best else sim(k, best) for k in group}
-    members = tuple(
-        Support(sentences[k].source, sentences[k].index, sentences[k].text, scores[k])
-        for k in group
-    )
+    members = tuple(Support(sentences[k].source, sentences[k].index, sentences[k].text, scores[k]) for k in group)
     representative = next(m for m, k in zip(members, group, strict=True) if k == best)
     positions = [(sentences[k].index - 1) / max(1, lengths[sentences[k].source] - 1) for k in group]
     return Claim("", members, representative, round(sum(positions) / len(positions), 4))

@@ -55,17 +55,13 @@ def story_warnings(digest: StoryDigest) -> list[str]:
         if not source.sentences:
             warnings.append(f"{raw.path}: no article text found")
         elif dropped > 3 * kept:
-            warnings.append(
-                f"{raw.path}: mostly clutter ({dropped} of {kept + dropped} characters removed)"
-            )
+            warnings.append(f"{raw.path}: mostly clutter ({dropped} of {kept + dropped} characters removed)")
     if digest.sources and not digest.summary:
         warnings.append(f"{where}: no fact is reported by two sources; the summary is empty")
     return warnings
 
 
-def build(
-    config: SiteConfig, strict: bool = False, log: Callable[[str], None] | None = None
-) -> BuildResult:
+def build(config: SiteConfig, strict: bool = False, log: Callable[[str], None] | None = None) -> BuildResult:
     started = time.perf_counter()
     output = config.output_dir
     check_replaceable(output)  # fail before doing the work, not after

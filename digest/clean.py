@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -62,14 +62,17 @@ _DATE_LINE = re.compile(
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}){_TIME}$",
     re.I,
 )
+_RELATIVE_TIME = re.compile(
+    r"^(?:updated|posted|published|last updated)?:?\s*(?:\d+|an?|one)\s+"
+    r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago$",
+    re.I,
+)
 _READING_TIME = re.compile(r"^\d+\s*(?:min(?:ute)?s?)\.?\s*(?:read|reading)$", re.I)
 _CREDIT = re.compile(
     r"^\(?(?:with\s+)?(?:additional\s+)?(?:reporting|writing|editing|compiled|research)\s+by\b",
     re.I,
 )
-_BYLINE = re.compile(
-    r"^(?:by|author|written by|posted by|words by)\s*:?\s+(?P<name>[^\d]{3,60})$", re.I
-)
+_BYLINE = re.compile(r"^(?:by|author|written by|posted by|words by)\s*:?\s+(?P<name>[^\d]{3,60})$", re.I)
 _CAPTION_POSITION = re.compile(
     r"\((?:left|right|centre|center|l|r|c|top|bottom|front|back|second left|second right|"
     r"from left|pictured|file|file photo|photo|archive)\)",
@@ -82,69 +85,150 @@ _CAPTION_CREDIT = re.compile(
 )
 _TERMINAL = re.compile(r"""[.!?…](?:["'”’)\]]*)$|["”]$""")
 
-# Generic page furniture: each entry is (kind, pattern, reason). They apply to short
+# Generic page furniture, by kind: (kind, reason, patterns). They apply to short
 # lines only, so an article sentence that mentions "cookies" or "comments" is safe.
-BOILERPLATE: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
-    (kind, re.compile(pattern, re.I), reason)
-    for kind, pattern, reason in (
+_FURNITURE: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "cookies",
+        "cookie or privacy notice",
         (
-            "cookies",
-            r"\bcookies?\b|\bconsent\b|\bprivacy (?:policy|settings)\b",
-            "cookie or privacy notice",
+            r"\bcookies?\b",
+            r"\bconsent\b",
+            r"\bprivacy (?:policy|settings)\b",
+            r"^manage preferences$",
+            r"^accept(?: all)?$",
         ),
+    ),
+    (
+        "comments",
+        "comment form",
         (
-            "comments",
-            r"\b(?:leave a (?:reply|comment)|comments?\b|reply\b|your email address|spam\b|"
-            r"required fields|log ?in to|sign in to)",
-            "comment form",
+            r"\bleave a (?:reply|comment)",
+            r"\bcomments?\b",
+            r"\breply\b",
+            r"\byour email address",
+            r"\bspam\b",
+            r"\brequired fields",
+            r"\blog ?in to\b",
+            r"\bsign in to\b",
         ),
+    ),
+    (
+        "newsletter",
+        "newsletter prompt",
+        (r"\b(?:subscribe|newsletter|sign ?up|inbox|unsubscribe)\b",),
+    ),
+    (
+        "share",
+        "share buttons",
         (
-            "newsletter",
-            r"\b(?:subscribe|newsletter|sign ?up|inbox|unsubscribe)\b",
-            "newsletter prompt",
+            r"^(?:share|tweet|email|print|copy link|facebook|twitter|whatsapp|linkedin|telegram|reddit|pinterest)"
+            r"(?:\W+(?:share|tweet|email|print|copy link|facebook|twitter|x|whatsapp|linkedin|telegram|reddit|"
+            r"pinterest|on))*\W*$",
+            r"\bshare (?:this|on|via)\b",
         ),
+    ),
+    (
+        "navigation",
+        "navigation",
         (
-            "share",
-            r"^(?:share|tweet|email|print|copy link|facebook|twitter|whatsapp|linkedin|"
-            r"telegram|reddit|pinterest)(?:\W+(?:share|tweet|email|print|copy link|facebook|"
-            r"twitter|x|whatsapp|linkedin|telegram|reddit|pinterest|on))*\W*$"
-            r"|\bshare (?:this|on)\b",
-            "share buttons",
+            r"\b(?:accessibility|skip to|main menu|go ?to ?top|back to top|breaking news)\b",
+            r"\b(?:previous|next) (?:story|article|post)\b",
+            r"\bread more\b",
+            r"\bclick here\b",
+            r"\bhome ?page\b",
+            r"\bsearch\b",
+            r"^(?:menu|home|close|open)$",
         ),
+    ),
+    (
+        "related",
+        "link to other articles",
         (
-            "navigation",
-            r"\b(?:accessibility|skip to|main menu|go ?to ?top|back to top|breaking news|"
-            r"previous (?:story|article|post)|next (?:story|article|post)|read more|"
-            r"click here|home ?page|search)\b|^(?:menu|home|close|open)$",
-            "navigation",
+            r"\b(?:related|recent posts|latest (?:from|news|stories)|don'?t miss|also read|read also)\b",
+            r"\b(?:more from|recommended|most (?:read|popular)|trending|you may also like|more stories)\b",
+            r"\b(?:top stories|see also)\b",
         ),
+    ),
+    (
+        "legal",
+        "legal notice",
+        (r"©", r"\bcopyright\b", r"\ball rights reserved\b", r"\bterms of (?:use|service)\b"),
+    ),
+    (
+        "feedback",
+        "error-report or feedback prompt",
         (
-            "related",
-            r"\b(?:related|recent posts|latest (?:from|news|stories)|don'?t miss|also read|"
-            r"read also|more from|recommended|most (?:read|popular)|trending|you may also like|"
-            r"more stories|top stories|see also)\b",
-            "link to other articles",
+            r"\b(?:typo|spelling error|ctrl\s*\+\s*enter)\b",
+            r"\breport an? (?:error|mistake|correction)\b",
+            r"^(?:was|is) this (?:article|story|page) (?:helpful|useful)",
         ),
+    ),
+    (
+        "comment-count",
+        "comment or share count",
         (
-            "legal",
-            r"©|\bcopyright\b|\ball rights reserved\b|\bterms of (?:use|service)\b",
-            "legal notice",
+            r"^\d+\s+(?:comments?|replies|shares|views)$",
+            r"^(?:view|show|read) comments?\b",
+            r"^be the first to comment",
+            r"^join the (?:conversation|discussion)",
+            r"^comments are (?:closed|open)",
         ),
+    ),
+    (
+        "ad",
+        "advertisement",
         (
-            "feedback",
-            r"\b(?:typo|spelling error|ctrl\s*\+\s*enter|report an? (?:error|mistake))\b",
-            "error-report prompt",
+            r"^\W*(?:advertisement|advertising|ad|sponsored(?: content| post| story)?|promoted(?: content)?)\W*$",
+            r"^\W*(?:paid (?:content|post|partnership)|partner content|story continues below(?: advertisement)?)\W*$",
         ),
-        ("comment-count", r"^\d+\s+(?:comments?|replies|shares|views)$", "comment or share count"),
-        ("author", r"^(?:author|function|role|position|about the author|editor)\s*:", "author bio"),
+    ),
+    (
+        "photo-credit",
+        "photo caption or credit",
         (
-            "media",
-            r"^\W*(?:\d+x\d+\s+)?(?:image|video|photo|gallery|audio|watch|listen)\W*$",
-            "media placeholder",
+            r"^\(?(?:photo|image|picture|video|illustration)s?(?: credit)?\s*(?::|by\b|courtesy\b)",
+            r"\b(?:getty images|ap photo|afp photo|reuters photo)\b",
+            r"^caption\s*:",
+            r"\bcredit\s*:",
         ),
-    )
+    ),
+    (
+        "media",
+        "video or audio link",
+        (
+            r"^(?:watch|video|listen|audio|podcast|gallery|photos|in pictures)\s*:",
+            r"\(\d{1,2}:\d{2}\)\s*$",
+        ),
+    ),
+    (
+        "media",
+        "media placeholder",
+        (r"^\W*(?:\d+x\d+\s+)?(?:image|video|photo|gallery|audio|watch|listen)\W*$",),
+    ),
+    (
+        "tags",
+        "topic tags",
+        (r"^(?:topics?|tags?|filed under|categories|category|keywords|more on)\s*:",),
+    ),
+    (
+        "listen",
+        "audio player",
+        (r"^(?:listen to (?:this|the) (?:article|story)|\d+\s*min(?:ute)?s?\s*(?:listen|watch)?)\W*$",),
+    ),
+    (
+        "author",
+        "author bio",
+        (
+            r"^(?:author|function|role|position|editor)\s*:",
+            r"^about the (?:author|writer|reporter)\b",
+        ),
+    ),
 )
-_HEADING_RELATED = re.compile(BOILERPLATE[5][1].pattern + r"|\bdon'?t miss\b|\bnews$", re.I)
+BOILERPLATE: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (kind, re.compile("|".join(f"(?:{p})" for p in patterns), re.I), reason) for kind, reason, patterns in _FURNITURE
+)
+_HEADING_RELATED = re.compile("|".join(f"(?:{p})" for p in _FURNITURE[5][2]) + r"|\bdon'?t miss\b|\bnews$", re.I)
 
 
 @dataclass(frozen=True)
@@ -175,15 +259,51 @@ class _Line:
 
 
 def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
-    """Clean every source of a story, each judged against the others."""
+    """Clean every source of a story, each judged against the others.
+
+    Two passes: the first judges each source against everything the others
+    contain; the second against the others' bodies only, so that one outlet's
+    clutter (a bio, a blurb) never vouches for another's.
+    """
     lines = [_lines(s.text) for s in sources]
-    vocabularies = [frozenset(w for line in ls for w in line.content) for ls in lines]
+    everything = [frozenset(line.number for line in ls) for ls in lines]
+    first = _clean_all(sources, lines, everything)
+    if len(sources) < 2:
+        return first
+    bodies = [frozenset(_body_text_lines(c)) for c in first]
+    return _clean_all(sources, lines, bodies)
+
+
+def _clean_all(
+    sources: Sequence[RawSource], lines: Sequence[list[_Line]], evidence: Sequence[frozenset[int]]
+) -> tuple[CleanSource, ...]:
+    """Clean each source; ``evidence[j]`` holds the lines of source j others may cite."""
+    # Short lines found word for word in several sources are shared furniture:
+    # they may not vouch for anything (see _reported_elsewhere).
+    seen_in: dict[str, set[int]] = {}
+    for j, ls in enumerate(lines):
+        for line in ls:
+            if line.n_words < 12:
+                seen_in.setdefault(fold(line.text).lower(), set()).add(j)
+    shared = {text for text, where in seen_in.items() if len(where) > 1}
+    usable = [
+        [line for line in ls if line.number in evidence[j] and fold(line.text).lower() not in shared]
+        for j, ls in enumerate(lines)
+    ]
+    vocabularies = [frozenset(w for line in ls for w in line.content) for ls in usable]
     cleaned = []
     for index, source in enumerate(sources):
         others = [v for j, v in enumerate(vocabularies) if j != index]
-        other_lines = [line for j, ls in enumerate(lines) if j != index for line in ls]
+        other_lines = [line for j, ls in enumerate(usable) if j != index for line in ls]
         cleaned.append(_clean(source, lines[index], others, other_lines))
     return tuple(cleaned)
+
+
+def _body_text_lines(clean: CleanSource) -> list[int]:
+    """Text line numbers (not file lines) of a cleaned source's headline and body."""
+    wanted = {p.line for p in clean.paragraphs} | ({clean.title_line} if clean.title_line else set())
+    raw = clean.raw
+    return [n for n in range(1, raw.text.count("\n") + 2) if raw.file_line(n) in wanted]
 
 
 def clean_source(source: RawSource) -> CleanSource:
@@ -211,13 +331,37 @@ def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own: Sequenc
         return 0.0
     cross = 0.0
     if vocabularies:
-        cross = sum(1 for w in line.content if any(w in v for v in vocabularies)) / len(
-            line.content
-        )
+        cross = sum(1 for w in line.content if any(w in v for v in vocabularies)) / len(line.content)
     rest = {w for other in own if other is not line and other.prose for w in other.content}
     local = sum(w in rest for w in line.content) / len(line.content)
     # Own-article agreement is weaker evidence than another outlet's.
     return max(cross, local * 0.9) if vocabularies else local
+
+
+# Imperatives that open calls to action; an article sentence rarely starts so.
+_CALL_TO_ACTION = re.compile(
+    r"^(?:don'?t miss|get|download|subscribe|sign (?:up|in)|follow|click|tap|share|join|register|"
+    r"continue reading|keep reading|read (?:more|next|the full)|watch|listen|try|support|donate|"
+    r"install|upgrade|log ?in|become a (?:member|subscriber))\b",
+    re.I,
+)
+_READER = re.compile(
+    r"\b(?:you|your|yours|you'?re|you'?ll)\b"
+    r"|\bour (?:app|newsletter|journalism|site|website|readers|editors|team|coverage|podcast|channel)\b",
+    re.I,
+)
+
+
+def _addresses_reader(line: _Line) -> bool:
+    """A short line speaking to the reader outside any quotation: promotion.
+
+    News prose reports on third parties; "you" and "our app" appear in its
+    quotations, which are left out of this test.
+    """
+    if line.n_words > 20:
+        return False
+    unquoted = re.sub(r"[\"“][^\"“”]*[\"”]|‘[^‘’]*’", " ", line.text).strip()
+    return bool(_CALL_TO_ACTION.match(unquoted) or _READER.search(unquoted))
 
 
 def _kind(line: _Line) -> tuple[str, str] | None:
@@ -225,6 +369,8 @@ def _kind(line: _Line) -> tuple[str, str] | None:
     text = line.text
     if _DATE_LINE.match(text):
         return "date", "date line"
+    if _RELATIVE_TIME.match(text):
+        return "date", "timestamp"
     if _READING_TIME.match(text):
         return "reading-time", "reading-time line"
     if _CREDIT.match(text):
@@ -233,11 +379,7 @@ def _kind(line: _Line) -> tuple[str, str] | None:
         return "byline", "byline"
     if _CAPTION_POSITION.search(text) and line.n_words <= 40:
         return "caption", "image caption (names who is pictured where)"
-    if (
-        not line.terminal
-        and line.n_words <= 30
-        and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text)
-    ):
+    if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
         return "caption", "image caption with a photo credit"
     letters = sum(ch.isalpha() for ch in text)
     if letters < 0.5 * len(text.replace(" ", "")) or re.fullmatch(r"[\W\d_]*", text):
@@ -246,6 +388,8 @@ def _kind(line: _Line) -> tuple[str, str] | None:
         for kind, pattern, reason in BOILERPLATE:
             if pattern.search(text):
                 return kind, reason
+    if _addresses_reader(line):
+        return "promotion", "addressed to the reader (a call to action or promotion)"
     if line.n_words <= 8 and re.search(r"\d", text) and line.stop_density == 0 and not line.prose:
         tokens = line.words
         numeric = sum(any(ch.isdigit() for ch in t) for t in tokens)
@@ -284,13 +428,17 @@ def _clean(
             kinds[line.number] = found
     relevance = {line.number: _relevance(line, vocabularies, lines) for line in lines}
     supported = _reported_elsewhere(lines, other_lines)
+    long_prose = {line.number for line in lines if line.prose and line.n_words >= 25}
+    for number, hint_kind, hint_reason in source.hints:  # the HTML page's own structure
+        # The page's markup wins, except over long prose another outlet also
+        # reports: that is body text inside a mislabelled element.
+        duplicate = kinds.get(number, ("",))[0] == "duplicate"
+        if not duplicate and not (number in supported and number in long_prose):
+            kinds[number] = (hint_kind, hint_reason)
 
     alone = not vocabularies
     scores = [
-        _score(
-            line, kinds.get(line.number), relevance[line.number], line.number in supported, alone
-        )
-        for line in lines
+        _score(line, kinds.get(line.number), relevance[line.number], line.number in supported, alone) for line in lines
     ]
     start, end = _best_run(scores)
 
@@ -316,12 +464,7 @@ def _clean(
         if body_start <= i <= end:
             if kind:
                 removed.append(Removed(line.number, line.text, kind[1], kind[0]))
-            elif (
-                not line.prose
-                and not line.terminal
-                and relevance[line.number] < 0.3
-                and line.number not in supported
-            ):
+            elif not line.prose and not line.terminal and relevance[line.number] < 0.3 and line.number not in supported:
                 removed.append(
                     Removed(
                         line.number,
@@ -355,9 +498,7 @@ def _clean(
             and (_HEADING_RELATED.search(line.text) or (kind and kind[0] == "navigation"))
         ):
             trailing_heading = line.text
-            removed.append(
-                Removed(line.number, line.text, "heading of a list of other articles", "related")
-            )
+            removed.append(Removed(line.number, line.text, "heading of a list of other articles", "related"))
             continue
         if kind and trailing_heading and kind[0] == "navigation" and line.n_words > 6:
             kind = None  # a teaser ending in "Read More": judged as part of the list
@@ -388,26 +529,27 @@ def _clean(
         else:
             removed.append(Removed(line.number, line.text, "after the article body", "footer"))
     title = lines[title_index].text if title_index is not None else None
+    line_of = source.file_line
     return CleanSource(
         raw=source,
         title=title,
-        paragraphs=tuple(paragraphs),
-        removed=tuple(removed),
+        paragraphs=tuple(Paragraph(p.text, line_of(p.line)) for p in paragraphs),
+        removed=tuple(Removed(line_of(r.line), r.text, _file_lines_in(r.reason, line_of), r.kind) for r in removed),
         byline=byline,
         date=date or source.published,
-        title_line=lines[title_index].number if title_index is not None else None,
+        title_line=line_of(lines[title_index].number) if title_index is not None else None,
     )
 
 
+def _file_lines_in(reason: str, line_of: Callable[[int], int]) -> str:
+    return re.sub(r"(?<=repeats line )(\d+)", lambda m: str(line_of(int(m.group(1)))), reason)
+
+
 # Kinds of line that usually close an article: the body rarely goes on after them.
-CLOSING_KINDS = frozenset(
-    {"comments", "related", "newsletter", "author", "legal", "feedback", "credit", "cookies"}
-)
+CLOSING_KINDS = frozenset({"comments", "related", "newsletter", "author", "legal", "feedback", "credit", "cookies"})
 
 
-def _score(
-    line: _Line, kind: tuple[str, str] | None, relevance: float, supported: bool, alone: bool
-) -> float:
+def _score(line: _Line, kind: tuple[str, str] | None, relevance: float, supported: bool, alone: bool) -> float:
     """How much a line looks like body text: positive for body, negative for clutter.
 
     With other sources, agreement with them decides; alone, the article's shape
@@ -458,7 +600,8 @@ def _title_index(
             continue
         if line.text.endswith(".") and i >= body_start:
             continue  # the body's first sentence, not a headline
-        opens_body = i == body_start - 1  # right above the first body line
+        # Right above the first body line, a headline may use its own words.
+        opens_body = i == body_start - 1 and relevance[line.number] >= 0.15
         if relevance[line.number] < 0.4 and len(lines) > 1 and not opens_body:
             continue
         shape = 1.0 if not line.text.endswith(".") else 0.3
@@ -479,14 +622,23 @@ def _captions_elsewhere(other_lines: Sequence[_Line]) -> frozenset[str]:
 
 
 def _reported_elsewhere(lines: Sequence[_Line], other_lines: Sequence[_Line]) -> set[int]:
-    """Lines whose content another source reports: never dropped as clutter."""
+    """Lines whose content another source reports: never dropped as clutter.
+
+    Outlets word the same fact differently; a short line that recurs word for
+    word in another source is shared page furniture (one site family's "Continue
+    reading"), so identical lines under 12 words do not count. Wire copy that
+    outlets reprint verbatim is long prose and still counts.
+    """
     if not other_lines:
         return set()
     supported = set()
     candidates = [o for o in other_lines if len(o.content) >= 5]
     other_texts = [" ".join(o.content) for o in candidates]
+    verbatim = {fold(o.text).lower() for o in other_lines}
     for line in lines:
-        if len(line.content) < 5:
+        if len(line.content) < 5 or (not line.prose and line.n_words < 7):
+            continue  # a short label shared verbatim is page furniture, not a fact
+        if line.n_words < 12 and fold(line.text).lower() in verbatim:
             continue
         mine = " ".join(line.content)
         for other in other_texts:
@@ -519,9 +671,7 @@ def _parse_date(text: str) -> dt.date | None:
         if not match:
             continue
         parts = match.groupdict()
-        month = (
-            int(parts["mnum"]) if parts.get("mnum") else MONTHS[parts["month"].lower().rstrip(".")]
-        )
+        month = int(parts["mnum"]) if parts.get("mnum") else MONTHS[parts["month"].lower().rstrip(".")]
         try:
             return dt.date(int(parts["year"]), month, int(parts["day"]))
         except ValueError:

@@ -62,15 +62,11 @@ config_option = click.option(
 @main.command()
 @config_option
 @click.option("--output", type=str, help="Output folder (default from digest.yml: output).")
-@click.option(
-    "--base-url", type=str, help="Deployed site URL, for feed, sitemap and canonical links."
-)
+@click.option("--base-url", type=str, help="Deployed site URL, for feed, sitemap and canonical links.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @reports_errors
-def build(
-    config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool
-) -> None:
+def build(config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool) -> None:
     """Build the site into the output folder."""
     from digest.build import build as run_build
 
@@ -81,8 +77,7 @@ def build(
     result = run_build(config, strict=strict, log=log)
     if not quiet:
         click.echo(
-            f"built {result.stories} stories, {result.sources} sources in {result.seconds:.1f} s "
-            f"-> {result.output}"
+            f"built {result.stories} stories, {result.sources} sources in {result.seconds:.1f} s -> {result.output}"
         )
 
 
@@ -121,6 +116,4 @@ def clean(config_file: Path | None) -> None:
 
     config = _config(config_file)
     removed = clean_output(config.output_dir)
-    click.echo(
-        f"removed {config.output_dir}" if removed else f"nothing to remove at {config.output_dir}"
-    )
+    click.echo(f"removed {config.output_dir}" if removed else f"nothing to remove at {config.output_dir}")

@@ -19,15 +19,12 @@ _DEFAULTS = SiteConfig(root=Path("."), config_file=None)
 
 FIELDS = (
     schema.Field("title", schema.string, _DEFAULTS.title, help="Site title, shown on every page."),
-    schema.Field(
-        "description", schema.string, _DEFAULTS.description, help="One line for the index and feed."
-    ),
+    schema.Field("description", schema.string, _DEFAULTS.description, help="One line for the index and feed."),
     schema.Field(
         "base_url",
         schema.http_url,
         _DEFAULTS.base_url,
-        help="Where the site is deployed; used only for absolute URLs "
-        "(feed, sitemap, canonical, 404).",
+        help="Where the site is deployed; used only for absolute URLs (feed, sitemap, canonical, 404).",
     ),
     schema.Field("language", schema.string, _DEFAULTS.language, help="The pages' lang attribute."),
     schema.Field(
@@ -48,18 +45,14 @@ FIELDS = (
         _DEFAULTS.summary_words,
         help="Length target of each story summary, in words.",
     ),
-    schema.Field(
-        "output", schema.string, _DEFAULTS.output, help="Output folder, relative to the site root."
-    ),
+    schema.Field("output", schema.string, _DEFAULTS.output, help="Output folder, relative to the site root."),
     schema.Field("content", schema.string, _DEFAULTS.content, help="Folder of story files."),
-    schema.Field(
-        "page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."
-    ),
+    schema.Field("page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."),
 )
 
-assert {f.name for f in FIELDS} | {"root", "config_file"} == {
-    f.name for f in dataclass_fields(SiteConfig)
-}, "config schema and SiteConfig disagree"
+assert {f.name for f in FIELDS} | {"root", "config_file"} == {f.name for f in dataclass_fields(SiteConfig)}, (
+    "config schema and SiteConfig disagree"
+)
 
 
 def find_config(start: Path) -> Path:

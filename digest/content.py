@@ -13,6 +13,7 @@ from typing import Any
 
 from digest import schema
 from digest.errors import DigestError, DigestErrors
+from digest.html_text import html_to_text, looks_like_html
 from digest.model import RawSource, SiteConfig, SourceRef, Story, StoryFile
 from digest.textio import read_text
 from digest.yamlfile import Located, load_yaml
@@ -52,17 +53,14 @@ def parse_story_file(path: Path, root: Path) -> StoryFile:
     text = read_text(path).text
     match = _FRONT.match(text)
     if not match:
-        raise DigestError(
-            "story file must start with YAML front matter between '---' lines", path, 1
-        )
+        raise DigestError("story file must start with YAML front matter between '---' lines", path, 1)
     located = load_yaml(match.group(1) or "", path, line_offset=1)
     note = text[match.end() :].strip()
     errors: list[DigestError] = []
     if not SLUG.match(slug):
         errors.append(
             DigestError(
-                f"file name {path.name!r} is not a usable slug: "
-                "use lower-case letters, digits, - and _",
+                f"file name {path.name!r} is not a usable slug: use lower-case letters, digits, - and _",
                 path,
                 1,
             )
@@ -73,9 +71,7 @@ def parse_story_file(path: Path, root: Path) -> StoryFile:
     raw_sources = values.get("sources")
     if raw_sources is not None:
         if not isinstance(raw_sources, list) or not raw_sources:
-            errors.append(
-                located.error("sources: expected a non-empty list of source files", "sources")
-            )
+            errors.append(located.error("sources: expected a non-empty list of source files", "sources"))
         else:
             for index, item in enumerate(raw_sources):
                 try:
@@ -106,10 +102,7 @@ def _source_refs(located: Located, index: int, item: Any, root: Path) -> list[So
     pattern = values["path"]
     line = located.line("sources", index)
     paths = _expand(pattern, root, located.file, line)
-    return [
-        SourceRef(path=p, outlet=values["outlet"], url=values["url"], published=values["published"])
-        for p in paths
-    ]
+    return [SourceRef(path=p, outlet=values["outlet"], url=values["url"], published=values["published"]) for p in paths]
 
 
 def _expand(pattern: str, root: Path, file: Path, line: int) -> list[str]:
@@ -146,14 +139,22 @@ def load_story(story_file: StoryFile, root: Path, warnings: list[str]) -> Story:
         decoded = read_text(root / ref.path)
         if decoded.warning:
             warnings.append(decoded.warning)
+        text = decoded.text
+        origins: tuple[int, ...] = ()
+        hints: tuple[tuple[int, str, str], ...] = ()
+        if looks_like_html(ref.path, text):
+            page = html_to_text(text)
+            text, origins, hints = page.text, page.origins, page.hints
         sources.append(
             RawSource(
                 id=f"s{len(sources) + 1}",
                 path=ref.path,
-                text=decoded.text,
+                text=text,
                 outlet=ref.outlet,
                 url=ref.url,
                 published=ref.published,
+                origins=origins,
+                hints=hints,
             )
         )
     return Story(file=story_file, sources=tuple(sources))
@@ -175,8 +176,7 @@ def load_stories(config: SiteConfig, warnings: list[str]) -> list[Story]:
         if story_file.slug in parsed:
             errors.append(
                 DigestError(
-                    f"duplicate story slug {story_file.slug!r}, "
-                    f"also used by {parsed[story_file.slug].file}",
+                    f"duplicate story slug {story_file.slug!r}, also used by {parsed[story_file.slug].file}",
                     path,
                 )
             )

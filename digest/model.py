@@ -83,6 +83,16 @@ class RawSource:
     outlet: str | None = None
     url: str | None = None
     published: dt.date | None = None
+    # For text extracted from HTML: the file line of each text line, and the page
+    # structure's hints as (text line, kind, reason).
+    origins: tuple[int, ...] = ()
+    hints: tuple[tuple[int, str, str], ...] = ()
+
+    def file_line(self, text_line: int) -> int:
+        """The line in the user's file that a line of ``text`` came from."""
+        if self.origins and 0 < text_line <= len(self.origins):
+            return self.origins[text_line - 1]
+        return text_line
 
     @property
     def name(self) -> str:

@@ -31,9 +31,7 @@ def init_site(folder: Path, copy_theme: bool = False) -> list[Path]:
             created.append(target)
     if copy_theme:
         target = folder / "themes" / "default"
-        shutil.copytree(
-            bundled_themes() / "default", target, ignore=shutil.ignore_patterns("__pycache__")
-        )
+        shutil.copytree(bundled_themes() / "default", target, ignore=shutil.ignore_patterns("__pycache__"))
         created.append(target)
     return created
 
@@ -52,13 +50,9 @@ def new_story(root: Path, content_dir: Path, slug: str, files: list[Path]) -> Pa
         if not full.is_file():
             raise DigestError("source file not found", file)
         if not full.is_relative_to(root):
-            raise DigestError(
-                "source file is outside the site folder; copy it into seeds/ first", file
-            )
+            raise DigestError("source file is outside the site folder; copy it into seeds/ first", file)
         sources.append({"path": full.relative_to(root).as_posix(), "outlet": None, "url": None})
-    front = yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True).replace(
-        " null", ""
-    )
+    front = yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True).replace(" null", "")
     text = f"---\n# title: (derived from the sources when absent)\n# date: YYYY-MM-DD\n{front}---\n"
     content_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")

@@ -252,9 +252,7 @@ STARTERS = frozenset(
 )
 
 _END = re.compile(r"""(?P<end>\.(?:[ ]\.){2,}|\.{2,}|…+|[!?][!?.]*|\.)(?P<close>["'”’)\]]*)""")
-_LIST_MARKER = re.compile(
-    r"(?:(?<=\s)|^)(?P<bullet>[•⁃▪●◦-]\s?)?(?P<mark>\d{1,3}|[a-z])(?P<punct>\.\)|\)|\.)(?=\s)"
-)
+_LIST_MARKER = re.compile(r"(?:(?<=\s)|^)(?P<bullet>[•⁃▪●◦-]\s?)?(?P<mark>\d{1,3}|[a-z])(?P<punct>\.\)|\)|\.)(?=\s)")
 _PROTECTED = re.compile(
     r"""(?:https?://|www\.)[^\s<>"]+[^\s<>".,;:!?)\]'”’]"""  # URLs
     r"""|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"""  # e-mail addresses
@@ -324,9 +322,7 @@ def _consecutive_markers(markers: list[re.Match[str]]) -> list[int]:
         chain = [first]
         for m in markers[i + 1 :]:
             prev = chain[-1]
-            if m.group("punct") == prev.group("punct") and _follows(
-                prev.group("mark"), m.group("mark")
-            ):
+            if m.group("punct") == prev.group("punct") and _follows(prev.group("mark"), m.group("mark")):
                 chain.append(m)
         if len(chain) > len(best):
             best = [m.start() for m in chain]
@@ -373,9 +369,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     next_word = re.match(r"""["'“‘(\[]*([^\s]*)""", rest)
     word = next_word.group(1) if next_word else ""
     first = rest[0]
-    opens_sentence = (
-        first.isupper() or first.isdigit() or (first in "\"'“‘([" and word[:1].isupper())
-    )
+    opens_sentence = first.isupper() or first.isdigit() or (first in "\"'“‘([" and word[:1].isupper())
     if end_mark[0] in "!?":
         return gap > 0 and opens_sentence
     if end_mark.replace(" ", "") in ("...", "…") or end_mark == "…":

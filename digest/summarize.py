@@ -28,9 +28,7 @@ from digest.model import (
 )
 from digest.words import fold, matching_form, words
 
-_DANGLING = re.compile(
-    r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I
-)
+_DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
 # An outlet naming itself ("told RFE/RL", "reports Asian Lite News"): the name is
 # checked against the story's outlets. The other phrases address the reader.
 _SELF_REFERENCE = re.compile(
@@ -71,11 +69,7 @@ def summarize(
             decisions.append(Decision(claim.id, n, False, "no member sentence stands alone"))
             continue
         repeat = next(
-            (
-                c.id
-                for c, w, _ in chosen
-                if model.score_keys(model.key(w.text), model.key(wording.text)) >= REDUNDANT
-            ),
+            (c.id for c, w, _ in chosen if model.score_keys(model.key(w.text), model.key(wording.text)) >= REDUNDANT),
             None,
         )
         if repeat:
@@ -143,18 +137,12 @@ def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
         name = match.group("name")
         if name is None:
             return False
-        if any(
-            o and (o in fold(name).lower() or fold(name).lower() in o) for o in outlets.values()
-        ):
+        if any(o and (o in fold(name).lower() or fold(name).lower() in o) for o in outlets.values()):
             return False
-    return not (
-        _QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text)
-    )
+    return not (_QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text))
 
 
-def _wording(
-    claim: Claim, model: SimilarityModel, outlets: dict[str, str], paths: dict[str, str]
-) -> Support | None:
+def _wording(claim: Claim, model: SimilarityModel, outlets: dict[str, str], paths: dict[str, str]) -> Support | None:
     """The member to print: stands alone, agrees with the others, not too long."""
     candidates = [m for m in claim.members if _stands_alone(m.text, outlets)]
     if not candidates:
@@ -163,9 +151,7 @@ def _wording(
     def merit(member: Support) -> tuple[float, str, int]:
         key = model.keys[(member.source, member.sentence)]
         agreement = sum(
-            model.score_keys(key, model.keys[(o.source, o.sentence)])
-            for o in claim.members
-            if o is not member
+            model.score_keys(key, model.keys[(o.source, o.sentence)]) for o in claim.members if o is not member
         )
         length = len(member.text.split())
         brevity = -max(0, length - 35) * 2 - max(0, 8 - length) * 3
@@ -179,11 +165,7 @@ def _supports(claim: Claim, wording: Support, model: SimilarityModel) -> tuple[S
     printed = model.keys[(wording.source, wording.sentence)]
     result = []
     for member in claim.members:
-        score = (
-            100.0
-            if member == wording
-            else model.score_keys(printed, model.keys[(member.source, member.sentence)])
-        )
+        score = 100.0 if member == wording else model.score_keys(printed, model.keys[(member.source, member.sentence)])
         if score >= LINK * 0.85:
             result.append(Support(member.source, member.sentence, member.text, score))
     # One citation per source: its best-matching sentence.
@@ -256,11 +238,7 @@ def _only_in(
 def _terms(text: str) -> set[str]:
     """Names and numbers in a sentence, in the form sentences are matched in."""
     tokens = re.findall(r"[\w$][\w.,'’-]*", text)
-    picked = [
-        t
-        for i, t in enumerate(tokens)
-        if (i > 0 and t[:1].isupper()) or t[:1].isdigit() or t[:1] == "$"
-    ]
+    picked = [t for i, t in enumerate(tokens) if (i > 0 and t[:1].isupper()) or t[:1].isdigit() or t[:1] == "$"]
     return {w for t in picked for w in matching_form(t)}
 
 
@@ -274,9 +252,7 @@ def _derived_title(sources: Sequence[SplitSource]) -> str:
         return "Untitled story"
     from rapidfuzz import fuzz
 
-    return max(
-        sorted(titles), key=lambda t: sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t)
-    )
+    return max(sorted(titles), key=lambda t: sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t))
 
 
 def _derived_date(sources: Sequence[SplitSource]):  # type: ignore[no-untyped-def]

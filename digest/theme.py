@@ -60,16 +60,12 @@ def resolve_theme(config: SiteConfig) -> Theme:
     folder = next((c for c in candidates if (c / "base.html").is_file()), None)
     if folder is None:
         where = config.config_file or config.root
-        raise DigestError(
-            f"theme {name!r} not found (looked in {', '.join(str(c) for c in candidates)})", where
-        )
+        raise DigestError(f"theme {name!r} not found (looked in {', '.join(str(c) for c in candidates)})", where)
     overrides = None
     if config.theme_overrides:
         overrides = config.root / config.theme_overrides
         if not overrides.is_dir():
-            raise DigestError(
-                f"theme_overrides folder {config.theme_overrides!r} not found", config.config_file
-            )
+            raise DigestError(f"theme_overrides folder {config.theme_overrides!r} not found", config.config_file)
     return Theme(folder.name if name == folder.name else name, folder.resolve(), overrides)
 
 
@@ -79,9 +75,7 @@ def environment(theme: Theme) -> jinja2.Environment:
     if theme.overrides is not None:
         loaders.append(jinja2.FileSystemLoader(str(theme.overrides)))
     loaders.append(base)
-    loaders.append(
-        jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/")
-    )
+    loaders.append(jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/"))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,  # every template, whatever its extension: feed.xml included
@@ -97,10 +91,6 @@ def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:
     try:
         return env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:
-        raise DigestError(
-            f"template syntax error: {exc.message}", exc.filename or name, exc.lineno
-        ) from None
+        raise DigestError(f"template syntax error: {exc.message}", exc.filename or name, exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
-        raise DigestError(
-            f"template {exc.name!r} not found in the theme or its overrides"
-        ) from None
+        raise DigestError(f"template {exc.name!r} not found in the theme or its overrides") from None

@@ -78,9 +78,7 @@ def clean_output(output: Path) -> bool:
     if not output.exists():
         return False
     if not is_digest_output(output):
-        raise DigestError(
-            f"not a digest output folder (no {MARKER}); refusing to delete it", output
-        )
+        raise DigestError(f"not a digest output folder (no {MARKER}); refusing to delete it", output)
     if output == Path.home().resolve() or output == Path(output.anchor):
         raise DigestError("refusing to delete a home or root folder", output)
     shutil.rmtree(output)

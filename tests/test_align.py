@@ -13,9 +13,7 @@ def make_sources(*articles: list[str]) -> list[SplitSource]:
     result = []
     for number, sentences in enumerate(articles, start=1):
         raw = RawSource(f"s{number}", f"src{number}.txt", "\n\n".join(sentences))
-        clean = CleanSource(
-            raw, None, tuple(Paragraph(t, i + 1) for i, t in enumerate(sentences)), ()
-        )
+        clean = CleanSource(raw, None, tuple(Paragraph(t, i + 1) for i, t in enumerate(sentences)), ())
         result.append(split_source(clean))
     return result
 

@@ -147,9 +147,7 @@ def test_feed_and_sitemap_are_well_formed(built: Path) -> None:
     assert feed.find("a:entry/a:title", ns) is not None
     assert feed.findtext("a:updated", namespaces=ns) == "2021-05-20T00:00:00Z"
     sitemap_ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    urls = [
-        e.text for e in ET.parse(built / "sitemap.xml").getroot().findall("s:url/s:loc", sitemap_ns)
-    ]
+    urls = [e.text for e in ET.parse(built / "sitemap.xml").getroot().findall("s:url/s:loc", sitemap_ns)]
     assert f"https://example.github.io/digest/{SLUG}/" in urls
 
 
@@ -159,9 +157,7 @@ def test_build_is_byte_identical(site: Path, tmp_path: Path) -> None:
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
 
 
-def test_source_date_epoch_sets_feed_time(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_source_date_epoch_sets_feed_time(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     build_site(site, tmp_path / "out")
     assert "<updated>2023-11-14T22:13:20Z</updated>" in (tmp_path / "out" / "feed.xml").read_text()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.seed_truth import BODY, HEADLINE
 from digest.clean import clean_source, clean_story
 from digest.model import RawSource
 from tests.conftest import seed_sources
-from tests.seed_truth import BODY, HEADLINE
 
 # Two short reports of one invented event, used as the "other source" so that the
 # cleaner has a story to judge relevance against.
@@ -111,9 +111,7 @@ def test_seed_metadata() -> None:
 )
 def test_clutter_kinds_removed(clutter: str) -> None:
     lines = TRAM_A.split("\n\n")
-    text = "\n\n".join(
-        [lines[0], clutter, *lines[1:3], clutter.upper() if False else clutter + " ", *lines[3:]]
-    )
+    text = "\n\n".join([lines[0], clutter, *lines[1:3], clutter.upper() if False else clutter + " ", *lines[3:]])
     cleaned = clean_with_companion(text)
     assert clutter not in " ".join(kept(cleaned))
     assert clutter.strip() in removed_texts(cleaned)
@@ -174,10 +172,7 @@ def test_list_of_facts_kept() -> None:
 def test_paragraph_another_source_reports_is_never_dropped() -> None:
     # Short, no final stop, after a credit line: every cue says clutter, but the
     # other source reports it.
-    text = (
-        TRAM_A.rstrip()
-        + "\n\nWith reporting by Ada Berg\n\nA trip from the central station now takes 22 minutes\n"
-    )
+    text = TRAM_A.rstrip() + "\n\nWith reporting by Ada Berg\n\nA trip from the central station now takes 22 minutes\n"
     cleaned = clean_with_companion(text)
     assert "A trip from the central station now takes 22 minutes" in kept(cleaned)
 
@@ -196,3 +191,22 @@ def test_invisible_characters_do_not_survive() -> None:
     text = TRAM_A.replace("The city opened", "The\u200b city\u202e opened")
     cleaned = clean_with_companion(text)
     assert all("\u200b" not in p and "\u202e" not in p for p in kept(cleaned))
+
+
+# --- the benchmark's targets, as assertions (quality, not speed) ---------------------
+
+
+@pytest.mark.parametrize("corpus", ["tuned", "held-out-1", "held-out-2"])
+def test_new_clutter_shapes_meet_targets(corpus: str) -> None:
+    from benchmarks.clean_bench import injected_scores, total
+
+    scores = total(injected_scores(range(1, 6), corpus), corpus)
+    assert scores.recall >= 0.99, scores
+    assert scores.removal >= 0.95, scores
+
+
+def test_seed_benchmark_is_perfect() -> None:
+    from benchmarks.clean_bench import seed_scores, total
+
+    scores = total(seed_scores(), "seeds")
+    assert (scores.recall, scores.removal) == (1.0, 1.0)

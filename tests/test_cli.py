@@ -45,20 +45,14 @@ def test_build_reports_and_quiet(run, site: Path) -> None:  # type: ignore[no-un
 def test_base_url_option(run, site: Path) -> None:  # type: ignore[no-untyped-def]
     result = run(site, "build", "--base-url", "https://news.example.org/d", "--output", "out")
     assert result.exit_code == 0, result.output
-    assert (
-        "https://news.example.org/d/blinken-lavrov-reykjavik/"
-        in (site / "out" / "sitemap.xml").read_text()
-    )
+    assert "https://news.example.org/d/blinken-lavrov-reykjavik/" in (site / "out" / "sitemap.xml").read_text()
 
 
 def test_errors_are_one_line_with_exit_1(run, site: Path) -> None:  # type: ignore[no-untyped-def]
     write(site / "digest.yml", "title: x\nthem: dark\n")
     result = run(site, "build")
     assert result.exit_code == 1
-    assert (
-        result.output.strip()
-        == f"error: {site / 'digest.yml'}:2: unknown key 'them' (did you mean 'theme'?)"
-    )
+    assert result.output.strip() == f"error: {site / 'digest.yml'}:2: unknown key 'them' (did you mean 'theme'?)"
     assert "Traceback" not in result.output
 
 
@@ -91,9 +85,7 @@ def test_init_copy_theme(run, tmp_path: Path) -> None:  # type: ignore[no-untype
 
 
 def test_new_writes_a_story_that_builds(run, site: Path) -> None:  # type: ignore[no-untyped-def]
-    result = run(
-        site, "new", "pair", "seeds/001_53d2f25ad1582e78.txt", "seeds/002_6c188231047a0d29.txt"
-    )
+    result = run(site, "new", "pair", "seeds/001_53d2f25ad1582e78.txt", "seeds/002_6c188231047a0d29.txt")
     assert result.exit_code == 0, result.output
     text = (site / "content" / "pair.md").read_text()
     assert "path: seeds/001_53d2f25ad1582e78.txt" in text

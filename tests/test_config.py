@@ -19,9 +19,7 @@ def test_defaults(tmp_path: Path) -> None:
 
 
 def test_values_and_overrides(tmp_path: Path) -> None:
-    path = write(
-        tmp_path / "digest.yml", "title: News\nsummary_words: 120\nbase_url: https://x.org/site\n"
-    )
+    path = write(tmp_path / "digest.yml", "title: News\nsummary_words: 120\nbase_url: https://x.org/site\n")
     config = load_config(path, base_url="https://y.org/", output=None)
     assert (config.title, config.summary_words, config.base_url) == ("News", 120, "https://y.org/")
     assert load_config(path).base_url == "https://x.org/site/"
@@ -38,9 +36,7 @@ def test_every_error_reported_at_once_with_lines(tmp_path: Path) -> None:
     assert len(messages) == 4
     assert f"{path}:2: unknown key 'sumary_words' (did you mean 'summary_words'?)" in messages
     assert any(m.startswith(f"{path}:3: base_url: expected an http(s) URL") for m in messages)
-    assert any(
-        m.startswith(f"{path}:4: page_size: expected a positive whole number") for m in messages
-    )
+    assert any(m.startswith(f"{path}:4: page_size: expected a positive whole number") for m in messages)
     assert any(m.startswith(f"{path}:5: language: expected text") for m in messages)
 
 

@@ -41,9 +41,7 @@ def test_front_matter_and_note(tmp_path: Path) -> None:
 def test_glob_and_plain_string_sources(tmp_path: Path) -> None:
     for name in ("b.txt", "a.txt", "c.md"):
         write(tmp_path / "seeds" / name, "text")
-    parsed = parse_story_file(
-        story(tmp_path, "sources:\n  - seeds/*.txt\n  - seeds/c.md\n"), tmp_path
-    )
+    parsed = parse_story_file(story(tmp_path, "sources:\n  - seeds/*.txt\n  - seeds/c.md\n"), tmp_path)
     assert [s.path for s in parsed.sources] == ["seeds/a.txt", "seeds/b.txt", "seeds/c.md"]
 
 

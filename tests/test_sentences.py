@@ -21,9 +21,7 @@ NOT_PROSE = {18: "upstream marks it unsolved", 40: "PDF-mode cleaning"}
 def golden_rules() -> list[dict]:  # type: ignore[type-arg]
     if not GOLDEN.is_file():
         if os.environ.get("CI") == "true":
-            pytest.fail(
-                f"golden rules not found at {GOLDEN} (CI runs with shared/ beside the clone)"
-            )
+            pytest.fail(f"golden rules not found at {GOLDEN} (CI runs with shared/ beside the clone)")
         pytest.skip(f"golden rules not found at {GOLDEN}")
     return json.loads(GOLDEN.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
@@ -31,9 +29,7 @@ def golden_rules() -> list[dict]:  # type: ignore[type-arg]
 def test_golden_rules_pass_rate() -> None:
     rules = golden_rules()
     prose = [r for r in rules if r["id"] not in NOT_PROSE]
-    passed = [
-        r["id"] for r in prose if split_paragraph(r["text"]) == [e.strip() for e in r["expected"]]
-    ]
+    passed = [r["id"] for r in prose if split_paragraph(r["text"]) == [e.strip() for e in r["expected"]]]
     failed = sorted({r["id"] for r in prose} - set(passed))
     assert len(passed) / len(prose) >= 0.95, f"failed rules: {failed}"
     assert failed == []  # today every prose rule passes; a regression shows here by id

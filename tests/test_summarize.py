@@ -46,9 +46,7 @@ def test_every_citation_states_the_sentence() -> None:
             source = digest.source(support.source)
             original = source.sentences[support.sentence - 1]
             assert original.text == support.text
-            assert (
-                model.score_keys(model.key(sentence.text), model.key(original.text)) >= LINK * 0.85
-            )
+            assert model.score_keys(model.key(sentence.text), model.key(original.text)) >= LINK * 0.85
 
 
 def test_summary_sentences_are_source_sentences() -> None:
@@ -66,9 +64,7 @@ def test_consensus_first_and_length_target() -> None:
     selected = {d.claim for d in digest.decisions if d.selected}
     for decision in digest.decisions:
         if decision.outlets >= 3:
-            assert decision.claim in selected or decision.reason.startswith(
-                ("repeats", "no member")
-            ), decision
+            assert decision.claim in selected or decision.reason.startswith(("repeats", "no member")), decision
     assert any(len(s.supports) >= 3 for s in digest.summary)
 
 
@@ -78,10 +74,7 @@ def test_source_order_does_not_change_the_summary() -> None:
 
     def cited(d: StoryDigest) -> list[tuple[str, frozenset[tuple[str, int]]]]:
         paths = {s.id: s.clean.raw.path for s in d.sources}
-        return [
-            (s.text, frozenset((paths[x.source], x.sentence) for x in s.supports))
-            for s in d.summary
-        ]
+        return [(s.text, frozenset((paths[x.source], x.sentence) for x in s.supports)) for s in d.summary]
 
     assert cited(forward) == cited(backward)
 
@@ -112,9 +105,7 @@ def test_wording_prefers_the_sentence_that_stands_alone() -> None:
 
 def test_self_reference_wording_is_never_chosen() -> None:
     sources = make_sources(
-        [
-            "Officials in the port of Tromso said 40 ships were stuck in the ice, the Tromso Herald reports."
-        ],
+        ["Officials in the port of Tromso said 40 ships were stuck in the ice, the Tromso Herald reports."],
         ["Officials in the port of Tromso said 40 ships were stuck in the ice."],
         ["Officials in Tromso said 40 ships were stuck in the ice on Monday."],
     )
