@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from digest.model import CleanSource, Paragraph, RawSource, Removed
 from digest.words import STOP_WORDS, content_words, fold, strip_invisible, words
@@ -624,27 +624,33 @@ def _captions_elsewhere(other_lines: Sequence[_Line]) -> frozenset[str]:
 def _reported_elsewhere(lines: Sequence[_Line], other_lines: Sequence[_Line]) -> set[int]:
     """Lines whose content another source reports: never dropped as clutter.
 
-    Outlets word the same fact differently; a short line that recurs word for
-    word in another source is shared page furniture (one site family's "Continue
-    reading"), so identical lines under 12 words do not count. Wire copy that
-    outlets reprint verbatim is long prose and still counts.
+    Outlets word the same fact differently; a short label without sentence
+    punctuation that recurs word for word in another source is shared page
+    furniture (one site family's "Continue reading"), so it does not count. A
+    sentence reprinted verbatim (wire copy) still does.
     """
     if not other_lines:
         return set()
-    supported = set()
-    candidates = [o for o in other_lines if len(o.content) >= 5]
-    other_texts = [" ".join(o.content) for o in candidates]
     verbatim = {fold(o.text).lower() for o in other_lines}
-    for line in lines:
-        if len(line.content) < 5 or (not line.prose and line.n_words < 7):
-            continue  # a short label shared verbatim is page furniture, not a fact
-        if line.n_words < 12 and fold(line.text).lower() in verbatim:
-            continue
-        mine = " ".join(line.content)
-        for other in other_texts:
-            if fuzz.token_set_ratio(mine, other) >= 75 and fuzz.ratio(mine, other) >= 50:
-                supported.add(line.number)
-                break
+    mine = [
+        line
+        for line in lines
+        if len(line.content) >= 5
+        and (line.prose or line.n_words >= 7)
+        and not (line.n_words < 12 and not line.terminal and fold(line.text).lower() in verbatim)
+    ]
+    others = [o for o in other_lines if len(o.content) >= 5]
+    if not mine or not others:
+        return set()
+    my_texts = [" ".join(line.content) for line in mine]
+    other_texts = [" ".join(o.content) for o in others]
+    # token_set_ratio finds candidates in C; plain ratio then rejects pairs where
+    # one short line is merely contained in a long unrelated one.
+    matrix = process.cdist(my_texts, other_texts, scorer=fuzz.token_set_ratio, score_cutoff=75, workers=-1)
+    supported = set()
+    for i, j in zip(*matrix.nonzero(), strict=True):
+        if mine[i].number not in supported and fuzz.ratio(my_texts[i], other_texts[j]) >= 50:
+            supported.add(mine[i].number)
     return supported
 
 

@@ -210,3 +210,12 @@ def test_seed_benchmark_is_perfect() -> None:
 
     scores = total(seed_scores(), "seeds")
     assert (scores.recall, scores.removal) == (1.0, 1.0)
+
+
+def test_short_sentence_reprinted_verbatim_is_still_protected() -> None:
+    # Wire copy: the same short sentence in both sources, after a credit line.
+    sentence = "Rides on the new line will be free until the end of the month."
+    text = TRAM_A.rstrip() + f"\n\nWith reporting by Ada Berg\n\n{sentence}\n"
+    companion = TRAM_B.rstrip() + f"\n\n{sentence}\n"
+    cleaned = clean_story([RawSource("s1", "a.txt", text), RawSource("s2", "b.txt", companion)])
+    assert sentence in kept(cleaned[0]) and sentence in kept(cleaned[1])
