@@ -30,6 +30,24 @@ LINK = 55.0  # minimum similarity (0-100) for two sentences to state the same fa
 SCREEN = 45.0  # rapidfuzz token_set_ratio below which a pair is not scored at all
 
 
+# Words that say who reported a fact, not what the fact is.
+ATTRIBUTION = frozenset("accord report told tell say add note stat statement quot cit claim".split())
+
+
+def _variant(word: str, candidates: Sequence[str]) -> str | None:
+    """A spelling variant of ``word`` among ``candidates`` (names, British/American)."""
+    if len(word) < 5 or word.isdigit():
+        return None
+    for other in candidates:
+        if len(other) < 5 or other.isdigit():
+            continue
+        if other.startswith(word) or word.startswith(other) or other.endswith(word) or word.endswith(other):
+            return other
+        if fuzz.ratio(word, other) >= 80:
+            return other
+    return None
+
+
 @dataclass(frozen=True)
 class SimilarityModel:
     """Sentence similarity within one story: word weights come from the story."""
@@ -40,18 +58,35 @@ class SimilarityModel:
     def score(self, a: Sentence, b: Sentence) -> float:
         return self.score_keys(self.keys[(a.source, a.index)], self.keys[(b.source, b.index)])
 
+    def weight(self, word: str) -> float:
+        base = self.weights.get(word, 1.0)
+        return base * 0.25 if word in ATTRIBUTION else base
+
     def score_keys(self, a: frozenset[str], b: frozenset[str]) -> float:
-        """0-100: mostly how much of the shorter sentence the other states."""
+        """0-100: mostly how much of the shorter sentence the other states.
+
+        Words left over on both sides still count (at 80%) when they are spelling
+        variants of each other: "Aleksei"/"Alexei", "imprisoned"/"prisons".
+        """
         if not a or not b:
             return 0.0
-        weight_a = sum(self.weights.get(w, 1.0) for w in a)
-        weight_b = sum(self.weights.get(w, 1.0) for w in b)
-        shared = sum(self.weights.get(w, 1.0) for w in a & b)
+        weight_a = sum(self.weight(w) for w in a)
+        weight_b = sum(self.weight(w) for w in b)
+        common = a & b
+        shared = sum(self.weight(w) for w in common)
+        matched = len(common)
+        rest_b = sorted(b - common)
+        for word in sorted(a - common):
+            variant = _variant(word, rest_b)
+            if variant is not None:
+                rest_b.remove(variant)
+                shared += 0.8 * min(self.weight(word), self.weight(variant))
+                matched += 1
         if shared == 0:
             return 0.0
-        covered = shared / min(weight_a, weight_b)
-        overall = shared / max(weight_a, weight_b)
-        if len(a & b) < 2:
+        covered = min(1.0, shared / min(weight_a, weight_b))
+        overall = min(1.0, shared / max(weight_a, weight_b))
+        if matched < 2:
             covered = min(covered, 0.5)  # one shared word is never a shared fact
         return round(100 * (0.75 * covered + 0.25 * overall), 1)
 

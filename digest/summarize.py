@@ -51,27 +51,44 @@ def summarize(
     outlets = {s.id: _outlet_key(s) for s in sources}
     paths = {s.id: s.clean.raw.path for s in sources}
     decisions: list[Decision] = []
-    chosen: list[tuple[Claim, Support, tuple[Support, ...]]] = []
-    used_words = 0
-    ranked = sorted(
-        (c for c in claims if len(c.source_ids) >= 2),
+    candidates: list[tuple[Claim, Support]] = []
+    for claim in claims:
+        if len(claim.source_ids) < 2:
+            continue
+        wording = _wording(claim, model, outlets, paths)
+        if wording is None:
+            decisions.append(Decision(claim.id, len(claim.source_ids), False, "no member sentence stands alone"))
+        else:
+            candidates.append((claim, wording))
+
+    def words_of(item: tuple[Claim, Support]) -> int:
+        return len(item[1].text.split())
+
+    def informative(item: tuple[Claim, Support]) -> int:
+        return len(item[0].source_ids) * min(len(model.keys[(item[1].source, item[1].sentence)]), 20)
+
+    # The lead goes in first: the most widely reported, most informative of the
+    # story's opening claims ("who met whom, where, when" beats a detail).
+    opening = [c for c in candidates if c[0].position <= 0.25]
+    lead = max(opening, key=lambda c: (informative(c), -c[0].position, c[0].id)) if opening else None
+    # Then consensus tiers: three or more outlets, then two. Within a tier the
+    # cheapest claims per outlet go first, so the length target holds the most facts.
+    ordered = sorted(
+        (c for c in candidates if c is not lead),
         key=lambda c: (
-            -len(c.source_ids),
-            c.position,
-            paths[c.representative.source],
-            c.representative.sentence,
+            -min(len(c[0].source_ids), 3),
+            words_of(c) / len(c[0].source_ids),
+            c[0].position,
+            paths[c[1].source],
+            c[1].sentence,
         ),
     )
-    for claim in ranked:
-        wording = _wording(claim, model, outlets, paths)
+    chosen: list[tuple[Claim, Support, tuple[Support, ...]]] = []
+    used_words = 0
+    for claim, wording in ([lead] if lead else []) + ordered:
         n = len(claim.source_ids)
-        if wording is None:
-            decisions.append(Decision(claim.id, n, False, "no member sentence stands alone"))
-            continue
-        repeat = next(
-            (c.id for c, w, _ in chosen if model.score_keys(model.key(w.text), model.key(wording.text)) >= REDUNDANT),
-            None,
-        )
+        key = model.key(wording.text)
+        repeat = next((c.id for c, w, _ in chosen if model.score_keys(model.key(w.text), key) >= REDUNDANT), None)
         if repeat:
             decisions.append(Decision(claim.id, n, False, f"repeats {repeat}"))
             continue
@@ -79,25 +96,16 @@ def summarize(
         if used_words + length > target_words * 1.1 and chosen:
             decisions.append(Decision(claim.id, n, False, "over the length target"))
             continue
-        supports = _supports(claim, wording, model)
-        chosen.append((claim, wording, supports))
+        chosen.append((claim, wording, _supports(claim, wording, model)))
         used_words += length
-        decisions.append(Decision(claim.id, n, True, f"reported by {n} sources"))
-
-    chosen.sort(key=lambda item: (item[0].position, paths[item[1].source], item[1].sentence))
-    if chosen:
-        # The lead: the most widely reported claim among the story's opening facts.
-        opening = [item for item in chosen if item[0].position <= 0.25] or chosen[:1]
-        # Weighted by how much it says, so "who met whom, where, when" beats a detail.
-        lead = max(
-            opening,
-            key=lambda item: (
-                len(item[2]) * min(len(model.keys[(item[1].source, item[1].sentence)]), 20),
-                -item[0].position,
-            ),
+        decisions.append(
+            Decision(claim.id, n, True, "lead" if claim is (lead[0] if lead else None) else f"reported by {n} sources")
         )
-        chosen.remove(lead)
-        chosen.insert(0, lead)
+
+    # Reading order: the lead, then the claims in their consensus position.
+    head, rest = chosen[:1], sorted(chosen[1:], key=lambda i: (i[0].position, paths[i[1].source], i[1].sentence))
+    chosen = head + rest
+    decisions.sort(key=lambda d: (not d.selected, d.claim))
 
     summary = []
     paragraph, words_in_paragraph = 0, 0
@@ -150,11 +158,12 @@ def _wording(claim: Claim, model: SimilarityModel, outlets: dict[str, str], path
 
     def merit(member: Support) -> tuple[float, str, int]:
         key = model.keys[(member.source, member.sentence)]
-        agreement = sum(
-            model.score_keys(key, model.keys[(o.source, o.sentence)]) for o in claim.members if o is not member
-        )
+        others = [o for o in claim.members if o is not member]
+        # Mean agreement (0-100) with the rest, less a cost per word past 20: a
+        # shorter wording that the others support as well leaves room for facts.
+        agreement = sum(model.score_keys(key, model.keys[(o.source, o.sentence)]) for o in others) / len(others)
         length = len(member.text.split())
-        brevity = -max(0, length - 35) * 2 - max(0, 8 - length) * 3
+        brevity = -max(0, length - 20) * 1.0 - max(0, 8 - length) * 3
         return (-(agreement + brevity), paths[member.source], member.sentence)
 
     return min(candidates, key=merit)
