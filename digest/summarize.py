@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rapidfuzz import fuzz
+
 from digest.align import LINK, SimilarityModel, similarity_model
 from digest.model import (
     Claim,
@@ -26,7 +28,7 @@ from digest.model import (
     Support,
     Variant,
 )
-from digest.words import fold, matching_form, words
+from digest.words import STOP_WORDS, fold, matching_form, stem, words
 
 _DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
 # An outlet naming itself ("told RFE/RL", "reports Asian Lite News"): the name is
@@ -72,12 +74,13 @@ def summarize(
     opening = [c for c in candidates if c[0].position <= 0.25]
     lead = max(opening, key=lambda c: (informative(c), -c[0].position, c[0].id)) if opening else None
     # Then consensus tiers: three or more outlets, then two. Within a tier the
-    # cheapest claims per outlet go first, so the length target holds the most facts.
+    # densest wordings (distinct content words per word) go first, so the length
+    # target holds the most information; wordy quotes wait.
     ordered = sorted(
         (c for c in candidates if c is not lead),
         key=lambda c: (
             -min(len(c[0].source_ids), 3),
-            words_of(c) / len(c[0].source_ids),
+            -len(model.keys[(c[1].source, c[1].sentence)]) / words_of(c),
             c[0].position,
             paths[c[1].source],
             c[1].sentence,
@@ -185,22 +188,101 @@ def _supports(claim: Claim, wording: Support, model: SimilarityModel) -> tuple[S
     return tuple(sorted(best.values(), key=lambda s: (int(s.source.lstrip("s") or 0), s.sentence)))
 
 
+_COUNT_WORDS = {
+    w: str(n)
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+    if n >= 2  # "one" is too often not a count ("one of the")
+} | {w: str(10 * n) for n, w in enumerate("_ _ _ thirty forty fifty sixty seventy eighty ninety".split()) if n >= 3}
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
+
+
+_SCALES = frozenset("percent million billion trillion".split())
+
+
+def _values(text: str) -> dict[str, dict[str, frozenset[str]]]:
+    """The checkable values of a sentence by kind (numbers, weekdays), each with
+    the content words around it, which say what the value measures."""
+    tokens = words(re.sub(r"(?<=\d),(?=\d{3})", "", text))
+    found: dict[str, dict[str, frozenset[str]]] = {"numbers": {}, "days": {}}
+    for i, token in enumerate(tokens):
+        if re.fullmatch(r"\d+(?:\.\d+)?", token):
+            kind, value = "numbers", token + (tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1] in _SCALES else "")
+        elif token in _COUNT_WORDS:
+            kind, value = "numbers", _COUNT_WORDS[token]
+        elif token in _WEEKDAYS:
+            kind, value = "days", token
+        else:
+            continue
+        window = tokens[max(0, i - 4) : i + 5]
+        context = frozenset(
+            stem(w) for w in window if w not in STOP_WORDS and not w[0].isdigit() and w not in _COUNT_WORDS
+        )
+        found[kind][value] = found[kind].get(value, frozenset()) | context
+    return found
+
+
 def _differences(claims: Sequence[Claim]) -> list[Difference]:
-    """Claims whose members give different numbers for the same fact."""
+    """Aligned sentences that disagree: different numbers or days for the same
+    thing, or one statement quoted in different words.
+
+    Values disagree only when each side has one the other lacks and the two
+    describe the same thing (they share a neighbouring word: "14 wagons" and
+    "12 ... wagons"); a source that adds a detail ("at 9 a.m.") contradicts nobody.
+    """
     found = []
     for claim in claims:
         if len(claim.source_ids) < 2:
             continue
-        variants = []
+        by_source: dict[str, dict[str, dict[str, frozenset[str]]]] = {}
         for member in claim.members:
-            numbers = tuple(sorted({_canonical_number(n) for n in _NUMBER.findall(member.text)}))
-            variants.append(Variant(member.source, member.sentence, member.text, numbers))
-        with_numbers = [v for v in variants if v.values]
-        if len(with_numbers) >= 2 and len({v.values for v in with_numbers}) > 1:
-            shared = set.intersection(*(set(v.values) for v in with_numbers))
-            if any(set(v.values) - shared for v in with_numbers):
-                found.append(Difference(claim.id, "numbers", tuple(with_numbers)))
+            mine = by_source.setdefault(member.source, {"numbers": {}, "days": {}})
+            for kind, values in _values(member.text).items():
+                for value, context in values.items():
+                    mine[kind][value] = mine[kind].get(value, frozenset()) | context
+        for kind in ("numbers", "days"):
+            clashing: dict[str, set[str]] = {}
+            for a, mine in by_source.items():
+                for b, theirs in by_source.items():
+                    if a >= b:
+                        continue
+                    only_a = {v: c for v, c in mine[kind].items() if v not in theirs[kind]}
+                    only_b = {v: c for v, c in theirs[kind].items() if v not in mine[kind]}
+                    for va, ca in only_a.items():
+                        for vb, cb in only_b.items():
+                            if ca & cb:
+                                clashing.setdefault(a, set()).add(va)
+                                clashing.setdefault(b, set()).add(vb)
+            if clashing:
+                disputed = set().union(*clashing.values())
+                variants = tuple(
+                    Variant(m.source, m.sentence, m.text, tuple(sorted(disputed & set(by_source[m.source][kind]))))
+                    for m in claim.members
+                    if disputed & set(by_source[m.source][kind])
+                )
+                found.append(Difference(claim.id, kind, variants))
+        quotes = {m: _QUOTE.findall(m.text) for m in claim.members}
+        quoted = [m for m, q in quotes.items() if q]
+        differing = {
+            m for m in quoted for o in quoted if m.source != o.source and _quoted_differently(quotes[m], quotes[o])
+        }
+        if len({m.source for m in differing}) >= 2:
+            variants = tuple(
+                Variant(m.source, m.sentence, m.text, tuple(quotes[m])) for m in claim.members if m in differing
+            )
+            found.append(Difference(claim.id, "quotation", variants))
     return found
+
+
+def _quoted_differently(mine: Sequence[str], theirs: Sequence[str]) -> bool:
+    """The same statement (most words shared) quoted in different wording."""
+    pairs = [(a, b) for a in mine for b in theirs]
+    same_statement = max(fuzz.token_set_ratio(a, b) for a, b in pairs) >= 50
+    same_wording = max(fuzz.ratio(fold(a).lower(), fold(b).lower()) for a, b in pairs) >= 75
+    return same_statement and not same_wording
 
 
 def _canonical_number(text: str) -> str:
@@ -259,8 +341,6 @@ def _derived_title(sources: Sequence[SplitSource]) -> str:
             if s.sentences:
                 return s.sentences[0].text
         return "Untitled story"
-    from rapidfuzz import fuzz
-
     return max(sorted(titles), key=lambda t: sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t))
 
 

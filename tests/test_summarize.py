@@ -138,9 +138,36 @@ def test_differences_in_numbers_are_reported() -> None:
         ["The bridge repair cost 44 million euros and took two years."],
     )
     digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
-    assert digest.differences and digest.differences[0].kind == "numbers"
-    values = {v.values for v in digest.differences[0].variants}
-    assert values == {("41million",), ("44million",)}
+    assert [d.kind for d in digest.differences] == ["numbers"]
+    assert {v.values for v in digest.differences[0].variants} == {("41million",), ("44million",)}
+
+
+def test_contradicting_source_found_and_added_details_are_not_contradictions() -> None:
+    from benchmarks.stories import CONTRADICTION, TWO
+
+    split = [split_source(c) for c in clean_story(CONTRADICTION.raw_sources())]
+    digest = summarize(StoryFile("x", Path("x.md"), ()), split, align(split), 250)
+    found = {(d.kind, tuple(sorted({x for v in d.variants for x in v.values}))) for d in digest.differences}
+    assert found == {("numbers", ("12", "14")), ("days", ("thursday", "wednesday"))}
+    odd_one = [v for d in digest.differences for v in d.variants if v.source == "s4"]
+    assert {v.values for v in odd_one} == {("12",), ("thursday",)}
+    # "at 9 a.m." in one report of the bridge and not the other is a detail, not a dispute.
+    split = [split_source(c) for c in clean_story(TWO.raw_sources())]
+    assert summarize(StoryFile("x", Path("x.md"), ()), split, align(split), 250).differences == ()
+
+
+def test_quotation_worded_differently_is_shown() -> None:
+    sources = make_sources(
+        ['The mayor said: "We will rebuild the harbour wall before the winter storms arrive."'],
+        ['The mayor promised: "The harbour wall is going to be rebuilt before winter storms come."'],
+    )
+    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    assert [d.kind for d in digest.differences] == ["quotation"]
+    same = make_sources(
+        ['The mayor said: "We will rebuild the harbour wall before the winter storms arrive."'],
+        ['"We will rebuild the harbour wall before the winter storms arrive," the mayor said.'],
+    )
+    assert summarize(StoryFile("x", Path("x.md"), ()), same, align(same), 250).differences == ()
 
 
 def test_single_source_story_has_empty_summary_and_facts() -> None:
