@@ -61,7 +61,7 @@ FACTS: dict[str, list[tuple[str, str]]] = {
         (B, "During the meeting in Reykjavik, Lavrov said he hoped"),
         (C, "As the meeting got under way in Reykjavik"),
         (D, "Lavrov responded by saying that the two countries"),
-        (C, "Lavrov said Russia and the United States had \"serious differences in the assessment"),
+        (C, 'Lavrov said Russia and the United States had "serious differences in the assessment'),
     ],
     "U.S. official: businesslike, productive, no breakthroughs": [
         (B, "A U.S. official described the meeting as businesslike"),
@@ -91,7 +91,7 @@ FACTS: dict[str, list[tuple[str, str]]] = {
     ],
     "Lavrov: cooperate where interests overlap or collide": [
         (B, "Lavrov said Russia and the United States had to cooperate"),
-        (C, "Lavrov said Russia and the United States had \"serious differences in the assessment"),
+        (C, 'Lavrov said Russia and the United States had "serious differences in the assessment'),
         (E, "Sergey Lavrov agreed that Russia and the United States"),
     ],
     "Lavrov: ready to discuss all issues honestly, with mutual respect": [

@@ -24,7 +24,11 @@ class BenchStory:
         result = []
         for number, (outlet, headline, sentences) in enumerate(self.sources, start=1):
             paragraphs = [headline] + [text for text, _ in sentences]
-            result.append(RawSource(f"s{number}", f"bench/{self.name}/{number:02d}.txt", "\n\n".join(paragraphs) + "\n", outlet=outlet))
+            result.append(
+                RawSource(
+                    f"s{number}", f"bench/{self.name}/{number:02d}.txt", "\n\n".join(paragraphs) + "\n", outlet=outlet
+                )
+            )
         return result
 
     def facts(self) -> dict[str, set[tuple[str, str]]]:
@@ -43,23 +47,51 @@ def t(text: str, *facts: str) -> Tagged:
 
 # --- two sources ---------------------------------------------------------------------
 
-TWO = BenchStory("two-sources", (
-    ("Example Gazette", "Harbour bridge reopens to traffic after two-year repair", (
-        t("The harbour bridge reopened to cars and cyclists on Saturday morning after a repair that took two years and cost 41 million euros.", "open", "cost"),
-        t("Mayor Ana Lind cut the ribbon at 9 a.m. and said the bridge would carry about 30,000 vehicles a day.", "traffic"),
-        t("Engineers replaced all 112 steel cables and resurfaced the deck, the city's transport office said.", "cables"),
-        t("The old cables had rusted faster than expected because of salt spray from the harbour."),
-        t("Buses will return to the bridge on Monday, when the temporary ferry service ends.", "buses"),
-        t("The ferry carried more than two million passengers during the closure."),
-    )),
-    ("Example Courier", "Harbour crossing open again", (
-        t("The harbour bridge opened again on Saturday after two years of repairs that cost 41 million euros, city officials said.", "open", "cost"),
-        t("\"This bridge is how the city breathes,\" Mayor Ana Lind said at the ceremony, adding that about 30,000 vehicles a day are expected to use it.", "traffic"),
-        t("Work crews replaced all 112 steel cables and laid a new road surface on the deck.", "cables"),
-        t("The temporary ferry service will end on Monday, when buses return to the bridge.", "buses"),
-        t("A cycling club rode across the bridge in the first hour to mark the reopening."),
-    )),
-))
+TWO = BenchStory(
+    "two-sources",
+    (
+        (
+            "Example Gazette",
+            "Harbour bridge reopens to traffic after two-year repair",
+            (
+                t(
+                    "The harbour bridge reopened to cars and cyclists on Saturday morning after a repair that took two years and cost 41 million euros.",
+                    "open",
+                    "cost",
+                ),
+                t(
+                    "Mayor Ana Lind cut the ribbon at 9 a.m. and said the bridge would carry about 30,000 vehicles a day.",
+                    "traffic",
+                ),
+                t(
+                    "Engineers replaced all 112 steel cables and resurfaced the deck, the city's transport office said.",
+                    "cables",
+                ),
+                t("The old cables had rusted faster than expected because of salt spray from the harbour."),
+                t("Buses will return to the bridge on Monday, when the temporary ferry service ends.", "buses"),
+                t("The ferry carried more than two million passengers during the closure."),
+            ),
+        ),
+        (
+            "Example Courier",
+            "Harbour crossing open again",
+            (
+                t(
+                    "The harbour bridge opened again on Saturday after two years of repairs that cost 41 million euros, city officials said.",
+                    "open",
+                    "cost",
+                ),
+                t(
+                    '"This bridge is how the city breathes," Mayor Ana Lind said at the ceremony, adding that about 30,000 vehicles a day are expected to use it.',
+                    "traffic",
+                ),
+                t("Work crews replaced all 112 steel cables and laid a new road surface on the deck.", "cables"),
+                t("The temporary ferry service will end on Monday, when buses return to the bridge.", "buses"),
+                t("A cycling club rode across the bridge in the first hour to mark the reopening."),
+            ),
+        ),
+    ),
+)
 
 # --- ten sources ----------------------------------------------------------------------
 
@@ -105,7 +137,7 @@ _FIRE = {
     "governor": [
         "Regional governor Helle Strand said it was the worst wildfire in the region in 40 years.",
         "Governor Helle Strand called the blaze the worst wildfire in the region in 40 years.",
-        "\"This is the worst wildfire we have seen in this region in 40 years,\" regional governor Helle Strand said.",
+        '"This is the worst wildfire we have seen in this region in 40 years," regional governor Helle Strand said.',
     ],
 }
 _FIRE_EXTRAS = [
@@ -120,8 +152,18 @@ _FIRE_EXTRAS = [
     "Volunteers collected food and blankets at the Orsa town hall.",
     "The forestry company that owns most of the land said it would replant the area.",
 ]
-_OUTLETS = ["North Wire", "Valley Post", "Coast Daily", "Kalvik Herald", "Radio Orsa", "Regional Times",
-            "Morning Ledger", "Forest Voice", "Evening Star", "News Hour"]
+_OUTLETS = [
+    "North Wire",
+    "Valley Post",
+    "Coast Daily",
+    "Kalvik Herald",
+    "Radio Orsa",
+    "Regional Times",
+    "Morning Ledger",
+    "Forest Voice",
+    "Evening Star",
+    "News Hour",
+]
 
 
 def _fire_source(number: int) -> tuple[str, str, tuple[Tagged, ...]]:
@@ -132,7 +174,11 @@ def _fire_source(number: int) -> tuple[str, str, tuple[Tagged, ...]]:
         order[2], order[3] = order[3], order[2]
     sentences = [t(_FIRE[f][(number + i) % len(_FIRE[f])], f) for i, f in enumerate(order)]
     sentences.insert(3, t(_FIRE_EXTRAS[number]))
-    headline = ["Wildfire forces evacuation of Kalvik", "Thousands flee Kalvik wildfire", "Kalvik evacuated as forest fire spreads"][number % 3]
+    headline = [
+        "Wildfire forces evacuation of Kalvik",
+        "Thousands flee Kalvik wildfire",
+        "Kalvik evacuated as forest fire spreads",
+    ][number % 3]
     return (_OUTLETS[number], headline, tuple(sentences))
 
 
@@ -140,65 +186,103 @@ TEN = BenchStory("ten-sources", tuple(_fire_source(n) for n in range(10)))
 
 # --- one source contradicts the others --------------------------------------------------------
 
-CONTRADICTION = BenchStory("one-contradicts", (
-    ("Rail Report", "Freight train derails near Holm", (
-        t("A freight train carrying timber derailed near Holm late on Monday.", "derail"),
-        t("Fourteen of its 30 wagons left the track, the rail operator said.", "wagons"),
-        t("Nobody was hurt in the derailment.", "injuries"),
-        t("The line between Holm and Vik will remain closed until Wednesday.", "closure"),
-        t("Investigators are examining a section of track that was replaced last year.", "cause"),
-    )),
-    ("Holm Today", "Timber train leaves the rails at Holm", (
-        t("A timber freight train derailed near Holm on Monday night.", "derail"),
-        t("The rail operator said 14 of the 30 wagons came off the track.", "wagons"),
-        t("No one was injured.", "injuries"),
-        t("The Holm to Vik line is expected to stay closed until Wednesday.", "closure"),
-        t("Residents said they heard a loud bang shortly before midnight."),
-    )),
-    ("Vik Courier", "Derailment closes Holm line", (
-        t("A freight train loaded with timber derailed near Holm on Monday.", "derail"),
-        t("According to the rail operator, 14 wagons of the 30 left the track.", "wagons"),
-        t("The derailment caused no injuries.", "injuries"),
-        t("Investigators are looking at a stretch of track replaced last year.", "cause"),
-    )),
-    ("Daily Signal", "Freight derailment at Holm", (
-        t("A freight train derailed near Holm on Monday evening while carrying timber.", "derail"),
-        t("The rail operator said 12 of the train's 30 wagons left the track.", "wagons"),
-        t("No injuries were reported in the derailment.", "injuries"),
-        t("The line between Holm and Vik will stay closed until Thursday.", "closure"),
-    )),
-))
+CONTRADICTION = BenchStory(
+    "one-contradicts",
+    (
+        (
+            "Rail Report",
+            "Freight train derails near Holm",
+            (
+                t("A freight train carrying timber derailed near Holm late on Monday.", "derail"),
+                t("Fourteen of its 30 wagons left the track, the rail operator said.", "wagons"),
+                t("Nobody was hurt in the derailment.", "injuries"),
+                t("The line between Holm and Vik will remain closed until Wednesday.", "closure"),
+                t("Investigators are examining a section of track that was replaced last year.", "cause"),
+            ),
+        ),
+        (
+            "Holm Today",
+            "Timber train leaves the rails at Holm",
+            (
+                t("A timber freight train derailed near Holm on Monday night.", "derail"),
+                t("The rail operator said 14 of the 30 wagons came off the track.", "wagons"),
+                t("No one was injured.", "injuries"),
+                t("The Holm to Vik line is expected to stay closed until Wednesday.", "closure"),
+                t("Residents said they heard a loud bang shortly before midnight."),
+            ),
+        ),
+        (
+            "Vik Courier",
+            "Derailment closes Holm line",
+            (
+                t("A freight train loaded with timber derailed near Holm on Monday.", "derail"),
+                t("According to the rail operator, 14 wagons of the 30 left the track.", "wagons"),
+                t("The derailment caused no injuries.", "injuries"),
+                t("Investigators are looking at a stretch of track replaced last year.", "cause"),
+            ),
+        ),
+        (
+            "Daily Signal",
+            "Freight derailment at Holm",
+            (
+                t("A freight train derailed near Holm on Monday evening while carrying timber.", "derail"),
+                t("The rail operator said 12 of the train's 30 wagons left the track.", "wagons"),
+                t("No injuries were reported in the derailment.", "injuries"),
+                t("The line between Holm and Vik will stay closed until Thursday.", "closure"),
+            ),
+        ),
+    ),
+)
 
 # --- very different lengths -------------------------------------------------------------
 
-LENGTHS = BenchStory("different-lengths", (
-    ("City Journal", "Council passes budget with money for new school places", (
-        t("The city council approved next year's budget of 1.2 billion crowns on Tuesday.", "budget"),
-        t("The budget passed by 31 votes to 20 after a debate that lasted nine hours.", "vote"),
-        t("It includes money for 400 new school places in the fast-growing eastern districts.", "schools"),
-        t("The property tax rate stays unchanged for the third year in a row.", "tax"),
-        t("Finance councillor Omar Berg said the city had to plan for 8,000 more residents by 2030.", "growth"),
-        t("The opposition had proposed cutting the culture budget by 15 percent."),
-        t("That proposal was rejected by a large majority."),
-        t("Spending on road maintenance rises by 40 million crowns."),
-        t("The city library will open on Sundays from March."),
-        t("A new bus line will connect the eastern districts to the hospital."),
-        t("The council also agreed to sell two unused office buildings in the centre."),
-        t("Berg said the sale could raise about 90 million crowns."),
-        t("Several residents protested outside the town hall against the closure of a youth centre."),
-        t("The youth centre's programmes will move to a school building in the autumn."),
-        t("The budget takes effect on January 1."),
-    )),
-    ("Radio City", "Budget approved", (
-        t("Councillors passed the city's 1.2 billion crown budget for next year on Tuesday, voting 31 to 20.", "budget", "vote"),
-        t("The budget pays for 400 additional school places.", "schools"),
-        t("Property tax will not change.", "tax"),
-    )),
-    ("Metro Brief", "Council backs budget", (
-        t("The council voted 31 to 20 on Tuesday to approve a budget of 1.2 billion crowns.", "budget", "vote"),
-        t("Finance councillor Omar Berg said the city expects 8,000 more residents by 2030.", "growth"),
-        t("Property taxes remain at this year's rate.", "tax"),
-    )),
-))
+LENGTHS = BenchStory(
+    "different-lengths",
+    (
+        (
+            "City Journal",
+            "Council passes budget with money for new school places",
+            (
+                t("The city council approved next year's budget of 1.2 billion crowns on Tuesday.", "budget"),
+                t("The budget passed by 31 votes to 20 after a debate that lasted nine hours.", "vote"),
+                t("It includes money for 400 new school places in the fast-growing eastern districts.", "schools"),
+                t("The property tax rate stays unchanged for the third year in a row.", "tax"),
+                t("Finance councillor Omar Berg said the city had to plan for 8,000 more residents by 2030.", "growth"),
+                t("The opposition had proposed cutting the culture budget by 15 percent."),
+                t("That proposal was rejected by a large majority."),
+                t("Spending on road maintenance rises by 40 million crowns."),
+                t("The city library will open on Sundays from March."),
+                t("A new bus line will connect the eastern districts to the hospital."),
+                t("The council also agreed to sell two unused office buildings in the centre."),
+                t("Berg said the sale could raise about 90 million crowns."),
+                t("Several residents protested outside the town hall against the closure of a youth centre."),
+                t("The youth centre's programmes will move to a school building in the autumn."),
+                t("The budget takes effect on January 1."),
+            ),
+        ),
+        (
+            "Radio City",
+            "Budget approved",
+            (
+                t(
+                    "Councillors passed the city's 1.2 billion crown budget for next year on Tuesday, voting 31 to 20.",
+                    "budget",
+                    "vote",
+                ),
+                t("The budget pays for 400 additional school places.", "schools"),
+                t("Property tax will not change.", "tax"),
+            ),
+        ),
+        (
+            "Metro Brief",
+            "Council backs budget",
+            (
+                t("The council voted 31 to 20 on Tuesday to approve a budget of 1.2 billion crowns.", "budget", "vote"),
+                t("Finance councillor Omar Berg said the city expects 8,000 more residents by 2030.", "growth"),
+                t("Property taxes remain at this year's rate.", "tax"),
+            ),
+        ),
+    ),
+)
 
 STORIES = (TWO, TEN, CONTRADICTION, LENGTHS)

@@ -81,8 +81,17 @@ def evaluate(method: str, picked: Sequence[Picked], facts: Facts) -> Row:
         citations = sum(len(p.supports) for p in picked) / len(picked)
         precision = good / n_cites if n_cites else 1.0
         recall = found / wanted if wanted else 1.0
-    return Row(method, sum(len(p.text.split()) for p in picked), len(picked), len(covered), len(facts),
-               redundant, citations, precision, recall)
+    return Row(
+        method,
+        sum(len(p.text.split()) for p in picked),
+        len(picked),
+        len(covered),
+        len(facts),
+        redundant,
+        citations,
+        precision,
+        recall,
+    )
 
 
 def pipeline(sources: Sequence[RawSource]) -> tuple[list[SplitSource], list[Picked]]:
@@ -134,8 +143,11 @@ def story_facts(story: BenchStory) -> Facts:
 def rows_for(sources: Sequence[RawSource], facts_of) -> list[Row]:  # type: ignore[no-untyped-def]
     split, ours = pipeline(sources)
     facts = facts_of(split)
-    return [evaluate("digest", ours, facts), evaluate("lead-3", lead3(split), facts),
-            evaluate("lexrank", lexrank(split), facts)]
+    return [
+        evaluate("digest", ours, facts),
+        evaluate("lead-3", lead3(split), facts),
+        evaluate("lexrank", lexrank(split), facts),
+    ]
 
 
 def splitter_speed() -> tuple[int, float]:
@@ -147,10 +159,13 @@ def splitter_speed() -> tuple[int, float]:
 
 def main() -> None:
     corpora = [("seed story (5 sources)", seed_sources(), seed_facts)]
-    corpora += [(f"{s.name} ({len(s.sources)} sources)", s.raw_sources(), lambda _, s=s: story_facts(s))
-                for s in STORIES]
-    header = (f"{'story':30} {'method':8} {'words':>5} {'sents':>5} {'facts':>7} {'/100w':>6} "
-              f"{'redund':>6} {'cites':>5} {'prec':>5} {'recall':>6}")
+    corpora += [
+        (f"{s.name} ({len(s.sources)} sources)", s.raw_sources(), lambda _, s=s: story_facts(s)) for s in STORIES
+    ]
+    header = (
+        f"{'story':30} {'method':8} {'words':>5} {'sents':>5} {'facts':>7} {'/100w':>6} "
+        f"{'redund':>6} {'cites':>5} {'prec':>5} {'recall':>6}"
+    )
     print(header)
     print("-" * len(header))
     for name, sources, facts_of in corpora:
@@ -158,8 +173,10 @@ def main() -> None:
             cites = "-" if row.citations is None else f"{row.citations:.1f}"
             prec = "-" if row.precision is None else f"{row.precision:.2f}"
             rec = "-" if row.recall is None else f"{row.recall:.2f}"
-            print(f"{name:30} {row.method:8} {row.words:>5} {row.sentences:>5} {row.covered:>3}/{row.facts:<3} "
-                  f"{row.per_100_words:>6.2f} {row.redundant:>6} {cites:>5} {prec:>5} {rec:>6}")
+            print(
+                f"{name:30} {row.method:8} {row.words:>5} {row.sentences:>5} {row.covered:>3}/{row.facts:<3} "
+                f"{row.per_100_words:>6.2f} {row.redundant:>6} {cites:>5} {prec:>5} {rec:>6}"
+            )
         print()
     count, seconds = splitter_speed()
     print(f"sentence splitter: {count} sentences in {seconds:.2f} s ({count / seconds:,.0f} sentences/s)")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from digest.model import Claim, Sentence, SplitSource, Support
-from digest.words import matching_form
+from digest.words import matching_form, without_attribution
 
 LINK = 55.0  # minimum similarity (0-100) for two sentences to state the same fact
 SCREEN = 45.0  # rapidfuzz token_set_ratio below which a pair is not scored at all
@@ -91,11 +91,15 @@ class SimilarityModel:
         return round(100 * (0.75 * covered + 0.25 * overall), 1)
 
     def key(self, text: str) -> frozenset[str]:
-        return frozenset(matching_form(text))
+        return frozenset(matching_form(without_attribution(text)))
 
 
 def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
-    keys = {(s.source, s.index): frozenset(matching_form(s.text)) for src in sources for s in src.sentences}
+    keys = {
+        (s.source, s.index): frozenset(matching_form(without_attribution(s.text)))
+        for src in sources
+        for s in src.sentences
+    }
     frequency = Counter(w for key in keys.values() for w in key)
     total = max(1, len(keys))
     weights = {w: math.log((total + 1) / (count + 0.5)) for w, count in frequency.items()}

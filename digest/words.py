@@ -280,10 +280,25 @@ _UNITS = frozenset(
 )
 
 
+_TRAILING_ATTRIBUTION = re.compile(
+    r",\s*(?:(?:the|a|an|its|his|her|their)\s+)?[^,\"“”]{0,60}?\s+(?:said|says|reported|added|told reporters)\s*[.!?]?$"
+    r"|,\s*(?:said|says|according to)\s+[^,\"“”]{1,60}[.!?]?$",
+    re.I,
+)
+_LEADING_ATTRIBUTION = re.compile(r"^(?:according to|as reported by)\s+[^,]{1,60},\s*", re.I)
+
+
+def without_attribution(text: str) -> str:
+    """The sentence without a trailing "..., officials said." or leading "According to
+    X,": who reported a fact is not the fact, and outlets credit it differently."""
+    stripped = _LEADING_ATTRIBUTION.sub("", _TRAILING_ATTRIBUTION.sub(".", text.strip()))
+    return stripped if len(stripped.split()) >= 4 else text
+
+
 def matching_form(text: str) -> list[str]:
     """Content words as sentences are compared: folded, stemmed, numbers as digits
-    ("an hour" and "one hour" both give "1 hour")."""
-    tokens = words(text)
+    ("an hour" and "one hour" both give "1 hour", "8,000" stays one number)."""
+    tokens = words(re.sub(r"(?<=\d),(?=\d{3})", "", text))
     out = []
     for i, w in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
