@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -38,14 +39,16 @@ def _variant(word: str, candidates: Sequence[str]) -> str | None:
     """A spelling variant of ``word`` among ``candidates`` (names, British/American)."""
     if len(word) < 5 or word.isdigit():
         return None
-    for other in candidates:
-        if len(other) < 5 or other.isdigit():
-            continue
-        if other.startswith(word) or word.startswith(other) or other.endswith(word) or word.endswith(other):
-            return other
-        if fuzz.ratio(word, other) >= 80:
-            return other
-    return None
+    return next((other for other in candidates if _is_variant(word, other)), None)
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_variant(word: str, other: str) -> bool:
+    if len(other) < 5 or other.isdigit():
+        return False
+    if other.startswith(word) or word.startswith(other) or other.endswith(word) or word.endswith(other):
+        return True
+    return fuzz.ratio(word, other) >= 80
 
 
 @dataclass(frozen=True)
@@ -151,16 +154,28 @@ def _candidate_pairs(
     sentences: Sequence[Sentence], model: SimilarityModel, paths: dict[str, str]
 ) -> list[tuple[float, int, int]]:
     """Cross-source pairs at or above LINK, best first (ties broken by position)."""
+    # Screen one pair of sources at a time: never the same source, and memory
+    # stays at (sentences of A) x (sentences of B) however large the story.
+    by_source: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        by_source.setdefault(s.source, []).append(i)
     texts = [" ".join(sorted(model.keys[(s.source, s.index)])) for s in sentences]
-    matrix = process.cdist(texts, texts, scorer=fuzz.token_set_ratio, score_cutoff=SCREEN, workers=-1)
+    groups = list(by_source.values())
     pairs = []
-    for i, j in zip(*matrix.nonzero(), strict=True):
-        i, j = int(i), int(j)
-        if i >= j or sentences[i].source == sentences[j].source:
-            continue
-        score = model.score(sentences[i], sentences[j])
-        if score >= LINK:
-            pairs.append((score, i, j))
+    for g, left in enumerate(groups):
+        for right in groups[g + 1 :]:
+            matrix = process.cdist(
+                [texts[i] for i in left],
+                [texts[j] for j in right],
+                scorer=fuzz.token_set_ratio,
+                score_cutoff=SCREEN,
+                workers=-1,
+            )
+            for a, b in zip(*matrix.nonzero(), strict=True):
+                i, j = left[int(a)], right[int(b)]
+                score = model.score(sentences[i], sentences[j])
+                if score >= LINK:
+                    pairs.append((score, i, j))
 
     def order(pair: tuple[float, int, int]) -> tuple[float, tuple[str, int], tuple[str, int]]:
         score, i, j = pair

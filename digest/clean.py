@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -238,19 +240,19 @@ class _Line:
     words: tuple[str, ...]
     content: tuple[str, ...]
 
-    @property
+    @cached_property
     def n_words(self) -> int:
         return len(self.words)
 
-    @property
+    @cached_property
     def stop_density(self) -> float:
         return sum(w in STOP_WORDS for w in self.words) / max(1, len(self.words))
 
-    @property
+    @cached_property
     def terminal(self) -> bool:
         return bool(_TERMINAL.search(self.text))
 
-    @property
+    @cached_property
     def prose(self) -> bool:
         """Shaped like article prose: a sentence, not a label or a headline."""
         if self.n_words >= 15 and self.stop_density >= 0.2:
@@ -320,7 +322,12 @@ def _lines(text: str) -> list[_Line]:
     return result
 
 
-def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own: Sequence[_Line]) -> float:
+def _prose_word_counts(lines: Sequence[_Line]) -> Counter[str]:
+    """In how many prose lines of the article each word occurs."""
+    return Counter(w for line in lines if line.prose for w in set(line.content))
+
+
+def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own_counts: Counter[str]) -> float:
     """Share of the line's words that the rest of the story also uses.
 
     Two measures, the higher wins: the words other sources of the story use, and
@@ -332,8 +339,8 @@ def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own: Sequenc
     cross = 0.0
     if vocabularies:
         cross = sum(1 for w in line.content if any(w in v for v in vocabularies)) / len(line.content)
-    rest = {w for other in own if other is not line and other.prose for w in other.content}
-    local = sum(w in rest for w in line.content) / len(line.content)
+    mine = set(line.content) if line.prose else set()
+    local = sum(own_counts[w] - (w in mine) > 0 for w in line.content) / len(line.content)
     # Own-article agreement is weaker evidence than another outlet's.
     return max(cross, local * 0.9) if vocabularies else local
 
@@ -426,7 +433,8 @@ def _clean(
             found = ("caption", "image caption (another source prints it as a caption)")
         if found:
             kinds[line.number] = found
-    relevance = {line.number: _relevance(line, vocabularies, lines) for line in lines}
+    own_counts = _prose_word_counts(lines)
+    relevance = {line.number: _relevance(line, vocabularies, own_counts) for line in lines}
     supported = _reported_elsewhere(lines, other_lines)
     long_prose = {line.number for line in lines if line.prose and line.n_words >= 25}
     for number, hint_kind, hint_reason in source.hints:  # the HTML page's own structure

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.errors import DigestError
+from digest.words import strip_invisible
 from digest.yamlfile import Located
 
 
@@ -77,8 +78,10 @@ def _closest(key: str, known: Mapping[str, Field]) -> str:
 
 
 def string(value: Any) -> str:
+    """Text, without invisible or direction-changing characters (they could
+    disguise or reorder what readers see)."""
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value)
+        return strip_invisible(str(value)).strip()
     raise Invalid(f"expected text, got {_type_name(value)}")
 
 

@@ -359,7 +359,7 @@ def _split_prose(text: str) -> Iterator[str]:
 
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
     end_mark, close = match.group("end"), match.group("close")
-    after = text[match.end() :]
+    after = text[match.end() : match.end() + 200]  # bounded looks keep long texts linear
     if after.startswith("\n"):
         return True
     rest = after.lstrip(" ")
@@ -378,7 +378,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if len(end_mark.replace(" ", "")) >= 4 or end_mark.startswith(".."):
         return opens_sentence
     # A single period.
-    before = text[: match.start()]
+    before = text[max(0, match.start() - 200) : match.start()]
     token = re.search(r"(\S*)$", before).group(1)  # type: ignore[union-attr]
     bare = token.lstrip("\"'“‘([").lower()
     if not _ABBREV_CHAIN.match(bare) and "." in bare:

@@ -304,7 +304,8 @@ def _only_in(
     """
     if len(paths) < 2:
         return []
-    known = set().union(*(model.key(s.text) for s in summary)) if summary else set()
+    summary_keys = [model.key(s.text) for s in summary]
+    known = set().union(*summary_keys) if summary else set()
     per_source: dict[str, list[tuple[int, Support]]] = {}
     for claim in claims:
         if len(claim.source_ids) != 1:
@@ -313,7 +314,7 @@ def _only_in(
         if len(words(member.text)) < 10 or not _stands_alone(member.text, outlets):
             continue
         key = model.keys[(member.source, member.sentence)]
-        if any(model.score_keys(key, model.key(s.text)) >= REDUNDANT * 0.75 for s in summary):
+        if any(model.score_keys(key, k) >= REDUNDANT * 0.75 for k in summary_keys):
             continue
         new_terms = {t for t in _terms(member.text) if t not in known}
         if len(new_terms) >= 2:

@@ -37,6 +37,7 @@ def write_site(files: Mapping[str, bytes], output: Path) -> None:
     output = output.resolve()
     check_replaceable(output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(output)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
     try:
@@ -48,6 +49,14 @@ def write_site(files: Mapping[str, bytes], output: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Staging folders a killed build left beside the output (named by us alone)."""
+    for prefix in (f".{output.name}.new-", f".{output.name}.old-"):
+        for leftover in output.parent.glob(prefix + "*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _inside(folder: Path, name: str) -> Path:
