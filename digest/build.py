@@ -38,11 +38,10 @@ def digest_story(story: Story, summary_words: int) -> StoryDigest:
     split = tuple(split_source(c) for c in cleaned)
     claims = align(split)
     digest = summarize(story.file, split, claims, summary_words)
-    return replace(digest, warnings=tuple(story_warnings(digest)))
+    return replace(digest, warnings=tuple(story_warnings(digest, str(story.file.file))))
 
 
-def story_warnings(digest: StoryDigest) -> list[str]:
-    where = f"{digest.slug}"
+def story_warnings(digest: StoryDigest, where: str) -> list[str]:
     warnings = []
     if len(digest.sources) == 1:
         warnings.append(f"{where}: only one source; the summary cannot show agreement")
@@ -71,6 +70,10 @@ def build(config: SiteConfig, strict: bool = False, log: Callable[[str], None] |
     digests = []
     for story in stories:
         digest = digest_story(story, config.summary_words)
+        if not any(source.sentences for source in digest.sources):
+            raise DigestError(
+                "no usable source: every source file of this story is empty or all clutter", story.file.file
+            )
         warnings.extend(digest.warnings)
         digests.append(digest)
     if strict and warnings:

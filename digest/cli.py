@@ -35,6 +35,11 @@ def reports_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted; the previous output is unchanged", err=True)
             sys.exit(130)
+        except Exception as exc:  # a bug in digest, not in the user's input
+            if debug:
+                raise
+            click.echo(f"error: internal error ({type(exc).__name__}: {exc}); run with --debug for details", err=True)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 

@@ -149,6 +149,10 @@ def _pretty(path: str) -> str:
 def _render(template: jinja2.Template, context: dict[str, Any]) -> bytes:
     try:
         return template.render(**context).encode("utf-8")
+    except jinja2.TemplateNotFound as exc:
+        raise DigestError(
+            f"template {exc.name!r} not found in the theme or its overrides", template.filename or template.name
+        ) from None
     except jinja2.TemplateError as exc:
         line = getattr(exc, "lineno", None)
         raise DigestError(f"template error: {exc}", template.filename or template.name, line) from None

@@ -149,3 +149,17 @@ def test_binary_is_rejected_with_line() -> None:
     with pytest.raises(DigestError) as caught:
         decode(b"text\nmore\n\x00\x01binary", Path("b.bin"))
     assert caught.value.location_message() == "b.bin:3: binary file (NUL byte); expected text"
+
+
+def test_unreadable_file_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digest.textio import read_text
+
+    path = write(tmp_path / "locked.txt", "text")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(DigestError) as caught:
+        read_text(path)
+    assert caught.value.location_message() == f"{path}: cannot read file: Permission denied"

@@ -136,3 +136,13 @@ def test_killed_build_leaves_previous_output_and_next_build_tidies(site: Path, t
     (site / "content" / "extra.md").unlink()
     build_site(site, output)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_story_with_no_usable_source_is_an_error(site: Path, tmp_path: Path) -> None:
+    (site / "seeds" / "blank.txt").write_bytes(b"\n\n   \n")
+    (site / "seeds" / "menu.txt").write_bytes(b"Home\n\nMenu\n\nSearch\n")
+    write(site / "content" / "nothing.md", "---\nsources: [seeds/blank.txt, seeds/menu.txt]\n---\n")
+    with pytest.raises(DigestError) as caught:
+        build_site(site, tmp_path / "out")
+    assert caught.value.file == str(site / "content" / "nothing.md")
+    assert "no usable source" in caught.value.message

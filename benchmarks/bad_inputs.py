@@ -1,0 +1,157 @@
+"""Each kind of bad input, tried through the real command line: what the user sees.
+
+    python -m benchmarks.bad_inputs
+
+Every case starts from a fresh copy of the shipped site, breaks one thing, runs
+`digest build` and prints the exit status and the first line of output, and
+whether the previous output folder survived unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STORY = "content/blinken-lavrov-reykjavik.md"
+
+
+def edit(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(site: Path) -> None:
+        target = site / path
+        target.write_text(target.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+    return apply
+
+
+def write(path: str, data: bytes | str) -> Callable[[Path], None]:
+    def apply(site: Path) -> None:
+        target = site / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+    return apply
+
+
+def story(name: str, front: str, body: str = "") -> Callable[[Path], None]:
+    return write(f"content/{name}.md", f"---\n{front}---\n{body}")
+
+
+PAIR = "  - seeds/001_53d2f25ad1582e78.txt\n"
+CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
+    ("missing source file", edit(STORY, "seeds/000_bec47d9d05e10e72.txt", "seeds/nope.txt"), []),
+    ("unreadable source (no permission)", lambda s: os.chmod(s / "seeds/000_bec47d9d05e10e72.txt", 0), []),
+    ("YAML syntax error in a story", edit(STORY, "sources:", "sources: [oops"), []),
+    ("YAML syntax error in digest.yml", write("digest.yml", "title: [unclosed\n"), []),
+    ("`sources` not a list", story("x", "sources: seeds/a.txt\n"), []),
+    ("`date` not a date", story("x", "date: yesterday\nsources:\n" + PAIR), []),
+    ("unknown config key", edit("digest.yml", "summary_words", "sumary_words"), []),
+    ("duplicate story slugs", write("content/sub/blinken-lavrov-reykjavik.md", "---\nsources:\n" + PAIR + "---\n"), []),
+    (
+        "story with no usable source",
+        lambda s: (write("seeds/e.txt", "\n\n")(s), story("x", "sources: [seeds/e.txt]\n")(s)),
+        [],
+    ),
+    ("theme that does not exist", edit("digest.yml", "theme: default", "theme: nosuch"), []),
+    ("template that does not exist", write("themes/default/story.html", "{% extends 'gone.html' %}"), []),
+    (
+        "template syntax error",
+        write("themes/default/story.html", "{% extends 'base.html' %}\n{% block content %}{{ x( }}{% endblock %}"),
+        [],
+    ),
+    ("source path leading outside the site", story("x", "sources:\n  - ../../etc/passwd\n"), []),
+    ("absolute source path", story("x", "sources:\n  - /etc/passwd\n"), []),
+    (
+        "symlink leading out of the site",
+        lambda s: (
+            os.symlink("/etc/hostname", s / "seeds/link.txt"),
+            story("x", "sources:\n  - seeds/link.txt\n" + PAIR)(s),
+        ),
+        [],
+    ),
+    (
+        "binary file as a source",
+        lambda s: (
+            write("seeds/b.txt", b"\x89PNG\x00\x00IHDR")(s),
+            story("x", "sources:\n  - seeds/b.txt\n" + PAIR)(s),
+        ),
+        [],
+    ),
+    (
+        "10 MB article",
+        lambda s: (
+            write("seeds/big.txt", b"word " * 2_097_152)(s),
+            story("x", "sources:\n  - seeds/big.txt\n" + PAIR)(s),
+        ),
+        [],
+    ),
+    (
+        "Windows-1252 source",
+        lambda s: (
+            write("seeds/w.txt", "Caf\xe9 \u201cnews\u201d\n\nThe Arctic Council met.".encode("cp1252"))(s),
+            story("x", "sources:\n  - seeds/w.txt\n" + PAIR)(s),
+        ),
+        [],
+    ),
+    ("one source only (warning)", story("x", "sources:\n" + PAIR), []),
+    ("one source only with --strict", story("x", "sources:\n" + PAIR), ["--strict"]),
+    ("output is a folder digest did not make", write("output/thesis.txt", "years of work"), []),
+    (
+        "javascript: URL in front matter",
+        story("x", "sources:\n  - path: seeds/001_53d2f25ad1582e78.txt\n    url: 'javascript:alert(1)'\n"),
+        [],
+    ),
+]
+
+
+def digest_of(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def run(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "build", *args], cwd=site, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def main() -> None:
+    print("| bad input | exit | what the user sees | previous output |")
+    print("| --- | --- | --- | --- |")
+    for name, breaks, args in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            site = Path(tmp) / "site"
+            site.mkdir()
+            shutil.copy(REPO / "digest.yml", site)
+            for folder in ("content", "seeds", "themes"):
+                shutil.copytree(REPO / folder, site / folder)
+            out = Path(tmp) / "previous"
+            if name.startswith("output is"):
+                breaks(site)
+                result = run(site)
+                kept = "untouched" if (site / "output/thesis.txt").read_text() == "years of work" else "CHANGED"
+            else:
+                run(site, "--output", str(out))
+                before = digest_of(out)
+                breaks(site)
+                result = run(site, "--output", str(out), *args)
+                kept = "untouched" if digest_of(out) == before else "rebuilt" if result.returncode == 0 else "CHANGED"
+            lines = [line for line in (result.stderr + result.stdout).splitlines() if line.strip()]
+            shown = lines[0].replace(tmp, "…") if lines else "(nothing)"
+            if len(lines) > 1 and result.returncode == 0:
+                shown += f" (+{len(lines) - 1} more lines)"
+            print(f"| {name} | {result.returncode} | `{shown}` | {kept} |")
+
+
+if __name__ == "__main__":
+    main()
