@@ -5,9 +5,10 @@ config -> content -> clean -> sentences -> align -> summarize -> render -> write
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digest.align import align
@@ -18,7 +19,7 @@ from digest.model import SiteConfig, Story, StoryDigest
 from digest.render import render_site
 from digest.sentences import split_source
 from digest.summarize import summarize
-from digest.theme import resolve_theme
+from digest.theme import Theme, resolve_theme
 from digest.write import check_replaceable, write_site
 
 
@@ -30,6 +31,7 @@ class BuildResult:
     files: int
     seconds: float
     warnings: tuple[str, ...]
+    consolidated: int = 0  # stories cleaned and summarized anew (the rest came from cache)
 
 
 def digest_story(story: Story, summary_words: int) -> StoryDigest:
@@ -39,6 +41,11 @@ def digest_story(story: Story, summary_words: int) -> StoryDigest:
     claims = align(split)
     digest = summarize(story.file, split, claims, summary_words)
     return replace(digest, warnings=tuple(story_warnings(digest, str(story.file.file))))
+
+
+def check_usable(digest: StoryDigest, story: Story) -> None:
+    if not any(source.sentences for source in digest.sources):
+        raise DigestError("no usable source: every source file of this story is empty or all clutter", story.file.file)
 
 
 def story_warnings(digest: StoryDigest, where: str) -> list[str]:
@@ -61,33 +68,91 @@ def story_warnings(digest: StoryDigest, where: str) -> list[str]:
 
 
 def build(config: SiteConfig, strict: bool = False, log: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the whole site and swap it into the output folder."""
     started = time.perf_counter()
-    output = config.output_dir
-    check_replaceable(output)  # fail before doing the work, not after
-    theme = resolve_theme(config)
-    warnings: list[str] = []
-    stories = load_stories(config, warnings)
-    digests = []
-    for story in stories:
-        digest = digest_story(story, config.summary_words)
-        if not any(source.sentences for source in digest.sources):
-            raise DigestError(
-                "no usable source: every source file of this story is empty or all clutter", story.file.file
-            )
-        warnings.extend(digest.warnings)
-        digests.append(digest)
-    if strict and warnings:
-        raise DigestError(f"{len(warnings)} warning(s) with --strict; first: {warnings[0]}")
+    check_replaceable(config.output_dir)  # fail before doing the work, not after
+    files, result = IncrementalBuilder().build(config)
+    if strict and result.warnings:
+        raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
     if log:
-        for warning in warnings:
+        for warning in result.warnings:
             log(f"warning: {warning}")
-    files = render_site(config, theme, digests)
-    write_site(files, output)
-    return BuildResult(
-        output=output,
-        stories=len(digests),
-        sources=sum(len(d.sources) for d in digests),
-        files=len(files),
-        seconds=time.perf_counter() - started,
-        warnings=tuple(warnings),
-    )
+    write_site(files, config.output_dir)
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def story_key(story: Story, summary_words: int) -> str:
+    """A content hash of everything a story's digest depends on."""
+    from digest import __version__
+
+    h = hashlib.sha256(f"{__version__}\0{summary_words}\0".encode())
+    h.update(repr(story.file).encode())
+    for source in story.sources:
+        h.update(repr(source).encode())
+    return h.hexdigest()
+
+
+def render_signature(config: SiteConfig, theme: Theme) -> str:
+    """A hash of what every rendered page depends on besides its story."""
+    h = hashlib.sha256(repr(replace(config, summary_words=0)).encode())
+    for folder in (theme.folder, theme.overrides):
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class IncrementalBuilder:
+    """Rebuilds a site in memory, redoing only what an edit affects.
+
+    An edited source or story file re-cleans and re-consolidates that story alone;
+    an edited template or config re-renders pages without re-consolidating. The
+    preview server keeps one of these alive between saves.
+    """
+
+    _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)
+    _pages: dict[str, tuple[tuple[str, str], dict[str, bytes]]] = field(default_factory=dict)
+
+    def build(self, config: SiteConfig) -> tuple[dict[str, bytes], BuildResult]:
+        started = time.perf_counter()
+        theme = resolve_theme(config)
+        warnings: list[str] = []
+        stories = load_stories(config, warnings)
+        signature = render_signature(config, theme)
+        digests, reuse, keys = [], {}, {}
+        redone = 0
+        for story in stories:
+            slug = story.file.slug
+            key = story_key(story, config.summary_words)
+            cached = self._digests.get(slug)
+            if cached is not None and cached[0] == key:
+                digest = cached[1]
+            else:
+                digest = digest_story(story, config.summary_words)
+                redone += 1
+            check_usable(digest, story)
+            warnings.extend(digest.warnings)
+            digests.append(digest)
+            keys[slug] = key
+            pages = self._pages.get(slug)
+            if pages is not None and pages[0] == (key, signature):
+                reuse[slug] = pages[1]
+        files = render_site(config, theme, digests, reuse)
+        self._digests = {d.slug: (keys[d.slug], d) for d in digests}
+        self._pages = {
+            slug: ((keys[slug], signature), {p: b for p, b in files.items() if p.startswith(slug + "/")})
+            for slug in keys
+        }
+        result = BuildResult(
+            output=config.output_dir,
+            stories=len(digests),
+            sources=sum(len(d.sources) for d in digests),
+            files=len(files),
+            seconds=time.perf_counter() - started,
+            warnings=tuple(warnings),
+            consolidated=redone,
+        )
+        return files, result

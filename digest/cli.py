@@ -114,6 +114,20 @@ def new(slug: str, files: tuple[Path, ...], config_file: Path | None) -> None:
 
 @main.command()
 @config_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback unless told).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@reports_errors
+def serve(config_file: Path | None, host: str, port: int, open_browser: bool) -> None:
+    """Preview the site with live reload; rebuilds on every save."""
+    from digest.serve import serve as run_serve
+
+    path = config_file if config_file is not None else find_config(Path.cwd())
+    run_serve(path, host=host, port=port, open_browser=open_browser)
+
+
+@main.command()
+@config_option
 @reports_errors
 def clean(config_file: Path | None) -> None:
     """Remove the output folder (only if digest made it) and caches."""

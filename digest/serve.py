@@ -1,0 +1,294 @@
+"""`digest serve`: build, serve from memory, rebuild on every save, reload the browser.
+
+The site is served under the path of ``base_url`` (as GitHub Pages would), from
+memory: the output folder is never written or watched, so a rebuild can never
+trigger another. livereload stays behind this module (`_LiveServer`), with its
+known pitfalls handled here:
+
+* it ignores a reload within 3 s of the previous one (``DEFAULT_RELOAD_TIME``),
+  which loses quick successive saves: set to 0;
+* it runs the callback of every watched path that changed, so one save that
+  touches several paths would build several times: callbacks only mark the
+  site dirty, and one build runs per poll (one save, one build);
+* it polls every 800 ms: polled every 100 ms here instead;
+* its static file handler calls the deprecated ``utcfromtimestamp``: not used,
+  files come from our WSGI app.
+
+A broken edit keeps the last good site, prints the error once, and shows it in
+the browser over the page; the next good save clears it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import ipaddress
+import logging
+import mimetypes
+import socket
+import sys
+import time
+import webbrowser
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from digest.build import BuildResult, IncrementalBuilder
+from digest.config import load_config
+from digest.content import story_files
+from digest.errors import DigestError
+from digest.model import SiteConfig
+from digest.theme import resolve_theme
+
+POLL_MS = 100
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+@dataclass
+class Preview:
+    """The site as currently served, and the error of the last build, if any."""
+
+    base_path: str = "/"
+    files: dict[str, bytes] = field(default_factory=dict)
+    error: str | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = unquote(environ.get("PATH_INFO") or "/")
+        if path in ("/", "") and self.base_path != "/":
+            return _respond(start_response, "302 Found", b"", [("Location", self.base_path)])
+        if not path.startswith(self.base_path):
+            return self._not_found(start_response)
+        name = path[len(self.base_path) :]
+        parts = name.split("/")
+        if ".." in parts or "\\" in name or name.startswith("/"):
+            return self._not_found(start_response)  # never leaves the site
+        if name == "" or name.endswith("/"):
+            name += "index.html"
+        data = self.files.get(name)
+        if data is None and name + "/index.html" in self.files:
+            return _respond(start_response, "301 Moved Permanently", b"", [("Location", quote(path) + "/")])
+        if data is None:
+            return self._not_found(start_response)
+        return self._file(start_response, "200 OK", name, data)
+
+    def _not_found(self, start_response: StartResponse) -> Iterable[bytes]:
+        page = self.files.get("404.html", b"<!DOCTYPE html><html><head></head><body>Not found</body></html>")
+        return self._file(start_response, "404 Not Found", "404.html", page)
+
+    def _file(self, start_response: StartResponse, status: str, name: str, data: bytes) -> Iterable[bytes]:
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = self._with_overlay(data)
+        if kind.startswith("text/") or kind in ("application/json", "application/xml", "application/atom+xml"):
+            kind += "; charset=utf-8"
+        return _respond(start_response, status, data, [("Content-Type", kind), ("Cache-Control", "no-store")])
+
+    def _with_overlay(self, page: bytes) -> bytes:
+        if not self.error:
+            return page
+        overlay = (
+            '<div id="digest-build-error" role="alert" style="position:fixed;inset:0;z-index:2147483647;'
+            "background:rgba(20,20,20,.93);color:#fff;font:16px/1.5 monospace;padding:2rem;overflow:auto;"
+            'white-space:pre-wrap"><strong>digest: the last edit did not build</strong>\n\n'
+            f"{html.escape(self.error)}\n\nThe page below is the last good build. Fix the file and save.</div>"
+        ).encode()
+        if b"</body>" in page:
+            return page.replace(b"</body>", overlay + b"</body>", 1)
+        return page + overlay
+
+
+def _respond(start_response: StartResponse, status: str, body: bytes, headers: list[tuple[str, str]]) -> list[bytes]:
+    start_response(status, [*headers, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def base_path(config: SiteConfig) -> str:
+    path = urlsplit(config.base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def watched_paths(config: SiteConfig) -> list[Path]:
+    """Everything that affects the site: config, stories, every source's folder,
+    the theme and its overrides. Never the output folder."""
+    paths: set[Path] = set()
+    if config.config_file is not None:
+        paths.add(config.config_file)
+    if config.content_dir.is_dir():
+        paths.add(config.content_dir.resolve())
+    seeds = config.root / "seeds"
+    if seeds.is_dir():
+        paths.add(seeds.resolve())
+    try:
+        from digest.content import parse_story_file
+
+        for story in story_files(config):
+            try:
+                for ref in parse_story_file(story, config.root).sources:
+                    paths.add((config.root / ref.path).resolve().parent)
+            except DigestError:
+                continue
+    except DigestError:
+        pass
+    try:
+        theme = resolve_theme(config)
+        paths.add(theme.folder)
+        if theme.overrides is not None:
+            paths.add(theme.overrides.resolve())
+    except DigestError:
+        pass
+    output = config.output_dir
+    return sorted(p for p in paths if p != output and output not in p.parents)
+
+
+@dataclass
+class Session:
+    """One `digest serve`: rebuilds on demand and reports each distinct error once."""
+
+    config_file: Path
+    preview: Preview
+    log: Callable[[str], None]
+    builder: IncrementalBuilder = field(default_factory=IncrementalBuilder)
+    config: SiteConfig | None = None
+    last_result: BuildResult | None = None
+
+    def rebuild(self) -> bool:
+        started = time.perf_counter()
+        try:
+            config = load_config(self.config_file)
+            files, result = self.builder.build(config)
+        except DigestError as exc:
+            message = exc.location_message()
+            if message != self.preview.error:
+                self.log(f"error: {message}")
+            self.preview.error = message
+            return False
+        recovered = self.preview.error is not None
+        self.config, self.last_result = config, result
+        self.preview.files = files
+        self.preview.base_path = base_path(config)
+        self.preview.error = None
+        took = (time.perf_counter() - started) * 1000
+        note = "fixed; " if recovered else ""
+        self.log(f"{note}rebuilt in {took:.0f} ms ({result.consolidated} of {result.stories} stories consolidated)")
+        return True
+
+
+def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
+    log = _printer()
+    preview = Preview()
+    session = Session(config_file, preview, log)
+    first = session.rebuild()
+    config = session.config or load_config(config_file)
+    preview.base_path = base_path(config)
+    if not first and not preview.files:
+        # Nothing good to show yet: serve the error alone until the first good save.
+        preview.files = {"index.html": b"<!DOCTYPE html><html><head><title>digest</title></head><body></body></html>"}
+    if not _is_loopback(host):
+        log(f"warning: serving on {host}: anyone who can reach this machine can read the preview")
+    server = _LiveServer(session, config)
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}{preview.base_path}"
+    try:
+        server.start(host, port)
+    except OSError as exc:
+        raise DigestError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another port with --port"
+        ) from None
+    log(f"serving {url} (Ctrl-C to stop)")
+    if open_browser:
+        webbrowser.open(url)
+    server.run()
+    log("stopped")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _printer() -> Callable[[str], None]:
+    def log(message: str) -> None:
+        print(message, flush=True, file=sys.stderr if message.startswith(("error", "warning")) else sys.stdout)
+
+    return log
+
+
+class _LiveServer:
+    """livereload, configured for digest (see the module docstring)."""
+
+    def __init__(self, session: Session, config: SiteConfig) -> None:
+        from livereload import Server  # type: ignore[import-untyped]
+        from livereload.handlers import LiveReloadHandler  # type: ignore[import-untyped]
+        from livereload.watcher import Watcher  # type: ignore[import-untyped]
+
+        LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
+        self.session = session
+        server_self = self
+
+        class DebouncedWatcher(Watcher):  # type: ignore[misc]
+            dirty = False
+
+            pending = False  # a rebuild no open page has been told about yet
+
+            def examine(self) -> tuple[str | None, float | None]:
+                filepath, delay = super().examine()
+                if self.dirty:
+                    self.dirty = False
+                    server_self.session.rebuild()
+                    server_self.watch_all()
+                    self.pending = not LiveReloadHandler.waiters
+                elif self.pending and LiveReloadHandler.waiters:
+                    # A page that was still connecting when the site changed.
+                    self.pending = False
+                    return "*", None
+                return filepath, delay
+
+            def start(self, callback: Callable[[], None]) -> bool:
+                from tornado import ioloop
+
+                ioloop.PeriodicCallback(callback, POLL_MS).start()
+                return True
+
+            def ignore(self, filename: str) -> bool:
+                return bool(super().ignore(filename)) or filename.endswith("~")
+
+        self.watcher = DebouncedWatcher()
+        self.watcher.ignored_dirs.extend([config.output, ".digest-cache", "__pycache__"])
+
+        class QuietServer(Server):  # type: ignore[misc]
+            def _setup_logging(self) -> None:  # digest prints its own one-line messages
+                for name in ("livereload", "tornado.access", "tornado.application", "tornado.general"):
+                    logging.getLogger(name).setLevel(logging.ERROR)
+
+        self.server = QuietServer(app=session.preview, watcher=self.watcher)
+        self.watched: set[Path] = set()
+        self.watch_all()
+
+    def mark_dirty(self) -> None:
+        self.watcher.dirty = True
+
+    def watch_all(self) -> None:
+        """Watch every path the current config names; new sources join as added."""
+        config = self.session.config
+        if config is None:
+            return
+        for path in watched_paths(config):
+            if path not in self.watched:
+                self.watched.add(path)
+                self.server.watch(str(path), self.mark_dirty)
+
+    def start(self, host: str, port: int) -> None:
+        # Refuse early and clearly when the port is taken (tornado's error is opaque).
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host, port))
+        self.host, self.port = host, port
+
+    def run(self) -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            self.server.serve(host=self.host, port=self.port, debug=False, restart_delay=0)

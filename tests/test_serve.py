@@ -1,0 +1,301 @@
+"""`digest serve`: the preview app, incremental rebuilds, and a real server."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.build import IncrementalBuilder
+from digest.config import load_config
+from digest.serve import Preview, watched_paths
+from tests.conftest import write
+
+REPO = Path(__file__).resolve().parent.parent
+SLUG = "blinken-lavrov-reykjavik"
+
+
+# --- the preview app ------------------------------------------------------------------
+
+
+def call(app: Preview, path: str) -> tuple[str, dict[str, str], bytes]:
+    seen: dict[str, object] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app({"PATH_INFO": path}, start_response))
+    return str(seen["status"]), seen["headers"], body  # type: ignore[return-value]
+
+
+@pytest.fixture
+def app() -> Preview:
+    page = b"<!DOCTYPE html><html><head></head><body>story</body></html>"
+    return Preview(
+        "/digest/",
+        {
+            "index.html": b"<html><body>home</body></html>",
+            "s/index.html": page,
+            "404.html": b"<html><body>missing</body></html>",
+            "feed.xml": b"<feed/>",
+        },
+    )
+
+
+def test_served_under_base_path_with_redirects(app: Preview) -> None:
+    assert call(app, "/")[:2] == ("302 Found", {"Location": "/digest/", "Content-Length": "0"})
+    assert call(app, "/digest/")[2] == b"<html><body>home</body></html>"
+    assert call(app, "/digest/s")[0] == "301 Moved Permanently"
+    status, headers, body = call(app, "/digest/s/")
+    assert status == "200 OK" and headers["Content-Type"] == "text/html; charset=utf-8" and b"story" in body
+    assert call(app, "/digest/feed.xml")[1]["Content-Type"].startswith("application/xml")
+
+
+def test_unknown_paths_and_escapes_get_the_404_page(app: Preview) -> None:
+    for path in (
+        "/digest/nope.html",
+        "/elsewhere/",
+        "/digest/../secret",
+        "/digest/%2e%2e/secret",
+        "/digest//etc/passwd",
+    ):
+        status, _, body = call(app, path)
+        assert status == "404 Not Found" and body == b"<html><body>missing</body></html>", path
+
+
+def test_error_overlay_is_escaped_and_goes_away(app: Preview) -> None:
+    app.error = "content/x.md:3: YAML syntax error <script>"
+    body = call(app, "/digest/s/")[2]
+    assert b'id="digest-build-error"' in body and b"&lt;script&gt;" in body and b"story" in body
+    app.error = None
+    assert b"digest-build-error" not in call(app, "/digest/s/")[2]
+
+
+# --- incremental rebuilds ---------------------------------------------------------------
+
+
+def test_edit_reconsolidates_one_story_and_template_edits_only_rerender(site: Path) -> None:
+    only_here = (site / "seeds" / "002_6c188231047a0d29.txt").read_text(encoding="utf-8")
+    write(site / "extra" / "copy.txt", only_here)
+    write(site / "content" / "pair.md", "---\nsources: [seeds/001_53d2f25ad1582e78.txt, extra/copy.txt]\n---\n")
+    config = load_config(site / "digest.yml")
+    builder = IncrementalBuilder()
+    files, first = builder.build(config)
+    assert first.consolidated == 2
+    same, again = builder.build(config)
+    assert again.consolidated == 0 and same == files
+    seed = site / "extra" / "copy.txt"
+    seed.write_text(seed.read_text().replace("Cold War foes", "old rivals"), encoding="utf-8")
+    edited, result = builder.build(config)
+    assert result.consolidated == 1  # only the pair story uses that source
+    assert b"old rivals" in edited["pair/s2.html"]
+    assert edited[f"{SLUG}/index.html"] == files[f"{SLUG}/index.html"]
+    template = site / "themes" / "default" / "story.html"
+    template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
+    restyled, result = builder.build(config)
+    assert result.consolidated == 0
+    assert b"Coverage by outlet" in restyled[f"{SLUG}/index.html"]
+
+
+def test_watched_paths_cover_inputs_but_never_output(site: Path) -> None:
+    write(site / "extra" / "article.txt", "Headline\n\nThe Arctic Council met in Reykjavik on Wednesday.\n")
+    write(site / "content" / "extra.md", "---\nsources: [extra/article.txt, seeds/001_53d2f25ad1582e78.txt]\n---\n")
+    config = load_config(site / "digest.yml")
+    paths = watched_paths(config)
+    root = site.resolve()
+    for expected in (
+        root / "digest.yml",
+        root / "content",
+        root / "seeds",
+        root / "extra",
+        root / "themes" / "default",
+    ):
+        assert expected in paths
+    assert all(config.output_dir not in p.parents and p != config.output_dir for p in paths)
+
+
+# --- a real server ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, site: Path, port: int) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}/digest/"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "digest", "serve", "--port", str(port)],
+            cwd=site,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self.wait_for_line("serving ")
+
+    def wait_for_line(self, needle: str, timeout: float = 30) -> str:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if line:
+                self.lines.append(line)
+                if needle in line:
+                    return line
+            elif self.process.poll() is not None:
+                break
+        raise AssertionError(f"{needle!r} not printed; got {self.lines}")
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            out, _ = self.process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        self.lines.append(out)
+        return self.process.returncode
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[Server]:
+    running = Server(site, free_port())
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def until(check: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_server_serves_and_follows_edits(server: Server, site: Path) -> None:
+    status, page = server.get(f"{SLUG}/")
+    assert status == 200 and "livereload.js" in page and "Arctic Council" in page
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=10) as response:
+        assert response.url.endswith("/digest/")
+    assert server.get("no/such/page.html")[0] == 404
+
+    seed = site / "seeds" / "001_53d2f25ad1582e78.txt"
+    seed.write_text(seed.read_text().replace("Cold War foes", "long-time rivals"), encoding="utf-8")
+    until(lambda: "long-time rivals" in server.get(f"{SLUG}/s2.html")[1])
+
+    story = site / "content" / f"{SLUG}.md"
+    story.write_text(
+        story.read_text().replace("title: Blinken and Lavrov meet", "title: Ministers meet"), encoding="utf-8"
+    )
+    until(lambda: "Ministers meet in Reykjavik" in server.get(f"{SLUG}/")[1])
+
+    template = site / "themes" / "default" / "story.html"
+    template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
+    until(lambda: "Coverage by outlet" in server.get(f"{SLUG}/")[1])
+
+    story.write_text(story.read_text().replace("sources:", "sources: [broken"), encoding="utf-8")
+    until(lambda: "digest-build-error" in server.get(f"{SLUG}/")[1])
+    assert "Coverage by outlet" in server.get(f"{SLUG}/")[1]  # the last good site stays
+    story.write_text(story.read_text().replace("sources: [broken", "sources:"), encoding="utf-8")
+    until(lambda: "digest-build-error" not in server.get(f"{SLUG}/")[1])
+    assert server.stop() == 0
+    output = "".join(server.lines)
+    assert len(re.findall(r"YAML syntax error", output)) == 1  # printed once
+    assert f"{site / 'content' / SLUG}.md:" in output
+    assert "fixed; rebuilt" in output and "stopped" in output and "Traceback" not in output
+    assert not (site / "output").exists()  # the preview never writes the output folder
+
+
+def test_port_in_use_is_a_clear_error(site: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "serve", "--port", str(port)],
+            cwd=site,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+
+
+# --- a real browser -----------------------------------------------------------------------
+
+
+def chromium() -> str:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).is_file():
+            return candidate
+    if os.environ.get("CI") == "true":
+        pytest.fail("Chromium is required under CI (.ci/run installs Debian's chromium)")
+    pytest.skip("Chromium not installed (apt-get install chromium); browser tests skipped")
+
+
+def test_open_page_reloads_by_itself_after_an_edit(server: Server, site: Path) -> None:
+    executable = chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("playwright not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_page()
+            page.goto(server.base + f"{SLUG}/")
+            # Edits made before the page's socket is up reach nobody (the next load
+            # is fresh anyway), so wait for livereload.js to connect first.
+            page.wait_for_function(
+                "() => window.LiveReload && window.LiveReload.connector"
+                " && window.LiveReload.connector._isSocketConnected() && window.LiveReload.connector.protocol",
+                timeout=10_000,
+            )
+            page.evaluate("() => { window.__beforeEdit = true; }")
+            template = site / "themes" / "default" / "story.html"
+            template.write_text(template.read_text().replace("Who reported what", "Edited coverage"), encoding="utf-8")
+            page.wait_for_function("() => window.__beforeEdit === undefined", timeout=15_000)
+            page.wait_for_selector("text=Edited coverage", timeout=10_000)
+        finally:
+            browser.close()
