@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -35,20 +34,49 @@ SCREEN = 45.0  # rapidfuzz token_set_ratio below which a pair is not scored at a
 ATTRIBUTION = frozenset("accord report told tell say add note stat statement quot cit claim".split())
 
 
-def _variant(word: str, candidates: Sequence[str]) -> str | None:
-    """A spelling variant of ``word`` among ``candidates`` (names, British/American)."""
-    if len(word) < 5 or word.isdigit():
-        return None
-    return next((other for other in candidates if _is_variant(word, other)), None)
+def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
+    """Map each word to one canonical spelling shared by its variants.
 
+    Variants: the same start, the same length give or take a letter, and a letter
+    or two apart ("analys"/"analyz", "sergei"/"sergey"), or one is the other with a short
+    prefix or ending ("imprison"/"prison", "resurfac"/"surfac"). Words must start
+    alike for the fuzzy rule, so "prison" never meets "person". Computed once
+    per story, so comparing two sentences stays plain set arithmetic.
+    """
+    words = sorted({w for w in vocabulary if len(w) >= 5 and not any(ch.isdigit() for ch in w)})
+    parent = {w: w for w in words}
 
-@lru_cache(maxsize=1 << 16)
-def _is_variant(word: str, other: str) -> bool:
-    if len(other) < 5 or other.isdigit():
-        return False
-    if other.startswith(word) or word.startswith(other) or other.endswith(word) or word.endswith(other):
-        return True
-    return fuzz.ratio(word, other) >= 80
+    def find(w: str) -> str:
+        while parent[w] != w:
+            parent[w] = parent[parent[w]]
+            w = parent[w]
+        return w
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    present = set(words)
+    for w in words:
+        for cut in (1, 2, 3):  # a short prefix ("im", "re", "un") or ending ("ly", "al")
+            if len(w) - cut >= 5:
+                if w[cut:] in present:
+                    union(w, w[cut:])
+                if w[:-cut] in present:
+                    union(w, w[:-cut])
+    buckets: dict[str, list[str]] = {}
+    for w in words:
+        buckets.setdefault(w[:2], []).append(w)
+    for bucket in buckets.values():
+        if len(bucket) < 2:
+            continue
+        matrix = process.cdist(bucket, bucket, scorer=fuzz.ratio, score_cutoff=80, workers=-1)
+        for i, j in zip(*matrix.nonzero(), strict=True):
+            a, b = bucket[int(i)], bucket[int(j)]
+            if i < j and abs(len(a) - len(b)) <= 1:  # "president" is not "present"
+                union(a, b)
+    return {w: find(w) for w in words if find(w) != w}
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,7 @@ class SimilarityModel:
 
     keys: dict[tuple[str, int], frozenset[str]]
     weights: dict[str, float]
+    canonical: dict[str, str]
 
     def score(self, a: Sentence, b: Sentence) -> float:
         return self.score_keys(self.keys[(a.source, a.index)], self.keys[(b.source, b.index)])
@@ -66,47 +95,33 @@ class SimilarityModel:
         return base * 0.25 if word in ATTRIBUTION else base
 
     def score_keys(self, a: frozenset[str], b: frozenset[str]) -> float:
-        """0-100: mostly how much of the shorter sentence the other states.
-
-        Words left over on both sides still count (at 80%) when they are spelling
-        variants of each other: "Aleksei"/"Alexei", "imprisoned"/"prisons".
-        """
+        """0-100: mostly how much of the shorter sentence the other states."""
         if not a or not b:
+            return 0.0
+        common = a & b
+        shared = sum(self.weight(w) for w in common)
+        if shared == 0:
             return 0.0
         weight_a = sum(self.weight(w) for w in a)
         weight_b = sum(self.weight(w) for w in b)
-        common = a & b
-        shared = sum(self.weight(w) for w in common)
-        matched = len(common)
-        rest_b = sorted(b - common)
-        for word in sorted(a - common):
-            variant = _variant(word, rest_b)
-            if variant is not None:
-                rest_b.remove(variant)
-                shared += 0.8 * min(self.weight(word), self.weight(variant))
-                matched += 1
-        if shared == 0:
-            return 0.0
         covered = min(1.0, shared / min(weight_a, weight_b))
         overall = min(1.0, shared / max(weight_a, weight_b))
-        if matched < 2:
+        if len(common) < 2:
             covered = min(covered, 0.5)  # one shared word is never a shared fact
         return round(100 * (0.75 * covered + 0.25 * overall), 1)
 
     def key(self, text: str) -> frozenset[str]:
-        return frozenset(matching_form(without_attribution(text)))
+        return frozenset(self.canonical.get(w, w) for w in matching_form(without_attribution(text)))
 
 
 def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
-    keys = {
-        (s.source, s.index): frozenset(matching_form(without_attribution(s.text)))
-        for src in sources
-        for s in src.sentences
-    }
+    forms = {(s.source, s.index): matching_form(without_attribution(s.text)) for src in sources for s in src.sentences}
+    canonical = spelling_variants(w for form in forms.values() for w in form)
+    keys = {at: frozenset(canonical.get(w, w) for w in form) for at, form in forms.items()}
     frequency = Counter(w for key in keys.values() for w in key)
     total = max(1, len(keys))
     weights = {w: math.log((total + 1) / (count + 0.5)) for w, count in frequency.items()}
-    return SimilarityModel(keys, weights)
+    return SimilarityModel(keys, weights, canonical)
 
 
 def align(sources: Sequence[SplitSource]) -> tuple[Claim, ...]:

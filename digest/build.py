@@ -10,13 +10,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from digest.align import align
 from digest.clean import clean_story
 from digest.content import load_stories
 from digest.errors import DigestError
 from digest.model import SiteConfig, Story, StoryDigest
-from digest.render import render_site
+from digest.render import RenderedStory, render_site
 from digest.sentences import split_source
 from digest.summarize import summarize
 from digest.theme import Theme, resolve_theme
@@ -114,7 +115,7 @@ class IncrementalBuilder:
     """
 
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)
-    _pages: dict[str, tuple[tuple[str, str], dict[str, bytes]]] = field(default_factory=dict)
+    _pages: dict[str, tuple[tuple[str, str], RenderedStory]] = field(default_factory=dict)
 
     def build(self, config: SiteConfig) -> tuple[dict[str, bytes], BuildResult]:
         started = time.perf_counter()
@@ -140,12 +141,15 @@ class IncrementalBuilder:
             pages = self._pages.get(slug)
             if pages is not None and pages[0] == (key, signature):
                 reuse[slug] = pages[1]
-        files = render_site(config, theme, digests, reuse)
+        views: dict[str, dict[str, Any]] = {}
+        files = render_site(config, theme, digests, reuse, views_out=views)
         self._digests = {d.slug: (keys[d.slug], d) for d in digests}
-        self._pages = {
-            slug: ((keys[slug], signature), {p: b for p, b in files.items() if p.startswith(slug + "/")})
-            for slug in keys
-        }
+        by_story: dict[str, dict[str, bytes]] = {slug: {} for slug in keys}
+        for path, data in files.items():
+            folder = path.split("/", 1)[0]
+            if folder in by_story and "/" in path:
+                by_story[folder][path] = data
+        self._pages = {slug: ((keys[slug], signature), RenderedStory(views[slug], by_story[slug])) for slug in keys}
         result = BuildResult(
             output=config.output_dir,
             stories=len(digests),

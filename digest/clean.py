@@ -253,6 +253,11 @@ class _Line:
         return bool(_TERMINAL.search(self.text))
 
     @cached_property
+    def kind(self) -> tuple[str, str] | None:
+        """A recognisable kind of non-body line, judged once per line."""
+        return _kind(self)
+
+    @cached_property
     def prose(self) -> bool:
         """Shaped like article prose: a sentence, not a label or a headline."""
         if self.n_words >= 15 and self.stop_density >= 0.2:
@@ -428,7 +433,7 @@ def _clean(
                 kinds[first] = ("caption", "image caption (printed twice)")
             continue
         seen[key] = line.number
-        found = _kind(line)
+        found = line.kind
         if found is None and key in other_captions:
             found = ("caption", "image caption (another source prints it as a caption)")
         if found:
@@ -623,7 +628,7 @@ def _captions_elsewhere(other_lines: Sequence[_Line]) -> frozenset[str]:
     """Lines other sources mark as captions: the same text here is a caption too."""
     found = set()
     for line in other_lines:
-        kind = _kind(line)
+        kind = line.kind
         if kind and kind[0] == "caption":
             found.add(fold(line.text).lower())
     return frozenset(found)

@@ -7,6 +7,7 @@ returned values only.
 from __future__ import annotations
 
 import glob
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -117,14 +118,15 @@ def _expand(pattern: str, root: Path, file: Path, line: int) -> list[str]:
     else:
         matches = [pattern]
     result = []
+    root_text = str(root)
     for match in matches:
-        full = (root / match).resolve()
-        if not full.is_relative_to(root):
+        full = os.path.realpath(os.path.join(root_text, match))  # symlinks followed
+        if not (full == root_text or full.startswith(root_text + os.sep)):
             raise DigestError(f"source path {match!r} leads outside the site folder", file, line)
-        if not full.exists():
+        if not os.path.exists(full):
             raise DigestError(f"source file {match!r} not found", file, line)
-        if full.is_file():
-            result.append(full.relative_to(root).as_posix())
+        if os.path.isfile(full):
+            result.append(Path(os.path.relpath(full, root_text)).as_posix())
     return result
 
 

@@ -29,6 +29,14 @@ MARKER = ".digest-output"
 
 
 @dataclass(frozen=True)
+class RenderedStory:
+    """A story's template view and its rendered files, kept for reuse."""
+
+    view: dict[str, Any]
+    files: dict[str, bytes]
+
+
+@dataclass(frozen=True)
 class Page:
     path: str  # output-relative, forward slashes
     template: str
@@ -76,11 +84,12 @@ def render_site(
     config: SiteConfig,
     theme: Theme,
     digests: Sequence[StoryDigest],
-    reuse: Mapping[str, Mapping[str, bytes]] | None = None,
+    reuse: Mapping[str, RenderedStory] | None = None,
+    views_out: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the site. ``reuse`` maps a slug to that story's files from an
-    earlier render with the same theme and config (the preview server passes the
-    stories that did not change, so an edit re-renders one story, not all)."""
+    """Every file of the site. ``reuse`` maps a slug to that story's view and files
+    from an earlier render with the same theme and config (the preview server
+    passes the stories that did not change, so an edit re-renders one story)."""
     env = environment(theme)
     md = _markdown()
     env.globals.update(site=site_globals(config, digests))
@@ -88,13 +97,15 @@ def render_site(
     summaries = []
     story_pages: list[Page] = []
     for digest in sort_stories(digests):
-        story = story_view(digest, md)
+        cached = reuse.get(digest.slug) if reuse else None
+        story = cached.view if cached is not None else story_view(digest, md)
+        if views_out is not None:
+            views_out[digest.slug] = story
         summaries.append(story)
         pages = _story_pages(story)
         story_pages.extend(pages)
-        cached = reuse.get(digest.slug) if reuse else None
         if cached is not None:
-            files.update(cached)
+            files.update(cached.files)
             continue
         for page in pages:
             files[page.path] = _render_page(env, config, page)

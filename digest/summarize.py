@@ -87,11 +87,12 @@ def summarize(
         ),
     )
     chosen: list[tuple[Claim, Support, tuple[Support, ...]]] = []
+    chosen_keys: list[tuple[str, frozenset[str]]] = []
     used_words = 0
     for claim, wording in ([lead] if lead else []) + ordered:
         n = len(claim.source_ids)
-        key = model.key(wording.text)
-        repeat = next((c.id for c, w, _ in chosen if model.score_keys(model.key(w.text), key) >= REDUNDANT), None)
+        key = model.keys[(wording.source, wording.sentence)]
+        repeat = next((cid for cid, k in chosen_keys if model.score_keys(k, key) >= REDUNDANT), None)
         if repeat:
             decisions.append(Decision(claim.id, n, False, f"repeats {repeat}"))
             continue
@@ -100,6 +101,7 @@ def summarize(
             decisions.append(Decision(claim.id, n, False, "over the length target"))
             continue
         chosen.append((claim, wording, _supports(claim, wording, model)))
+        chosen_keys.append((claim.id, key))
         used_words += length
         decisions.append(
             Decision(claim.id, n, True, "lead" if claim is (lead[0] if lead else None) else f"reported by {n} sources")

@@ -14,6 +14,7 @@ import yaml
 from digest.errors import DigestError
 
 Path_ = tuple[str | int, ...]
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Located:
@@ -39,8 +40,14 @@ class Located:
 def load_yaml(text: str, file: Path, line_offset: int = 0) -> Located:
     """Parse ``text``; ``line_offset`` is the number of file lines before it."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One parse: compose the node tree (for line numbers), then build the data
+        # from it. libyaml's C parser when PyYAML has it, else the pure-Python one.
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None

@@ -108,3 +108,31 @@ def test_every_sentence_is_in_exactly_one_claim() -> None:
     seen = [(m.source, m.sentence) for c in claims for m in c.members]
     expected = [(s.source, s.index) for src in sources for s in src.sentences]
     assert sorted(seen) == sorted(expected)
+
+
+def test_spelling_variants_merge_but_different_words_do_not() -> None:
+    from digest.align import spelling_variants
+
+    mapping = spelling_variants(
+        [
+            "sergei",
+            "sergey",
+            "analys",
+            "analyz",
+            "imprison",
+            "prison",
+            "resurfac",
+            "surfac",
+            "president",
+            "present",
+            "prison",
+            "person",
+            "ration",
+            "generation",
+        ]
+    )
+    same = [("sergei", "sergey"), ("analys", "analyz"), ("imprison", "prison"), ("resurfac", "surfac")]
+    for a, b in same:
+        assert mapping.get(a, a) == mapping.get(b, b), (a, b)
+    for a, b in [("president", "present"), ("prison", "person"), ("ration", "generation")]:
+        assert mapping.get(a, a) != mapping.get(b, b), (a, b)

@@ -158,8 +158,8 @@ def test_contradicting_source_found_and_added_details_are_not_contradictions() -
 
 def test_quotation_worded_differently_is_shown() -> None:
     sources = make_sources(
-        ['The mayor said: "We will rebuild the harbour wall before the winter storms arrive."'],
-        ['The mayor promised: "The harbour wall is going to be rebuilt before winter storms come."'],
+        ['Mayor Lind said on Monday: "We will rebuild the harbour wall before the winter storms arrive."'],
+        ['Mayor Lind said on Monday: "The harbour wall is going to be rebuilt before winter storms come."'],
     )
     digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
     assert [d.kind for d in digest.differences] == ["quotation"]

@@ -1,0 +1,116 @@
+"""Preview-server benchmark: rebuild times and edit-to-reload latency.
+
+    python -m benchmarks.serve_bench [--stories 200] [--edits 5]
+
+On a generated site (benchmarks/generate.py): the incremental builder's full build,
+no-op rebuild, one-story edit and template edit; then a real `digest serve`,
+timing from saving a source file to the served page showing the change (this
+includes the server's 100 ms polling). Goal: one-story edit under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.generate import generate
+from digest.build import IncrementalBuilder
+from digest.config import load_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def timed(action) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def edit_source(site: Path, story: int, marker: str) -> Path:
+    path = site / "seeds" / f"story-{story:04d}" / "00.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    index = next(i for i, line in enumerate(lines) if len(line.split()) > 12)
+    lines[index] = lines[index].rstrip(".") + f" {marker}."
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def builder_rows(site: Path, edits: int) -> list[tuple[str, float]]:
+    config = load_config(site / "digest.yml")
+    builder = IncrementalBuilder()
+    rows = [("full build", timed(lambda: builder.build(config)))]
+    rows.append(("no-op rebuild", statistics.median(timed(lambda: builder.build(config)) for _ in range(edits))))
+    times = []
+    for n in range(edits):
+        edit_source(site, 17 + 31 * n, f"edited{n}")
+        times.append(timed(lambda: builder.build(config)))
+    rows.append(("one-story edit", statistics.median(times)))
+    template = site / "theme-overrides" / "story.html"
+    template.parent.mkdir(exist_ok=True)
+    times = []
+    for n in range(edits):
+        template.write_text(f'{{% extends "!theme/story.html" %}}{{% block title %}}T{n}{{% endblock %}}')
+        times.append(timed(lambda: builder.build(config)))
+    rows.append(("template edit (re-render only)", statistics.median(times)))
+    return rows
+
+
+def server_latency(site: Path, edits: int) -> float:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--port", str(port)], cwd=site, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("serving "):
+                break
+        latencies = []
+        for n in range(edits):
+            story = 23 + 37 * n
+            url = f"http://127.0.0.1:{port}/bench/story-{story:04d}/s1.html"
+            marker = f"latency{n}"
+            started = time.perf_counter()
+            edit_source(site, story, marker)
+            while True:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    if marker in response.read().decode():
+                        break
+                time.sleep(0.005)
+            latencies.append((time.perf_counter() - started) * 1000)
+        return statistics.median(latencies)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, default=200)
+    parser.add_argument("--edits", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        site = generate(Path(tmp) / "site", args.stories)
+        (site / "digest.yml").write_text(
+            (site / "digest.yml").read_text() + "theme_overrides: theme-overrides\n", encoding="utf-8"
+        )
+        (site / "theme-overrides").mkdir()
+        rows = builder_rows(site, args.edits)
+        rows.append(("edit-to-served-change via digest serve", server_latency(site, args.edits)))
+    print(f"{'site: ' + str(args.stories) + ' stories':40} {'ms (median)':>12}")
+    for name, ms in rows:
+        print(f"{name:40} {ms:>12.0f}")
+
+
+if __name__ == "__main__":
+    main()
