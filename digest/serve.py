@@ -139,7 +139,9 @@ def watched_paths(config: SiteConfig) -> list[Path]:
     except DigestError:
         pass
     output = config.output_dir
-    return sorted(p for p in paths if p != output and output not in p.parents)
+    kept = {p for p in paths if p != output and output not in p.parents}
+    # A folder inside another watched folder is already covered: scan it once.
+    return sorted(p for p in kept if not any(parent in kept for parent in p.parents))
 
 
 @dataclass
