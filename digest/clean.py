@@ -80,11 +80,6 @@ _CAPTION_POSITION = re.compile(
     r"from left|pictured|file|file photo|photo|archive)\)",
     re.I,
 )
-_CAPTION_CREDIT = re.compile(
-    r"(?:\((?:[A-Z][\w.&/ -]{1,30}|photo[^)]*|image[^)]*)\)|(?:photo|image|picture|credit)s?\s*:.*"
-    r"|\b(?:getty images|afp|ap photo|reuters)(?:/[\w .]+)?)\s*$",
-    re.I,
-)
 _TERMINAL = re.compile(r"""[.!?…](?:["'”’)\]]*)$|["”]$""")
 
 # Generic page furniture, by kind: (kind, reason, patterns). They apply to short

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -360,7 +360,3 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
 
 def digest_json_bytes(digest: StoryDigest) -> bytes:
     return (json.dumps(digest_json(digest), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def page_url(root: str, path: str) -> str:
-    return root + quote(path)

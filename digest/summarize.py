@@ -41,7 +41,6 @@ _SELF_REFERENCE = re.compile(
     r"|(?i:\b(?:click|subscribe|sign up)\b)",
 )
 _QUOTE_OPEN = re.compile(r"^[\"“‘']")
-_NUMBER = re.compile(r"\$?\s?\d[\d,.]*(?:\s?(?:%|percent|million|billion|trillion))?")
 REDUNDANT = 60.0  # a candidate this similar to a chosen sentence repeats it
 PARAGRAPH_WORDS = 75
 
@@ -285,10 +284,6 @@ def _quoted_differently(mine: Sequence[str], theirs: Sequence[str]) -> bool:
     same_statement = max(fuzz.token_set_ratio(a, b) for a, b in pairs) >= 50
     same_wording = max(fuzz.ratio(fold(a).lower(), fold(b).lower()) for a, b in pairs) >= 75
     return same_statement and not same_wording
-
-
-def _canonical_number(text: str) -> str:
-    return re.sub(r"[\s,$]", "", text).rstrip(".")
 
 
 def _only_in(
