@@ -17,13 +17,20 @@ from tests.conftest import build_site, tree_bytes
 GOLDEN = Path(__file__).resolve().parent / "golden" / "seed-site"
 
 
+SUFFIX = ".golden"  # stored as data, so code-duplication tools skip the generated pages
+
+
 def test_seed_site_matches_golden_copy(site: Path, tmp_path: Path) -> None:
     output = tmp_path / "out"
     build_site(site, output)
+    actual = tree_bytes(output)
     if os.environ.get("DIGEST_UPDATE_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
-        shutil.copytree(output, GOLDEN)
-    expected, actual = tree_bytes(GOLDEN), tree_bytes(output)
+        for name, data in actual.items():
+            target = GOLDEN / (name + SUFFIX)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    expected = {name.removesuffix(SUFFIX): data for name, data in tree_bytes(GOLDEN).items()}
     assert sorted(actual) == sorted(expected)
     for name, data in expected.items():
         if actual[name] != data:
