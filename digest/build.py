@@ -20,6 +20,7 @@ from digest.model import SiteConfig, Story, StoryDigest
 from digest.render import RenderedStory, render_site
 from digest.sentences import split_source
 from digest.summarize import summarize
+from digest.textio import FileCache
 from digest.theme import Theme, resolve_theme
 from digest.write import check_replaceable, write_site
 
@@ -116,12 +117,15 @@ class IncrementalBuilder:
 
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)
     _pages: dict[str, tuple[tuple[str, str], RenderedStory]] = field(default_factory=dict)
+    _files: FileCache = field(default_factory=FileCache)
+    source_files: frozenset[Path] = frozenset()  # every source the last build read
 
     def build(self, config: SiteConfig) -> tuple[dict[str, bytes], BuildResult]:
         started = time.perf_counter()
         theme = resolve_theme(config)
         warnings: list[str] = []
-        stories = load_stories(config, warnings)
+        stories = load_stories(config, warnings, self._files.read)
+        self.source_files = frozenset((config.root / ref.path).resolve() for st in stories for ref in st.file.sources)
         signature = render_signature(config, theme)
         digests, reuse, keys = [], {}, {}
         redone = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from digest import schema
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
 from digest.model import RawSource, SiteConfig, SourceRef, Story, StoryFile
-from digest.textio import read_text
+from digest.textio import Decoded, read_text
 from digest.yamlfile import Located, load_yaml
+
+Reader = Callable[[Path], Decoded]  # read_text, or a FileCache's read between builds
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -48,10 +51,10 @@ def story_files(config: SiteConfig) -> list[Path]:
     return sorted(p for p in folder.rglob("*.md") if p.is_file())
 
 
-def parse_story_file(path: Path, root: Path) -> StoryFile:
+def parse_story_file(path: Path, root: Path, read: Reader = read_text) -> StoryFile:
     """Parse one story file; raise every problem in it at once."""
     slug = path.stem
-    text = read_text(path).text
+    text = read(path).text
     match = _FRONT.match(text)
     if not match:
         raise DigestError("story file must start with YAML front matter between '---' lines", path, 1)
@@ -130,7 +133,7 @@ def _expand(pattern: str, root: Path, file: Path, line: int) -> list[str]:
     return result
 
 
-def load_story(story_file: StoryFile, root: Path, warnings: list[str]) -> Story:
+def load_story(story_file: StoryFile, root: Path, warnings: list[str], read: Reader = read_text) -> Story:
     """Read the sources of a story; duplicates (a file named twice) count once."""
     seen: set[str] = set()
     sources: list[RawSource] = []
@@ -138,7 +141,7 @@ def load_story(story_file: StoryFile, root: Path, warnings: list[str]) -> Story:
         if ref.path in seen:
             continue
         seen.add(ref.path)
-        decoded = read_text(root / ref.path)
+        decoded = read(root / ref.path)
         if decoded.warning:
             warnings.append(decoded.warning)
         text = decoded.text
@@ -162,13 +165,13 @@ def load_story(story_file: StoryFile, root: Path, warnings: list[str]) -> Story:
     return Story(file=story_file, sources=tuple(sources))
 
 
-def load_stories(config: SiteConfig, warnings: list[str]) -> list[Story]:
+def load_stories(config: SiteConfig, warnings: list[str], read: Reader = read_text) -> list[Story]:
     """Parse every story file and read its sources, reporting all errors together."""
     errors: list[DigestError] = []
     parsed: dict[str, StoryFile] = {}
     for path in story_files(config):
         try:
-            story_file = parse_story_file(path, config.root)
+            story_file = parse_story_file(path, config.root, read)
         except DigestErrors as exc:
             errors.extend(exc.errors)
             continue
@@ -187,7 +190,7 @@ def load_stories(config: SiteConfig, warnings: list[str]) -> list[Story]:
     stories = []
     for story_file in parsed.values():
         try:
-            stories.append(load_story(story_file, config.root, warnings))
+            stories.append(load_story(story_file, config.root, warnings, read))
         except DigestError as exc:
             errors.append(exc)
     if errors:

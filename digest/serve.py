@@ -37,7 +37,6 @@ from urllib.parse import quote, unquote, urlsplit
 
 from digest.build import BuildResult, IncrementalBuilder
 from digest.config import load_config
-from digest.content import story_files
 from digest.errors import DigestError
 from digest.model import SiteConfig
 from digest.theme import resolve_theme
@@ -109,9 +108,10 @@ def base_path(config: SiteConfig) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def watched_paths(config: SiteConfig) -> list[Path]:
-    """Everything that affects the site: config, stories, every source's folder,
-    the theme and its overrides. Never the output folder."""
+def watched_paths(config: SiteConfig, sources: Iterable[Path] = ()) -> list[Path]:
+    """Everything that affects the site: config, stories, the folder of every
+    source (``sources``, from the last build), the theme and its overrides.
+    Never the output folder."""
     paths: set[Path] = set()
     if config.config_file is not None:
         paths.add(config.config_file)
@@ -120,17 +120,7 @@ def watched_paths(config: SiteConfig) -> list[Path]:
     seeds = config.root / "seeds"
     if seeds.is_dir():
         paths.add(seeds.resolve())
-    try:
-        from digest.content import parse_story_file
-
-        for story in story_files(config):
-            try:
-                for ref in parse_story_file(story, config.root).sources:
-                    paths.add((config.root / ref.path).resolve().parent)
-            except DigestError:
-                continue
-    except DigestError:
-        pass
+    paths.update(source.parent for source in sources)
     try:
         theme = resolve_theme(config)
         paths.add(theme.folder)
@@ -279,7 +269,7 @@ class _LiveServer:
         config = self.session.config
         if config is None:
             return
-        for path in watched_paths(config):
+        for path in watched_paths(config, self.session.builder.source_files):
             if path not in self.watched:
                 self.watched.add(path)
                 self.server.watch(str(path), self.mark_dirty)

@@ -67,3 +67,27 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _newlines(text: str) -> str:
     """ "\n" line ends, and no control characters (they are invalid in XML feeds)."""
     return _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+class FileCache:
+    """Decoded files kept between builds, re-read only when size or mtime change.
+
+    The preview server rebuilds on every save; re-reading and re-decoding a
+    thousand unchanged sources each time would dominate an edit's latency.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[tuple[int, int], Decoded]] = {}
+
+    def read(self, path: Path) -> Decoded:
+        try:
+            info = path.stat()
+        except OSError:
+            return read_text(path)  # reports the problem in its own words
+        signature = (info.st_mtime_ns, info.st_size)
+        cached = self._entries.get(path)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        decoded = read_text(path)
+        self._entries[path] = (signature, decoded)
+        return decoded

@@ -111,7 +111,9 @@ def test_watched_paths_cover_inputs_but_never_output(site: Path) -> None:
     write(site / "extra" / "article.txt", "Headline\n\nThe Arctic Council met in Reykjavik on Wednesday.\n")
     write(site / "content" / "extra.md", "---\nsources: [extra/article.txt, seeds/001_53d2f25ad1582e78.txt]\n---\n")
     config = load_config(site / "digest.yml")
-    paths = watched_paths(config)
+    builder = IncrementalBuilder()
+    builder.build(config)
+    paths = watched_paths(config, builder.source_files)
     root = site.resolve()
     for expected in (
         root / "digest.yml",
