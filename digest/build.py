@@ -125,7 +125,7 @@ class IncrementalBuilder:
         theme = resolve_theme(config)
         warnings: list[str] = []
         stories = load_stories(config, warnings, self._files.read)
-        self.source_files = frozenset((config.root / ref.path).resolve() for st in stories for ref in st.file.sources)
+        self.source_files = frozenset(config.root / ref.path for st in stories for ref in st.file.sources)
         signature = render_signature(config, theme)
         digests, reuse, keys = [], {}, {}
         redone = 0
