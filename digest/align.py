@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -32,6 +32,11 @@ SCREEN = 45.0  # rapidfuzz token_set_ratio below which a pair is not scored at a
 
 # Words that say who reported a fact, not what the fact is.
 ATTRIBUTION = frozenset("accord report told tell say add note stat statement quot cit claim".split())
+
+
+def workers_for(cells: int) -> int:
+    """Threads for a rapidfuzz matrix: starting a pool costs more than a small one."""
+    return -1 if cells >= 250_000 else 1
 
 
 def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
@@ -71,7 +76,9 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     for bucket in buckets.values():
         if len(bucket) < 2:
             continue
-        matrix = process.cdist(bucket, bucket, scorer=fuzz.ratio, score_cutoff=80, workers=-1)
+        matrix = process.cdist(
+            bucket, bucket, scorer=fuzz.ratio, score_cutoff=80, workers=workers_for(len(bucket) ** 2)
+        )
         for i, j in zip(*matrix.nonzero(), strict=True):
             a, b = bucket[int(i)], bucket[int(j)]
             if i < j and abs(len(a) - len(b)) <= 1:  # "president" is not "present"
@@ -86,6 +93,7 @@ class SimilarityModel:
     keys: dict[tuple[str, int], frozenset[str]]
     weights: dict[str, float]
     canonical: dict[str, str]
+    totals: dict[frozenset[str], float] = field(default_factory=dict)  # weight sums, filled on use
 
     def score(self, a: Sentence, b: Sentence) -> float:
         return self.score_keys(self.keys[(a.source, a.index)], self.keys[(b.source, b.index)])
@@ -93,6 +101,12 @@ class SimilarityModel:
     def weight(self, word: str) -> float:
         base = self.weights.get(word, 1.0)
         return base * 0.25 if word in ATTRIBUTION else base
+
+    def total(self, key: frozenset[str]) -> float:
+        cached = self.totals.get(key)
+        if cached is None:
+            cached = self.totals[key] = sum(self.weight(w) for w in key)
+        return cached
 
     def score_keys(self, a: frozenset[str], b: frozenset[str]) -> float:
         """0-100: mostly how much of the shorter sentence the other states."""
@@ -102,8 +116,7 @@ class SimilarityModel:
         shared = sum(self.weight(w) for w in common)
         if shared == 0:
             return 0.0
-        weight_a = sum(self.weight(w) for w in a)
-        weight_b = sum(self.weight(w) for w in b)
+        weight_a, weight_b = self.total(a), self.total(b)
         covered = min(1.0, shared / min(weight_a, weight_b))
         overall = min(1.0, shared / max(weight_a, weight_b))
         if len(common) < 2:
@@ -124,9 +137,9 @@ def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
     return SimilarityModel(keys, weights, canonical)
 
 
-def align(sources: Sequence[SplitSource]) -> tuple[Claim, ...]:
+def align(sources: Sequence[SplitSource], model: SimilarityModel | None = None) -> tuple[Claim, ...]:
     """Group the story's sentences into claims, singletons included."""
-    model = similarity_model(sources)
+    model = model or similarity_model(sources)
     sentences = [s for src in sources for s in src.sentences]
     if not sentences:
         return ()
@@ -184,7 +197,7 @@ def _candidate_pairs(
                 [texts[j] for j in right],
                 scorer=fuzz.token_set_ratio,
                 score_cutoff=SCREEN,
-                workers=-1,
+                workers=workers_for(len(left) * len(right)),
             )
             for a, b in zip(*matrix.nonzero(), strict=True):
                 i, j = left[int(a)], right[int(b)]

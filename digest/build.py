@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from digest.align import align
+from digest.align import align, similarity_model
 from digest.clean import clean_story
 from digest.content import load_stories
 from digest.errors import DigestError
@@ -40,8 +40,9 @@ def digest_story(story: Story, summary_words: int) -> StoryDigest:
     """One story through the pure stages: clean, split, align, summarize."""
     cleaned = clean_story(story.sources)
     split = tuple(split_source(c) for c in cleaned)
-    claims = align(split)
-    digest = summarize(story.file, split, claims, summary_words)
+    model = similarity_model(split)  # word weights of this story, shared by both stages
+    claims = align(split, model)
+    digest = summarize(story.file, split, claims, summary_words, model)
     return replace(digest, warnings=tuple(story_warnings(digest, str(story.file.file))))
 
 

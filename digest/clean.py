@@ -27,6 +27,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
+from digest.align import workers_for
 from digest.model import CleanSource, Paragraph, RawSource, Removed
 from digest.words import STOP_WORDS, content_words, fold, strip_invisible, words
 
@@ -654,7 +655,13 @@ def _reported_elsewhere(lines: Sequence[_Line], other_lines: Sequence[_Line]) ->
     other_texts = [" ".join(o.content) for o in others]
     # token_set_ratio finds candidates in C; plain ratio then rejects pairs where
     # one short line is merely contained in a long unrelated one.
-    matrix = process.cdist(my_texts, other_texts, scorer=fuzz.token_set_ratio, score_cutoff=75, workers=-1)
+    matrix = process.cdist(
+        my_texts,
+        other_texts,
+        scorer=fuzz.token_set_ratio,
+        score_cutoff=75,
+        workers=workers_for(len(my_texts) * len(other_texts)),
+    )
     supported = set()
     for i, j in zip(*matrix.nonzero(), strict=True):
         if mine[i].number not in supported and fuzz.ratio(my_texts[i], other_texts[j]) >= 50:

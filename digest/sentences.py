@@ -383,9 +383,10 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     bare = token.lstrip("\"'“‘([").lower()
     if not _ABBREV_CHAIN.match(bare) and "." in bare:
         bare = bare.rsplit(".", 1)[1]  # "tuesday.mr" after a missing space: judge "mr"
-    if gap == 0 and not close:
-        # "world.Today": a sentence end only between two ordinary words.
-        return bool(re.fullmatch(r"[a-z]{2,}|[\d,]+", bare)) and first.isupper()
+    if gap == 0:
+        # Glued to the next word: a sentence end only in "world.Today" (two
+        # ordinary words, no quote or bracket between), never inside a token.
+        return not close and bool(re.fullmatch(r"[a-z]{2,}|[\d,]+", bare)) and first.isupper()
     if not opens_sentence:
         return False
     if close:

@@ -46,9 +46,13 @@ PARAGRAPH_WORDS = 75
 
 
 def summarize(
-    story: StoryFile, sources: Sequence[SplitSource], claims: Sequence[Claim], target_words: int
+    story: StoryFile,
+    sources: Sequence[SplitSource],
+    claims: Sequence[Claim],
+    target_words: int,
+    model: SimilarityModel | None = None,
 ) -> StoryDigest:
-    model = similarity_model(sources)
+    model = model or similarity_model(sources)
     outlets = {s.id: _outlet_key(s) for s in sources}
     paths = {s.id: s.clean.raw.path for s in sources}
     decisions: list[Decision] = []

@@ -87,3 +87,9 @@ def test_split_source_numbers_every_sentence_and_keeps_text() -> None:
         for p_index, paragraph in enumerate(clean.paragraphs):
             joined = " ".join(s.text for s in split.sentences if s.paragraph == p_index)
             assert joined.split() == paragraph.text.split()
+
+
+def test_never_splits_inside_a_token() -> None:
+    # Found by hypothesis: a closing bracket glued to a digit.
+    assert split_paragraph(".]0") == [".]0"]
+    assert split_paragraph('He said "no."Then left.') == ['He said "no."Then left.']
