@@ -7,8 +7,10 @@ how rare they are within the story, so that the names every sentence shares
 ("Blinken", "Russia") count little and "45 minutes" counts a lot. Measuring against
 the shorter sentence lets one long sentence cover a short one.
 
-rapidfuzz's ``process.cdist`` screens all cross-source pairs in C first; only the
-pairs it passes are scored exactly. Grouping is average-linkage: two groups merge
+Candidate pairs come from an index of the story's distinctive words (blocking),
+so a story's cost grows with the pairs that could state one fact, not with all
+pairs; rapidfuzz's ``process.cdist`` finds spelling variants across the story's
+vocabulary once. Grouping is average-linkage: two groups merge
 only when their members match each other on average, and a group takes at most one
 sentence per source (two when they are neighbours that one long sentence covers),
 so unrelated sentences are never chained through a middle one.
@@ -27,7 +29,6 @@ from digest.model import Claim, Sentence, SplitSource, Support
 from digest.words import matching_form, without_attribution
 
 LINK = 55.0  # minimum similarity (0-100) for two sentences to state the same fact
-SCREEN = 45.0  # rapidfuzz token_set_ratio below which a pair is not scored at all
 
 
 # Words that say who reported a fact, not what the fact is.
@@ -181,29 +182,35 @@ def align(sources: Sequence[SplitSource], model: SimilarityModel | None = None) 
 def _candidate_pairs(
     sentences: Sequence[Sentence], model: SimilarityModel, paths: dict[str, str]
 ) -> list[tuple[float, int, int]]:
-    """Cross-source pairs at or above LINK, best first (ties broken by position)."""
-    # Screen one pair of sources at a time: never the same source, and memory
-    # stays at (sentences of A) x (sentences of B) however large the story.
-    by_source: dict[str, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_source.setdefault(s.source, []).append(i)
-    texts = [" ".join(sorted(model.keys[(s.source, s.index)])) for s in sentences]
-    groups = list(by_source.values())
+    """Cross-source pairs at or above LINK, best first (ties broken by position).
+
+    Blocking on distinctive words: two sentences can only reach LINK when they
+    share at least two words (see score_keys), and a pair that shares only words
+    found all over the story cannot state one specific fact. So candidates come
+    from an index of the rarer words, pairs across sources only, and only those
+    are scored. Cost grows with the pairs that share such a word, not with all
+    pairs of sentences.
+    """
+    keys = [model.keys[(s.source, s.index)] for s in sentences]
+    limit = min(max(10, len(sentences) // 3), 200)
+    index: dict[str, dict[str, list[int]]] = {}
+    for i, key in enumerate(keys):
+        for word in key:
+            index.setdefault(word, {}).setdefault(sentences[i].source, []).append(i)
+    candidates: set[tuple[int, int]] = set()
+    for by_source in index.values():
+        if len(by_source) < 2 or sum(len(p) for p in by_source.values()) > limit:
+            continue
+        groups = list(by_source.values())
+        for g, left in enumerate(groups):
+            for right in groups[g + 1 :]:
+                candidates.update((min(i, j), max(i, j)) for i in left for j in right)
     pairs = []
-    for g, left in enumerate(groups):
-        for right in groups[g + 1 :]:
-            matrix = process.cdist(
-                [texts[i] for i in left],
-                [texts[j] for j in right],
-                scorer=fuzz.token_set_ratio,
-                score_cutoff=SCREEN,
-                workers=workers_for(len(left) * len(right)),
-            )
-            for a, b in zip(*matrix.nonzero(), strict=True):
-                i, j = left[int(a)], right[int(b)]
-                score = model.score(sentences[i], sentences[j])
-                if score >= LINK:
-                    pairs.append((score, i, j))
+    for i, j in candidates:
+        if len(keys[i] & keys[j]) >= 2:
+            score = model.score_keys(keys[i], keys[j])
+            if score >= LINK:
+                pairs.append((score, i, j))
 
     def order(pair: tuple[float, int, int]) -> tuple[float, tuple[str, int], tuple[str, int]]:
         score, i, j = pair

@@ -25,9 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
-from digest.align import workers_for
 from digest.model import CleanSource, Paragraph, RawSource, Removed
 from digest.words import STOP_WORDS, content_words, fold, strip_invisible, words
 
@@ -249,6 +248,11 @@ class _Line:
         return bool(_TERMINAL.search(self.text))
 
     @cached_property
+    def folded(self) -> str:
+        """The text as lines are compared for sameness: typography folded, lower case."""
+        return fold(self.text).lower()
+
+    @cached_property
     def kind(self) -> tuple[str, str] | None:
         """A recognisable kind of non-body line, judged once per line."""
         return _kind(self)
@@ -287,18 +291,19 @@ def _clean_all(
     for j, ls in enumerate(lines):
         for line in ls:
             if line.n_words < 12:
-                seen_in.setdefault(fold(line.text).lower(), set()).add(j)
+                seen_in.setdefault(line.folded, set()).add(j)
     shared = {text for text, where in seen_in.items() if len(where) > 1}
     usable = [
-        [line for line in ls if line.number in evidence[j] and fold(line.text).lower() not in shared]
-        for j, ls in enumerate(lines)
+        [line for line in ls if line.number in evidence[j] and line.folded not in shared] for j, ls in enumerate(lines)
     ]
     vocabularies = [frozenset(w for line in ls for w in line.content) for ls in usable]
+    evidence_index = _LineIndex(usable)
     cleaned = []
     for index, source in enumerate(sources):
         others = [v for j, v in enumerate(vocabularies) if j != index]
         other_lines = [line for j, ls in enumerate(usable) if j != index for line in ls]
-        cleaned.append(_clean(source, lines[index], others, other_lines))
+        supported = _reported_elsewhere(lines[index], index, evidence_index)
+        cleaned.append(_clean(source, lines[index], others, other_lines, supported))
     return tuple(cleaned)
 
 
@@ -411,6 +416,7 @@ def _clean(
     lines: list[_Line],
     vocabularies: Sequence[frozenset[str]],
     other_lines: Sequence[_Line],
+    supported: set[int],
 ) -> CleanSource:
     if not lines:
         return CleanSource(raw=source, title=None, paragraphs=(), removed=())
@@ -418,7 +424,7 @@ def _clean(
     seen: dict[str, int] = {}
     other_captions = _captions_elsewhere(other_lines)
     for line in lines:
-        key = fold(line.text).lower()
+        key = line.folded
         if key in seen:
             kinds[line.number] = (
                 "duplicate",
@@ -436,7 +442,6 @@ def _clean(
             kinds[line.number] = found
     own_counts = _prose_word_counts(lines)
     relevance = {line.number: _relevance(line, vocabularies, own_counts) for line in lines}
-    supported = _reported_elsewhere(lines, other_lines)
     long_prose = {line.number for line in lines if line.prose and line.n_words >= 25}
     for number, hint_kind, hint_reason in source.hints:  # the HTML page's own structure
         # The page's markup wins, except over long prose another outlet also
@@ -626,46 +631,58 @@ def _captions_elsewhere(other_lines: Sequence[_Line]) -> frozenset[str]:
     for line in other_lines:
         kind = line.kind
         if kind and kind[0] == "caption":
-            found.add(fold(line.text).lower())
+            found.add(line.folded)
     return frozenset(found)
 
 
-def _reported_elsewhere(lines: Sequence[_Line], other_lines: Sequence[_Line]) -> set[int]:
+class _LineIndex:
+    """The lines of all sources that may vouch for others, indexed by word.
+
+    Built once per cleaning pass, so each source looks up its candidates instead
+    of scanning every other source's lines (blocking on shared words).
+    """
+
+    def __init__(self, usable: Sequence[Sequence[_Line]]) -> None:
+        self.lines = [(j, line) for j, ls in enumerate(usable) for line in ls if len(line.content) >= 5]
+        self.texts = [" ".join(line.content) for _, line in self.lines]
+        self.verbatim: dict[str, set[int]] = {}
+        for j, ls in enumerate(usable):
+            for line in ls:
+                self.verbatim.setdefault(line.folded, set()).add(j)
+        self.words: dict[str, list[int]] = {}
+        for k, (_, line) in enumerate(self.lines):
+            for word in set(line.content):
+                self.words.setdefault(word, []).append(k)
+        self.limit = min(max(10, len(self.lines) // 3), 200)
+
+
+def _reported_elsewhere(lines: Sequence[_Line], source: int, index: _LineIndex) -> set[int]:
     """Lines whose content another source reports: never dropped as clutter.
 
     Outlets word the same fact differently; a short label without sentence
     punctuation that recurs word for word in another source is shared page
     furniture (one site family's "Continue reading"), so it does not count. A
-    sentence reprinted verbatim (wire copy) still does.
+    sentence reprinted verbatim (wire copy) still does. Only lines sharing a word
+    that is not everywhere in the story are compared (rapidfuzz's C scorers).
     """
-    if not other_lines:
-        return set()
-    verbatim = {fold(o.text).lower() for o in other_lines}
-    mine = [
-        line
-        for line in lines
-        if len(line.content) >= 5
-        and (line.prose or line.n_words >= 7)
-        and not (line.n_words < 12 and not line.terminal and fold(line.text).lower() in verbatim)
-    ]
-    others = [o for o in other_lines if len(o.content) >= 5]
-    if not mine or not others:
-        return set()
-    my_texts = [" ".join(line.content) for line in mine]
-    other_texts = [" ".join(o.content) for o in others]
-    # token_set_ratio finds candidates in C; plain ratio then rejects pairs where
-    # one short line is merely contained in a long unrelated one.
-    matrix = process.cdist(
-        my_texts,
-        other_texts,
-        scorer=fuzz.token_set_ratio,
-        score_cutoff=75,
-        workers=workers_for(len(my_texts) * len(other_texts)),
-    )
     supported = set()
-    for i, j in zip(*matrix.nonzero(), strict=True):
-        if mine[i].number not in supported and fuzz.ratio(my_texts[i], other_texts[j]) >= 50:
-            supported.add(mine[i].number)
+    for line in lines:
+        if len(line.content) < 5 or not (line.prose or line.n_words >= 7):
+            continue
+        if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
+            continue
+        candidates = {
+            k
+            for word in set(line.content)
+            for k in index.words.get(word, ())
+            if len(index.words[word]) <= index.limit and index.lines[k][0] != source
+        }
+        mine = " ".join(line.content)
+        for k in sorted(candidates):
+            theirs = index.texts[k]
+            if fuzz.token_set_ratio(mine, theirs) >= 75 and fuzz.ratio(mine, theirs) >= 50:
+                supported.add(line.number)
+                break
     return supported
 
 
