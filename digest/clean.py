@@ -671,12 +671,9 @@ def _reported_elsewhere(lines: Sequence[_Line], source: int, index: _LineIndex) 
             continue
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
-        candidates = {
-            k
-            for word in set(line.content)
-            for k in index.words.get(word, ())
-            if len(index.words[word]) <= index.limit and index.lines[k][0] != source
-        }
+        postings = (index.words.get(w) for w in set(line.content))
+        rare = [p for p in postings if p is not None and len(p) <= index.limit]
+        candidates = {k for posting in rare for k in posting if index.lines[k][0] != source}
         mine = " ".join(line.content)
         for k in sorted(candidates):
             theirs = index.texts[k]

@@ -376,7 +376,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         # A three-dot ellipsis marks an omission inside the sentence.
         return False
     if len(end_mark.replace(" ", "")) >= 4 or end_mark.startswith(".."):
-        return opens_sentence
+        return gap > 0 and opens_sentence
     # A single period.
     before = text[max(0, match.start() - 200) : match.start()]
     token = re.search(r"(\S*)$", before).group(1)  # type: ignore[union-attr]

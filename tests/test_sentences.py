@@ -92,4 +92,5 @@ def test_split_source_numbers_every_sentence_and_keeps_text() -> None:
 def test_never_splits_inside_a_token() -> None:
     # Found by hypothesis: a closing bracket glued to a digit.
     assert split_paragraph(".]0") == [".]0"]
+    assert split_paragraph("..0") == ["..0"]
     assert split_paragraph('He said "no."Then left.') == ['He said "no."Then left.']
