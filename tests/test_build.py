@@ -227,3 +227,18 @@ def test_hostile_text_is_inert(site: Path, tmp_path: Path) -> None:
                 assert not re.match(r"\s*(?:javascript|data|vbscript):", value, re.I), (tag, value)
     assert "&lt;script&gt;" in (output / "evil" / "index.html").read_text(encoding="utf-8")
     ET.parse(output / "feed.xml")
+
+
+def test_parallel_consolidation_gives_the_same_bytes(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digest.build
+
+    seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
+    for n in range(5):  # enough stories for worker processes
+        pair = [seeds[n % 5], seeds[(n + 1) % 5]]
+        write(site / "content" / f"pair-{n}.md", f"---\nsources: [seeds/{pair[0]}, seeds/{pair[1]}]\n---\n")
+    build_site(site, tmp_path / "parallel")
+    monkeypatch.setattr(digest.build, "PARALLEL_FROM", 10_000)
+    build_site(site, tmp_path / "sequential")
+    assert tree_bytes(tmp_path / "parallel") == tree_bytes(tmp_path / "sequential")
