@@ -13,10 +13,11 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from tests.conftest import run_digest
 
 REPO = Path(__file__).resolve().parent.parent
 STORY = "content/blinken-lavrov-reykjavik.md"
@@ -119,10 +120,7 @@ def digest_of(folder: Path) -> str:
 
 
 def run(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "digest", "build", *args], cwd=site, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_digest(site, "build", *args)
 
 
 def main() -> None:

@@ -11,11 +11,8 @@ includes the server's 100 ms polling). Goal: one-story edit under 300 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -24,6 +21,7 @@ from pathlib import Path
 from benchmarks.generate import generate
 from digest.build import IncrementalBuilder
 from digest.config import load_config
+from tests.conftest import digest_process
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -67,15 +65,7 @@ def server_latency(site: Path, edits: int) -> float:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digest", "serve", "--port", str(port)],
-        cwd=site,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = digest_process(site, "serve", "--port", str(port))
     try:
         assert process.stdout is not None
         for line in process.stdout:

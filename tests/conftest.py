@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +55,18 @@ def build_site(root: Path, output: Path | None = None, **overrides: str):  # typ
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def digest_process(site: Path, *args: str, **popen: Any) -> subprocess.Popen[str]:
+    """`python -m digest ARGS` in ``site``, this checkout first on the path, text
+    output unbuffered (tests and benchmarks read it line by line)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, **popen}
+    return subprocess.Popen([sys.executable, "-m", "digest", *args], cwd=site, env=env, **options)
+
+
+def run_digest(site: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m digest ARGS` in ``site`` to completion, capturing its output."""
+    process = digest_process(site, *args, stderr=subprocess.PIPE)
+    out, err = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from click.testing import CliRunner
 
 from digest import __version__
 from digest.cli import main
-from tests.conftest import write
+from tests.conftest import run_digest, write
 
 
 @pytest.fixture
@@ -105,15 +104,6 @@ def test_clean_removes_output_but_refuses_foreign_folders(run, site: Path) -> No
 
 
 def test_python_dash_m(site: Path) -> None:
-    import subprocess
-    import sys
 
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    done = subprocess.run(
-        [sys.executable, "-m", "digest", "--version"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=site,
-    )
+    done = run_digest(site, "--version")
     assert done.returncode == 0 and __version__ in done.stdout

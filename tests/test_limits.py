@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import DigestError
-from tests.conftest import build_site, write
+from tests.conftest import build_site, digest_process, write
 
 SLUG = "blinken-lavrov-reykjavik"
 
@@ -102,9 +102,7 @@ def test_encodings_build(site: Path, tmp_path: Path, data: bytes, encoding_note:
 
 
 def test_killed_build_leaves_previous_output_and_next_build_tidies(site: Path, tmp_path: Path) -> None:
-    import os
     import subprocess
-    import sys
     import time
 
     from tests.conftest import tree_bytes
@@ -114,23 +112,16 @@ def test_killed_build_leaves_previous_output_and_next_build_tidies(site: Path, t
     before = tree_bytes(output)
     lines = [f"Line {n}: the Arctic Council meeting in Reykjavik was noted by observer {n}." for n in range(20_000)]
     add_story(site, "long.txt", ("A very long article\n" + "\n".join(lines)).encode())
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     for sig in (signal.SIGINT, signal.SIGKILL):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "digest", "build", "--output", str(output)],
-            cwd=site,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        process = digest_process(site, "build", "--output", str(output), stderr=subprocess.PIPE)
         time.sleep(1.5)
         assert process.poll() is None, "build finished before it could be interrupted"
         process.send_signal(sig)
         _, err = process.communicate(timeout=30)
         assert process.returncode != 0
         if sig == signal.SIGINT:
-            assert b"interrupted; the previous output is unchanged" in err
-            assert b"Traceback" not in err
+            assert "interrupted; the previous output is unchanged" in err
+            assert "Traceback" not in err
         assert tree_bytes(output) == before
     (tmp_path / f".{output.name}.new-leftover").mkdir()
     (site / "content" / "extra.md").unlink()

@@ -7,7 +7,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +18,7 @@ import pytest
 from digest.build import IncrementalBuilder
 from digest.config import load_config
 from digest.serve import Preview, watched_paths
-from tests.conftest import write
+from tests.conftest import digest_process, run_digest, write
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "blinken-lavrov-reykjavik"
@@ -137,17 +136,9 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, site: Path, port: int) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         self.port = port
         self.base = f"http://127.0.0.1:{port}/digest/"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "digest", "serve", "--port", str(port)],
-            cwd=site,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        self.process = digest_process(site, "serve", "--port", str(port))
         self.lines: list[str] = []
         self.wait_for_line("serving ")
 
@@ -238,15 +229,7 @@ def test_port_in_use_is_a_clear_error(site: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
-        done = subprocess.run(
-            [sys.executable, "-m", "digest", "serve", "--port", str(port)],
-            cwd=site,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = run_digest(site, "serve", "--port", str(port), timeout=60)
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
 
