@@ -21,6 +21,7 @@ the browser over the page; the next good save clears it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import html
 import ipaddress
 import logging
@@ -156,6 +157,9 @@ class Session:
                 self.log(f"error: {message}")
             self.preview.error = message
             return False
+        # The site stays in memory between saves; keep the cyclic garbage collector
+        # from sweeping it all again during every rebuild.
+        gc.freeze()
         recovered = self.preview.error is not None
         self.config, self.last_result = config, result
         self.preview.files = files
@@ -168,6 +172,8 @@ class Session:
 
 
 def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
+    import numpy  # noqa: F401  (rapidfuzz's cdist imports it: pay once at start, not on the first save)
+
     log = _printer()
     preview = Preview()
     session = Session(config_file, preview, log)
