@@ -56,6 +56,7 @@ def parse_story_file(
 ) -> StoryFile:
     """Parse one story file; raise every problem in it at once."""
     real_dirs = {} if real_dirs is None else real_dirs
+    root = root.resolve()  # once per story file; source paths are checked against it
     slug = path.stem
     text = read(path).text
     match = _FRONT.match(text)
@@ -127,7 +128,6 @@ def _expand(pattern: str, root: Path, file: Path, line: int, real_dirs: dict[str
     """Resolve a source path or glob to site-relative paths that stay inside ``root``."""
     if Path(pattern).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", pattern):
         raise DigestError(f"source path {pattern!r} must be relative to the site root", file, line)
-    root = root.resolve()
     if glob.has_magic(pattern):
         matches = sorted(glob.glob(pattern, root_dir=root, recursive=True))
         if not matches:
