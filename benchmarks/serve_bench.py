@@ -41,14 +41,14 @@ def edit_source(site: Path, story: int, marker: str) -> Path:
     return path
 
 
-def builder_rows(site: Path, edits: int) -> list[tuple[str, float]]:
+def builder_rows(site: Path, edits: int, stories: int) -> list[tuple[str, float]]:
     config = load_config(site / "digest.yml")
     builder = IncrementalBuilder()
     rows = [("full build", timed(lambda: builder.build(config)))]
     rows.append(("no-op rebuild", statistics.median(timed(lambda: builder.build(config)) for _ in range(edits))))
     times = []
     for n in range(edits):
-        edit_source(site, 17 + 31 * n, f"edited{n}")
+        edit_source(site, (17 + 31 * n) % stories, f"edited{n}")
         times.append(timed(lambda: builder.build(config)))
     rows.append(("one-story edit", statistics.median(times)))
     template = site / "theme-overrides" / "story.html"
@@ -61,7 +61,7 @@ def builder_rows(site: Path, edits: int) -> list[tuple[str, float]]:
     return rows
 
 
-def server_latency(site: Path, edits: int) -> float:
+def server_latency(site: Path, edits: int, stories: int) -> float:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -73,7 +73,7 @@ def server_latency(site: Path, edits: int) -> float:
                 break
         latencies = []
         for n in range(edits):
-            story = 23 + 37 * n
+            story = (23 + 37 * n) % stories
             url = f"http://127.0.0.1:{port}/bench/story-{story:04d}/s1.html"
             marker = f"latency{n}"
             started = time.perf_counter()
@@ -101,8 +101,8 @@ def main() -> None:
             (site / "digest.yml").read_text() + "theme_overrides: theme-overrides\n", encoding="utf-8"
         )
         (site / "theme-overrides").mkdir()
-        rows = builder_rows(site, args.edits)
-        rows.append(("edit-to-served-change via digest serve", server_latency(site, args.edits)))
+        rows = builder_rows(site, args.edits, args.stories)
+        rows.append(("edit-to-served-change via digest serve", server_latency(site, args.edits, args.stories)))
     print(f"{'site: ' + str(args.stories) + ' stories':40} {'ms (median)':>12}")
     for name, ms in rows:
         print(f"{name:40} {ms:>12.0f}")

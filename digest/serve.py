@@ -10,7 +10,7 @@ known pitfalls handled here:
 * it runs the callback of every watched path that changed, so one save that
   touches several paths would build several times: callbacks only mark the
   site dirty, and one build runs per poll (one save, one build);
-* it polls every 800 ms: polled every 100 ms here instead;
+* it polls every 800 ms: polled every 50 ms here instead;
 * its static file handler calls the deprecated ``utcfromtimestamp``: not used,
   files come from our WSGI app.
 
@@ -42,7 +42,7 @@ from digest.errors import DigestError
 from digest.model import SiteConfig
 from digest.theme import resolve_theme
 
-POLL_MS = 100
+POLL_MS = 50  # one scan of a 200-story site costs ~16 ms
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
