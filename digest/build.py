@@ -16,13 +16,13 @@ from typing import Any
 
 from digest.align import align, similarity_model
 from digest.clean import clean_story
-from digest.content import load_stories
+from digest.content import Reader, load_stories, parse_story_file
 from digest.errors import DigestError
-from digest.model import SiteConfig, Story, StoryDigest
+from digest.model import SiteConfig, Story, StoryDigest, StoryFile
 from digest.render import RenderedStory, render_site
 from digest.sentences import split_source
 from digest.summarize import summarize
-from digest.textio import FileCache
+from digest.textio import Decoded, FileCache
 from digest.theme import Theme, resolve_theme
 from digest.write import check_replaceable, write_site
 
@@ -105,14 +105,24 @@ def build(config: SiteConfig, strict: bool = False, log: Callable[[str], None] |
     return replace(result, seconds=time.perf_counter() - started)
 
 
-def story_key(story: Story, summary_words: int) -> str:
-    """A content hash of everything a story's digest depends on."""
+def story_key(story: Story, summary_words: int, text_digests: dict[str, str] | None = None) -> str:
+    """A content hash of everything a story's digest depends on.
+
+    ``text_digests`` memoises the hash of each source text between builds: an
+    unchanged file comes back from the file cache as the same string object,
+    whose hash Python keeps, so looking it up costs nothing.
+    """
     from digest import __version__
 
     h = hashlib.sha256(f"{__version__}\0{summary_words}\0".encode())
     h.update(repr(story.file).encode())
     for source in story.sources:
-        h.update(repr(source).encode())
+        digest = text_digests.get(source.text) if text_digests is not None else None
+        if digest is None:
+            digest = hashlib.sha256(source.text.encode()).hexdigest()
+            if text_digests is not None:
+                text_digests[source.text] = digest
+        h.update(repr(replace(source, text=digest)).encode())
     return h.hexdigest()
 
 
@@ -141,15 +151,36 @@ class IncrementalBuilder:
     _pages: dict[str, tuple[tuple[str, str], RenderedStory]] = field(default_factory=dict)
     _files: FileCache = field(default_factory=FileCache)
     source_files: frozenset[Path] = frozenset()  # every source the last build read
+    _text_digests: dict[str, str] = field(default_factory=dict)
+    _parsed: dict[Path, tuple[Decoded, StoryFile]] = field(default_factory=dict)
+
+    def _parse(self, path: Path, root: Path, read: Reader, real_dirs: dict[str, str]) -> StoryFile:
+        """A story file parsed again only when its bytes changed (the file cache
+        hands back the same object otherwise), when it names a glob (new files may
+        match), or when one of its sources has turned into a symbolic link."""
+        decoded = read(path)
+        cached = self._parsed.get(path)
+        if (
+            cached is not None
+            and cached[0] is decoded
+            and not cached[1].globbed
+            and not any(os.path.islink(root / ref.path) for ref in cached[1].sources)
+        ):
+            return cached[1]
+        story_file = parse_story_file(path, root, read, real_dirs)
+        self._parsed[path] = (decoded, story_file)
+        return story_file
 
     def build(self, config: SiteConfig) -> tuple[dict[str, bytes], BuildResult]:
         started = time.perf_counter()
         theme = resolve_theme(config)
         warnings: list[str] = []
-        stories = load_stories(config, warnings, self._files.read)
+        stories = load_stories(config, warnings, self._files.read, self._parse)
         self.source_files = frozenset(config.root / ref.path for st in stories for ref in st.file.sources)
         signature = render_signature(config, theme)
-        keys = {story.file.slug: story_key(story, config.summary_words) for story in stories}
+        live = {source.text: self._text_digests.get(source.text) for st in stories for source in st.sources}
+        self._text_digests = {text: d for text, d in live.items() if d is not None}  # forget edited texts
+        keys = {story.file.slug: story_key(story, config.summary_words, self._text_digests) for story in stories}
         stale = [st for st in stories if self._digests.get(st.file.slug, ("",))[0] != keys[st.file.slug]]
         fresh = consolidate(stale, config.summary_words)
         digests, reuse = [], {}

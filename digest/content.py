@@ -90,7 +90,9 @@ def parse_story_file(
                     errors.append(exc)
     if errors:
         raise DigestErrors(errors)
+    patterns = [item if isinstance(item, str) else item.get("path", "") for item in raw_sources or []]
     return StoryFile(
+        globbed=any(glob.has_magic(str(p)) for p in patterns),
         slug=slug,
         file=path,
         sources=tuple(sources),
@@ -179,14 +181,19 @@ def load_story(story_file: StoryFile, root: Path, warnings: list[str], read: Rea
     return Story(file=story_file, sources=tuple(sources))
 
 
-def load_stories(config: SiteConfig, warnings: list[str], read: Reader = read_text) -> list[Story]:
+Parser = Callable[[Path, Path, Reader, dict[str, str]], StoryFile]
+
+
+def load_stories(
+    config: SiteConfig, warnings: list[str], read: Reader = read_text, parse: Parser | None = None
+) -> list[Story]:
     """Parse every story file and read its sources, reporting all errors together."""
     real_dirs: dict[str, str] = {}  # folder -> its real path, for this load only
     errors: list[DigestError] = []
     parsed: dict[str, StoryFile] = {}
     for path in story_files(config):
         try:
-            story_file = parse_story_file(path, config.root, read, real_dirs)
+            story_file = (parse or parse_story_file)(path, config.root, read, real_dirs)
         except DigestErrors as exc:
             errors.extend(exc.errors)
             continue

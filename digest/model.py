@@ -68,6 +68,7 @@ class StoryFile:
     date: dt.date | None = None
     tags: tuple[str, ...] = ()
     note: str = ""  # Markdown
+    globbed: bool = False  # a source entry is a pattern: new files may match it later
 
 
 # --- loaded sources ---------------------------------------------------------------

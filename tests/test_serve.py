@@ -284,3 +284,27 @@ def test_open_page_reloads_by_itself_after_an_edit(server: Server, site: Path) -
             page.wait_for_selector("text=Edited coverage", timeout=10_000)
         finally:
             browser.close()
+
+
+def test_cached_story_files_still_see_edits_new_glob_matches_and_symlinks(site: Path, tmp_path: Path) -> None:
+    from digest.errors import DigestError
+
+    seeds = site / "seeds"
+    write(site / "extra" / "a.txt", (seeds / "001_53d2f25ad1582e78.txt").read_text(encoding="utf-8"))
+    write(site / "content" / "globbed.md", "---\nsources: [seeds/002_6c188231047a0d29.txt, extra/*.txt]\n---\n")
+    config = load_config(site / "digest.yml")
+    builder = IncrementalBuilder()
+    files, _ = builder.build(config)
+    assert "globbed/s3.html" not in files
+    write(site / "extra" / "b.txt", (seeds / "004_7fbbd0fc90f416ac.txt").read_text(encoding="utf-8"))
+    files, _ = builder.build(config)
+    assert "globbed/s3.html" in files  # the glob matched a new file without the story file changing
+    story = site / "content" / f"{SLUG}.md"
+    story.write_text(story.read_text().replace("title: Blinken and Lavrov meet", "title: Ministers meet"))
+    files, _ = builder.build(config)
+    assert b"Ministers meet" in files[f"{SLUG}/index.html"]
+    secret = write(tmp_path / "secret.txt", "Outside the site.\n\nThe Arctic Council met in Reykjavik.")
+    (seeds / "000_bec47d9d05e10e72.txt").unlink()
+    (seeds / "000_bec47d9d05e10e72.txt").symlink_to(secret)
+    with pytest.raises(DigestError, match="leads outside the site folder"):
+        builder.build(config)
