@@ -5,7 +5,7 @@
 On a generated site (benchmarks/generate.py): the incremental builder's full build,
 no-op rebuild, one-story edit and template edit; then a real `digest serve`,
 timing from saving a source file to the served page showing the change (this
-includes the server's 100 ms polling). Goal: one-story edit under 300 ms.
+includes the server's 50 ms polling). Goal: one-story edit under 300 ms.
 """
 
 from __future__ import annotations
