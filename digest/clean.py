@@ -28,7 +28,7 @@ from functools import cached_property
 from rapidfuzz import fuzz
 
 from digest.model import CleanSource, Paragraph, RawSource, Removed
-from digest.words import STOP_WORDS, content_words, fold, strip_invisible, words
+from digest.words import STOP_WORDS, fold, matching_form, strip_invisible, words
 
 MONTHS = {
     m: i + 1
@@ -274,17 +274,25 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     """
     lines = [_lines(s.text) for s in sources]
     everything = [frozenset(line.number for line in ls) for ls in lines]
-    first = _clean_all(sources, lines, everything)
+    no_captions: list[frozenset[str]] = [frozenset() for _ in sources]
+    first = _clean_all(sources, lines, everything, no_captions)
     if len(sources) < 2:
         return first
     bodies = [frozenset(_body_text_lines(c)) for c in first]
-    return _clean_all(sources, lines, bodies)
+    # What pass 1 took out of a source as a caption (printed twice, a <figcaption>,
+    # "(left)") is a caption wherever it appears, even without a cue there.
+    captions = [frozenset(fold(r.text).lower() for r in c.removed if r.kind == "caption") for c in first]
+    return _clean_all(sources, lines, bodies, captions)
 
 
 def _clean_all(
-    sources: Sequence[RawSource], lines: Sequence[list[_Line]], evidence: Sequence[frozenset[int]]
+    sources: Sequence[RawSource],
+    lines: Sequence[list[_Line]],
+    evidence: Sequence[frozenset[int]],
+    captions: Sequence[frozenset[str]],
 ) -> tuple[CleanSource, ...]:
-    """Clean each source; ``evidence[j]`` holds the lines of source j others may cite."""
+    """Clean each source; ``evidence[j]`` holds the lines of source j others may cite
+    and ``captions[j]`` the (folded) texts source j removed as captions."""
     # Short lines found word for word in several sources are shared furniture:
     # they may not vouch for anything (see _reported_elsewhere).
     seen_in: dict[str, set[int]] = {}
@@ -301,9 +309,9 @@ def _clean_all(
     cleaned = []
     for index, source in enumerate(sources):
         others = [v for j, v in enumerate(vocabularies) if j != index]
-        other_lines = [line for j, ls in enumerate(usable) if j != index for line in ls]
+        other_captions = frozenset().union(*(c for j, c in enumerate(captions) if j != index))
         supported = _reported_elsewhere(lines[index], index, evidence_index)
-        cleaned.append(_clean(source, lines[index], others, other_lines, supported))
+        cleaned.append(_clean(source, lines[index], others, other_captions, supported))
     return tuple(cleaned)
 
 
@@ -324,7 +332,7 @@ def _lines(text: str) -> list[_Line]:
     for number, raw in enumerate(text.split("\n"), start=1):
         line = re.sub(r"\s+", " ", strip_invisible(raw)).strip()
         if line:
-            result.append(_Line(number, line, tuple(words(line)), tuple(content_words(line))))
+            result.append(_Line(number, line, tuple(words(line)), tuple(matching_form(line))))
     return result
 
 
@@ -415,14 +423,13 @@ def _clean(
     source: RawSource,
     lines: list[_Line],
     vocabularies: Sequence[frozenset[str]],
-    other_lines: Sequence[_Line],
+    other_captions: frozenset[str],
     supported: set[int],
 ) -> CleanSource:
     if not lines:
         return CleanSource(raw=source, title=None, paragraphs=(), removed=())
     kinds: dict[int, tuple[str, str]] = {}
     seen: dict[str, int] = {}
-    other_captions = _captions_elsewhere(other_lines)
     for line in lines:
         key = line.folded
         if key in seen:
@@ -623,16 +630,6 @@ def _title_index(
     if not candidates:
         return None
     return max(candidates)[2]
-
-
-def _captions_elsewhere(other_lines: Sequence[_Line]) -> frozenset[str]:
-    """Lines other sources mark as captions: the same text here is a caption too."""
-    found = set()
-    for line in other_lines:
-        kind = line.kind
-        if kind and kind[0] == "caption":
-            found.add(line.folded)
-    return frozenset(found)
 
 
 class _LineIndex:

@@ -257,11 +257,6 @@ def stem(word: str) -> str:
     return word
 
 
-def content_words(text: str) -> list[str]:
-    """Stemmed words that carry meaning: no stop words, numbers kept."""
-    return [stem(w) for w in words(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
-
-
 _UNITS = frozenset(
     [
         "hour",

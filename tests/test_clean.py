@@ -219,3 +219,16 @@ def test_short_sentence_reprinted_verbatim_is_still_protected() -> None:
     companion = TRAM_B.rstrip() + f"\n\n{sentence}\n"
     cleaned = clean_story([RawSource("s1", "a.txt", text), RawSource("s2", "b.txt", companion)])
     assert sentence in kept(cleaned[0]) and sentence in kept(cleaned[1])
+
+
+def test_caption_another_source_printed_twice_is_a_caption_here() -> None:
+    caption = "Transport councillor Mira Holt rides the first tram to the airport on Tuesday."
+    lines = TRAM_A.split("\n\n")
+    a = "\n\n".join([lines[0], caption, caption, *lines[1:]])  # printed twice: a caption
+    b_lines = TRAM_B.split("\n\n")
+    b = "\n\n".join([b_lines[0], caption, *b_lines[1:]])  # once, with no cue of its own
+    cleaned = clean_story([RawSource("s1", "a.txt", a), RawSource("s2", "b.txt", b)])
+    assert caption not in kept(cleaned[0]) and caption not in kept(cleaned[1])
+    reasons = {r.text: r.reason for r in cleaned[1].removed}
+    assert reasons[caption] == "image caption (another source prints it as a caption)"
+    assert len(cleaned[1].paragraphs) == 4
