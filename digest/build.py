@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from digest import __version__
 from digest.align import align, similarity_model
 from digest.clean import clean_story
 from digest.content import Reader, load_stories, parse_story_file
@@ -112,8 +113,6 @@ def story_key(story: Story, summary_words: int, text_digests: dict[str, str] | N
     unchanged file comes back from the file cache as the same string object,
     whose hash Python keeps, so looking it up costs nothing.
     """
-    from digest import __version__
-
     h = hashlib.sha256(f"{__version__}\0{summary_words}\0".encode())
     h.update(repr(story.file).encode())
     for source in story.sources:

@@ -10,6 +10,7 @@ cited, and only those. Each decision is recorded for ``digest.json``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 
@@ -346,6 +347,6 @@ def _derived_title(sources: Sequence[SplitSource]) -> str:
     return max(sorted(titles), key=lambda t: sum(fuzz.token_set_ratio(t, o) for o in titles if o is not t))
 
 
-def _derived_date(sources: Sequence[SplitSource]):  # type: ignore[no-untyped-def]
+def _derived_date(sources: Sequence[SplitSource]) -> dt.date | None:
     dates = [s.clean.date for s in sources if s.clean.date]
     return max(dates) if dates else None

@@ -181,13 +181,24 @@ def server(site: Path) -> Iterator[Server]:
         running.stop()
 
 
-def until(check: Callable[[], bool], timeout: float = 10) -> None:
+def until(check: Callable[[], bool], timeout: float = 10, server: Server | None = None) -> None:
+    """Poll ``check``; a refused or reset connection while the server is busy
+    counts as "not yet". On timeout, show what the server printed."""
     deadline = time.monotonic() + timeout
+    last_error = ""
     while time.monotonic() < deadline:
-        if check():
-            return
+        try:
+            if check():
+                return
+        except urllib.error.URLError as error:  # transport only: HTTP statuses come back from get()
+            last_error = repr(error)
         time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+    output = ""
+    if server is not None and server.process.poll() is not None:
+        output = server.process.stdout.read() if server.process.stdout else ""
+    raise AssertionError(
+        f"condition not met in time; last error: {last_error}; server: {server and server.lines} {output}"
+    )
 
 
 def test_server_serves_and_follows_edits(server: Server, site: Path) -> None:
@@ -199,23 +210,23 @@ def test_server_serves_and_follows_edits(server: Server, site: Path) -> None:
 
     seed = site / "seeds" / "001_53d2f25ad1582e78.txt"
     seed.write_text(seed.read_text().replace("Cold War foes", "long-time rivals"), encoding="utf-8")
-    until(lambda: "long-time rivals" in server.get(f"{SLUG}/s2.html")[1])
+    until(lambda: "long-time rivals" in server.get(f"{SLUG}/s2.html")[1], server=server)
 
     story = site / "content" / f"{SLUG}.md"
     story.write_text(
         story.read_text().replace("title: Blinken and Lavrov meet", "title: Ministers meet"), encoding="utf-8"
     )
-    until(lambda: "Ministers meet in Reykjavik" in server.get(f"{SLUG}/")[1])
+    until(lambda: "Ministers meet in Reykjavik" in server.get(f"{SLUG}/")[1], server=server)
 
     template = site / "themes" / "default" / "story.html"
     template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
-    until(lambda: "Coverage by outlet" in server.get(f"{SLUG}/")[1])
+    until(lambda: "Coverage by outlet" in server.get(f"{SLUG}/")[1], server=server)
 
     story.write_text(story.read_text().replace("sources:", "sources: [broken"), encoding="utf-8")
-    until(lambda: "digest-build-error" in server.get(f"{SLUG}/")[1])
+    until(lambda: "digest-build-error" in server.get(f"{SLUG}/")[1], server=server)
     assert "Coverage by outlet" in server.get(f"{SLUG}/")[1]  # the last good site stays
     story.write_text(story.read_text().replace("sources: [broken", "sources:"), encoding="utf-8")
-    until(lambda: "digest-build-error" not in server.get(f"{SLUG}/")[1])
+    until(lambda: "digest-build-error" not in server.get(f"{SLUG}/")[1], server=server)
     assert server.stop() == 0
     output = "".join(server.lines)
     assert len(re.findall(r"YAML syntax error", output)) == 1  # printed once
