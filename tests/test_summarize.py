@@ -7,11 +7,20 @@ from pathlib import Path
 from digest.align import LINK, align, similarity_model
 from digest.build import digest_story
 from digest.clean import clean_story
-from digest.model import SourceRef, Story, StoryDigest, StoryFile
+from digest.model import RawSource, SourceRef, SplitSource, Story, StoryDigest, StoryFile
 from digest.sentences import split_source
 from digest.summarize import REDUNDANT, summarize
 from tests.conftest import seed_sources
 from tests.test_align import make_sources
+
+
+def split_all(raws: list[RawSource]) -> list[SplitSource]:
+    return [split_source(c) for c in clean_story(raws)]
+
+
+def summary_of(sources: list[SplitSource], words: int = 250) -> StoryDigest:
+    """A story's digest from split sources, with a throwaway story file."""
+    return summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), words)
 
 
 def seed_digest(order: list[int] | None = None, words: int = 250) -> StoryDigest:
@@ -102,7 +111,7 @@ def test_wording_prefers_the_sentence_that_stands_alone() -> None:
             "Minister Eva Lund said the ferry deal would be signed by June.",
         ],
     )
-    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    digest = summary_of(sources)
     texts = [s.text for s in digest.summary]
     assert "Minister Eva Lund said the ferry deal would be signed by June." in texts
     assert not any(t.startswith("But he") for t in texts)
@@ -126,7 +135,7 @@ def test_self_reference_wording_is_never_chosen() -> None:
         )
         for s, name in zip(sources, ["Tromso Herald", "Polar Post", "North Wire"], strict=True)
     ]
-    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    digest = summary_of(sources)
     assert len(digest.summary) == 1
     assert "Herald" not in digest.summary[0].text
     assert {x.source for x in digest.summary[0].supports} == {"s1", "s2", "s3"}
@@ -137,7 +146,7 @@ def test_differences_in_numbers_are_reported() -> None:
         ["The bridge repair cost 41 million euros and took two years."],
         ["The bridge repair cost 44 million euros and took two years."],
     )
-    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    digest = summary_of(sources)
     assert [d.kind for d in digest.differences] == ["numbers"]
     assert {v.values for v in digest.differences[0].variants} == {("41million",), ("44million",)}
 
@@ -145,15 +154,15 @@ def test_differences_in_numbers_are_reported() -> None:
 def test_contradicting_source_found_and_added_details_are_not_contradictions() -> None:
     from benchmarks.stories import CONTRADICTION, TWO
 
-    split = [split_source(c) for c in clean_story(CONTRADICTION.raw_sources())]
-    digest = summarize(StoryFile("x", Path("x.md"), ()), split, align(split), 250)
+    split = split_all(CONTRADICTION.raw_sources())
+    digest = summary_of(split)
     found = {(d.kind, tuple(sorted({x for v in d.variants for x in v.values}))) for d in digest.differences}
     assert found == {("numbers", ("12", "14")), ("days", ("thursday", "wednesday"))}
     odd_one = [v for d in digest.differences for v in d.variants if v.source == "s4"]
     assert {v.values for v in odd_one} == {("12",), ("thursday",)}
     # "at 9 a.m." in one report of the bridge and not the other is a detail, not a dispute.
-    split = [split_source(c) for c in clean_story(TWO.raw_sources())]
-    assert summarize(StoryFile("x", Path("x.md"), ()), split, align(split), 250).differences == ()
+    split = split_all(TWO.raw_sources())
+    assert summary_of(split).differences == ()
 
 
 def test_quotation_worded_differently_is_shown() -> None:
@@ -161,18 +170,18 @@ def test_quotation_worded_differently_is_shown() -> None:
         ['Mayor Lind said on Monday: "We will rebuild the harbour wall before the winter storms arrive."'],
         ['Mayor Lind said on Monday: "The harbour wall is going to be rebuilt before winter storms come."'],
     )
-    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    digest = summary_of(sources)
     assert [d.kind for d in digest.differences] == ["quotation"]
     same = make_sources(
         ['The mayor said: "We will rebuild the harbour wall before the winter storms arrive."'],
         ['"We will rebuild the harbour wall before the winter storms arrive," the mayor said.'],
     )
-    assert summarize(StoryFile("x", Path("x.md"), ()), same, align(same), 250).differences == ()
+    assert summary_of(same).differences == ()
 
 
 def test_single_source_story_has_empty_summary_and_facts() -> None:
-    sources = [split_source(c) for c in clean_story(seed_sources()[:1])]
-    digest = summarize(StoryFile("x", Path("x.md"), ()), sources, align(sources), 250)
+    sources = split_all(seed_sources()[:1])
+    digest = summary_of(sources)
     assert digest.summary == ()
     assert digest.title.startswith("Russia, U.S. agree")
 
