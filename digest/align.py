@@ -22,6 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 
 from rapidfuzz import fuzz, process
 
@@ -95,18 +96,22 @@ class SimilarityModel:
     weights: dict[str, float]
     canonical: dict[str, str]
     totals: dict[frozenset[str], float] = field(default_factory=dict)  # weight sums, filled on use
+    effective: dict[str, float] = field(default_factory=dict)  # weight() of each known word, filled on use
 
     def score(self, a: Sentence, b: Sentence) -> float:
         return self.score_keys(self.keys[(a.source, a.index)], self.keys[(b.source, b.index)])
 
     def weight(self, word: str) -> float:
-        base = self.weights.get(word, 1.0)
-        return base * 0.25 if word in ATTRIBUTION else base
+        cached = self.effective.get(word)
+        if cached is None:
+            base = self.weights.get(word, 1.0)
+            cached = self.effective[word] = base * 0.25 if word in ATTRIBUTION else base
+        return cached
 
     def total(self, key: frozenset[str]) -> float:
         cached = self.totals.get(key)
         if cached is None:
-            cached = self.totals[key] = sum(self.weight(w) for w in key)
+            cached = self.totals[key] = sum([self.weight(w) for w in key])
         return cached
 
     def score_keys(self, a: frozenset[str], b: frozenset[str]) -> float:
@@ -114,14 +119,18 @@ class SimilarityModel:
         if not a or not b:
             return 0.0
         common = a & b
-        shared = sum(self.weight(w) for w in common)
+        if not common:
+            return 0.0
+        shared = sum([self.weight(w) for w in common])
         if shared == 0:
             return 0.0
         weight_a, weight_b = self.total(a), self.total(b)
-        covered = min(1.0, shared / min(weight_a, weight_b))
-        overall = min(1.0, shared / max(weight_a, weight_b))
-        if len(common) < 2:
-            covered = min(covered, 0.5)  # one shared word is never a shared fact
+        if weight_a > weight_b:
+            weight_a, weight_b = weight_b, weight_a
+        covered = shared / weight_a if shared < weight_a else 1.0
+        overall = shared / weight_b if shared < weight_b else 1.0
+        if len(common) < 2 and covered > 0.5:
+            covered = 0.5  # one shared word is never a shared fact
         return round(100 * (0.75 * covered + 0.25 * overall), 1)
 
     def key(self, text: str) -> frozenset[str]:
@@ -199,16 +208,19 @@ def _candidate_pairs(
             index.setdefault(word, {}).setdefault(sentences[i].source, []).append(i)
     candidates: set[tuple[int, int]] = set()
     for by_source in index.values():
-        if len(by_source) < 2 or sum(len(p) for p in by_source.values()) > limit:
+        if len(by_source) < 2 or sum(map(len, by_source.values())) > limit:
             continue
         groups = list(by_source.values())
         for g, left in enumerate(groups):
             for right in groups[g + 1 :]:
-                candidates.update((min(i, j), max(i, j)) for i in left for j in right)
+                # Sentences are numbered source by source, so every i < j here.
+                candidates.update(product(left, right))
     pairs = []
+    score_keys = model.score_keys
     for i, j in candidates:
-        if len(keys[i] & keys[j]) >= 2:
-            score = model.score_keys(keys[i], keys[j])
+        a, b = keys[i], keys[j]
+        if not a.isdisjoint(b) and len(a & b) >= 2:
+            score = score_keys(a, b)
             if score >= LINK:
                 pairs.append((score, i, j))
 

@@ -1,6 +1,13 @@
 """The build: load, run each story through the pipeline, render, write.
 
 config -> content -> clean -> sentences -> align -> summarize -> render -> write
+
+Stories are independent of each other, which makes the build incremental and
+parallel at the story level: each story gets a key (a hash of its story file, the
+bytes of its sources, the settings and digest's code), and only stories whose key
+or theme changed are consolidated or rendered again, several at once in worker
+processes. Keys, digests and what the output folder holds are kept in the build
+cache (digest/cache.py), so a second ``digest build`` does only what changed.
 """
 
 from __future__ import annotations
@@ -8,24 +15,23 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from digest import __version__
-from digest.align import align, similarity_model
-from digest.clean import clean_story
-from digest.content import Reader, load_stories, parse_story_file
-from digest.errors import DigestError
-from digest.model import SiteConfig, Story, StoryDigest, StoryFile
-from digest.render import RenderedStory, render_site
-from digest.sentences import split_source
-from digest.summarize import summarize
-from digest.textio import Decoded, FileCache
+from digest.cache import FileHashes, Store, code_fingerprint
+from digest.content import Reader, load_story, load_story_files, parse_story_file
+from digest.errors import DigestError, DigestErrors
+from digest.model import SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
+from digest.render import RenderedStory, Renderer, story_page_paths
+from digest.textio import FileCache
 from digest.theme import Theme, resolve_theme
-from digest.write import check_replaceable, write_site
+from digest.write import Manifest, check_replaceable, intact, write_site
+
+Progress = Callable[[int, int], None]  # (stories done, stories to do)
 
 
 @dataclass(frozen=True)
@@ -37,10 +43,19 @@ class BuildResult:
     seconds: float
     warnings: tuple[str, ...]
     consolidated: int = 0  # stories cleaned and summarized anew (the rest came from cache)
+    rendered: int = 0  # stories whose pages were rendered anew
+    written: int = 0  # files written to the output (unchanged files are left alone)
+    cache_rejected: int = 0  # damaged cache entries found, dropped and rebuilt
 
 
 def digest_story(story: Story, summary_words: int) -> StoryDigest:
     """One story through the pure stages: clean, split, align, summarize."""
+    # Imported here: a build with nothing to consolidate never loads numpy and rapidfuzz.
+    from digest.align import align, similarity_model
+    from digest.clean import clean_story
+    from digest.sentences import split_source
+    from digest.summarize import summarize
+
     cleaned = clean_story(story.sources)
     split = tuple(split_source(c) for c in cleaned)
     model = similarity_model(split)  # word weights of this story, shared by both stages
@@ -49,28 +64,9 @@ def digest_story(story: Story, summary_words: int) -> StoryDigest:
     return replace(digest, warnings=tuple(story_warnings(digest, str(story.file.file))))
 
 
-# Stories to consolidate before worker processes pay off (each costs ~0.1-0.4 s;
-# starting a pool and shipping the texts costs about as much as one).
-PARALLEL_FROM = 4
-
-
-def consolidate(stories: Sequence[Story], summary_words: int) -> dict[str, StoryDigest]:
-    """Digest each story, in worker processes when there are enough of them.
-
-    Stories are independent, so this is the build's parallel part; results are
-    keyed by slug, so the output does not depend on which worker finished first.
-    """
-    workers = min(os.cpu_count() or 1, len(stories))
-    if workers < 2 or len(stories) < PARALLEL_FROM:
-        return {story.file.slug: digest_story(story, summary_words) for story in stories}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(digest_story, stories, [summary_words] * len(stories), chunksize=4)
-        return {story.file.slug: digest for story, digest in zip(stories, results, strict=True)}
-
-
-def check_usable(digest: StoryDigest, story: Story) -> None:
+def check_usable(digest: StoryDigest, story_file: StoryFile) -> None:
     if not any(source.sentences for source in digest.sources):
-        raise DigestError("no usable source: every source file of this story is empty or all clutter", story.file.file)
+        raise DigestError("no usable source: every source file of this story is empty or all clutter", story_file.file)
 
 
 def story_warnings(digest: StoryDigest, where: str) -> list[str]:
@@ -92,42 +88,90 @@ def story_warnings(digest: StoryDigest, where: str) -> list[str]:
     return warnings
 
 
-def build(config: SiteConfig, strict: bool = False, log: Callable[[str], None] | None = None) -> BuildResult:
-    """Build the whole site and swap it into the output folder."""
-    started = time.perf_counter()
-    check_replaceable(config.output_dir)  # fail before doing the work, not after
-    files, result = IncrementalBuilder().build(config)
-    if strict and result.warnings:
-        raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
-    if log:
-        for warning in result.warnings:
-            log(f"warning: {warning}")
-    write_site(files, config.output_dir)
-    return replace(result, seconds=time.perf_counter() - started)
+# --- one story's work, in this process or a worker ---------------------------------
 
 
-def story_key(story: Story, summary_words: int, text_digests: dict[str, str] | None = None) -> str:
-    """A content hash of everything a story's digest depends on.
+@dataclass(frozen=True)
+class StoryJob:
+    """Work for one story: consolidate ``story``, or only re-render ``digest``."""
 
-    ``text_digests`` memoises the hash of each source text between builds: an
-    unchanged file comes back from the file cache as the same string object,
-    whose hash Python keeps, so looking it up costs nothing.
-    """
-    h = hashlib.sha256(f"{__version__}\0{summary_words}\0".encode())
-    h.update(repr(story.file).encode())
-    for source in story.sources:
-        digest = text_digests.get(source.text) if text_digests is not None else None
-        if digest is None:
-            digest = hashlib.sha256(source.text.encode()).hexdigest()
-            if text_digests is not None:
-                text_digests[source.text] = digest
-        h.update(repr(replace(source, text=digest)).encode())
+    file: StoryFile
+    story: Story | None = None
+    digest: StoryDigest | None = None
+    load_warnings: tuple[str, ...] = ()  # from reading the sources (an encoding guessed)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    digest: StoryDigest
+    rendered: RenderedStory
+    hashes: dict[str, str]  # SHA-256 of each rendered file
+    consolidated: bool
+
+
+@lru_cache(maxsize=2)
+def _renderer(config: SiteConfig, theme: Theme) -> Renderer:
+    """One Jinja environment per process and theme: templates compile once."""
+    return Renderer(config, theme)
+
+
+def run_job(job: StoryJob, config: SiteConfig, theme: Theme) -> JobResult:
+    digest = job.digest
+    if digest is None:
+        assert job.story is not None
+        digest = digest_story(job.story, config.summary_words)
+        digest = replace(digest, warnings=job.load_warnings + digest.warnings)
+    check_usable(digest, job.file)
+    rendered = _renderer(config, theme).story(digest)
+    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
+    return JobResult(digest, rendered, hashes, job.digest is None)
+
+
+# Stories to process before worker processes pay off (each costs ~0.05-0.4 s;
+# starting a pool and shipping the texts costs about as much as one).
+PARALLEL_FROM = 4
+
+
+def run_jobs(
+    jobs: Sequence[StoryJob], config: SiteConfig, theme: Theme, progress: Progress | None = None
+) -> Iterator[JobResult]:
+    """Results in the order of ``jobs``, computed in worker processes when there are
+    enough: stories are independent, so the output does not depend on which
+    worker finished first."""
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        results: Iterator[JobResult] = (run_job(job, config, theme) for job in jobs)
+        yield from _counted(results, len(jobs), progress)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunk = max(1, min(8, len(jobs) // (workers * 8)))
+        mapped = pool.map(run_job, jobs, [config] * len(jobs), [theme] * len(jobs), chunksize=chunk)
+        yield from _counted(mapped, len(jobs), progress)
+
+
+def _counted(results: Iterator[JobResult], total: int, progress: Progress | None) -> Iterator[JobResult]:
+    for done, result in enumerate(results, start=1):
+        if progress is not None:
+            progress(done, total)
+        yield result
+
+
+# --- keys --------------------------------------------------------------------------
+
+
+def story_key(story_file: StoryFile, source_hashes: Sequence[str], summary_words: int) -> str:
+    """A content hash of everything a story's digest depends on."""
+    h = hashlib.sha256(f"{code_fingerprint()}\0{summary_words}\0".encode())
+    h.update(repr(replace(story_file, file=Path(story_file.file.name))).encode())
+    for source_hash in source_hashes:
+        h.update(source_hash.encode())
     return h.hexdigest()
 
 
 def render_signature(config: SiteConfig, theme: Theme) -> str:
     """A hash of what every rendered page depends on besides its story."""
-    h = hashlib.sha256(repr(replace(config, summary_words=0)).encode())
+    h = hashlib.sha256(code_fingerprint().encode())
+    h.update(repr(replace(config, summary_words=0, cache_dir="", output="")).encode())
     for folder in (theme.folder, theme.overrides):
         if folder is None or not folder.is_dir():
             continue
@@ -137,78 +181,228 @@ def render_signature(config: SiteConfig, theme: Theme) -> str:
     return h.hexdigest()
 
 
+# --- the incremental builder ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """What the site keeps of a built story until its key or the theme changes."""
+
+    key: str
+    signature: str
+    listing: dict[str, Any]
+    hashes: dict[str, str]  # output path -> SHA-256 of the file
+    warnings: tuple[str, ...]
+    sources: int
+    files: dict[str, bytes] | None  # None: the bytes are in the output folder only
+
+
+@dataclass
+class BuilderState:
+    """The builder's memory, as saved in the build cache between runs."""
+
+    code: str
+    hashes: FileHashes = field(default_factory=FileHashes)
+    parsed: dict[str, tuple[str, StoryFile]] = field(default_factory=dict)  # story file -> (hash, parsed)
+    stories: dict[str, StoryState] = field(default_factory=dict)  # slug -> state
+    output: str = ""  # the output folder that ``manifest`` describes
+    manifest: Manifest = field(default_factory=dict)
+
+
+STATE = ("state", "builder")  # kind and key of the saved BuilderState
+
+
 @dataclass
 class IncrementalBuilder:
-    """Rebuilds a site in memory, redoing only what an edit affects.
+    """Rebuilds a site, redoing only what an edit affects.
 
     An edited source or story file re-cleans and re-consolidates that story alone;
     an edited template or config re-renders pages without re-consolidating. The
-    preview server keeps one of these alive between saves.
+    preview server keeps one of these alive between saves (``keep_files``: every
+    page's bytes stay in memory to be served); ``digest build`` loads one from the
+    build cache and saves it back after writing.
     """
 
-    _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)
-    _pages: dict[str, tuple[tuple[str, str], RenderedStory]] = field(default_factory=dict)
-    _files: FileCache = field(default_factory=FileCache)
+    store: Store | None = None
+    keep_files: bool = True
+    state: BuilderState = field(default_factory=lambda: BuilderState(code_fingerprint()))
     source_files: frozenset[Path] = frozenset()  # every source the last build read
-    _text_digests: dict[str, str] = field(default_factory=dict)
-    _parsed: dict[Path, tuple[Decoded, StoryFile]] = field(default_factory=dict)
+    _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
+    _files: FileCache = field(default_factory=FileCache)
+
+    @classmethod
+    def from_store(cls, store: Store) -> IncrementalBuilder:
+        state = store.load(*STATE, BuilderState)
+        builder = cls(store=store, keep_files=False)
+        if state is not None and state.code == code_fingerprint():
+            builder.state = state
+        return builder
+
+    def save(self, manifest: Manifest, output: Path) -> None:
+        """Remember this build (after its output was written) and drop what it no longer uses."""
+        if self.store is None:
+            return
+        self.state.manifest, self.state.output = manifest, str(output)
+        self.store.save(*STATE, self.state)
+        self.store.prune("digests", {s.key for s in self.state.stories.values()})
 
     def _parse(self, path: Path, root: Path, read: Reader, real_dirs: dict[str, str]) -> StoryFile:
-        """A story file parsed again only when its bytes changed (the file cache
-        hands back the same object otherwise), when it names a glob (new files may
-        match), or when one of its sources has turned into a symbolic link."""
-        decoded = read(path)
-        cached = self._parsed.get(path)
+        """A story file parsed again only when its bytes changed, when it names a
+        glob (new files may match), or when a source went missing or turned into a
+        symbolic link (parsing reports both)."""
+        digest = self.state.hashes.sha(path)
+        cached = self.state.parsed.get(str(path))
         if (
-            cached is not None
-            and cached[0] is decoded
+            digest is not None
+            and cached is not None
+            and cached[0] == digest
             and not cached[1].globbed
-            and not any(os.path.islink(root / ref.path) for ref in cached[1].sources)
+            and all(
+                os.path.isfile(root / ref.path) and not os.path.islink(root / ref.path) for ref in cached[1].sources
+            )
         ):
             return cached[1]
         story_file = parse_story_file(path, root, read, real_dirs)
-        self._parsed[path] = (decoded, story_file)
+        if digest is not None:
+            self.state.parsed[str(path)] = (digest, story_file)
         return story_file
 
-    def build(self, config: SiteConfig) -> tuple[dict[str, bytes], BuildResult]:
+    def build(
+        self, config: SiteConfig, output: Path | None = None, progress: Progress | None = None
+    ) -> tuple[SiteFiles, BuildResult]:
+        """Build in memory. With ``output``, pages whose bytes that folder already
+        holds (as the last build wrote them) are not rendered again."""
         started = time.perf_counter()
         theme = resolve_theme(config)
-        warnings: list[str] = []
-        stories = load_stories(config, warnings, self._files.read, self._parse)
-        self.source_files = frozenset(config.root / ref.path for st in stories for ref in st.file.sources)
+        state = self.state
+        story_files = load_story_files(config, self._files.read, self._parse)
+        state.parsed = {p: v for p, v in state.parsed.items() if p in {str(s.file) for s in story_files}}
+        self.source_files = frozenset(config.root / ref.path for s in story_files for ref in s.sources)
         signature = render_signature(config, theme)
-        live = {source.text: self._text_digests.get(source.text) for st in stories for source in st.sources}
-        self._text_digests = {text: d for text, d in live.items() if d is not None}  # forget edited texts
-        keys = {story.file.slug: story_key(story, config.summary_words, self._text_digests) for story in stories}
-        stale = [st for st in stories if self._digests.get(st.file.slug, ("",))[0] != keys[st.file.slug]]
-        fresh = consolidate(stale, config.summary_words)
-        digests, reuse = [], {}
-        for story in stories:
-            slug = story.file.slug
-            key = keys[slug]
-            digest = fresh[slug] if slug in fresh else self._digests[slug][1]
-            check_usable(digest, story)
-            warnings.extend(digest.warnings)
-            digests.append(digest)
-            pages = self._pages.get(slug)
-            if pages is not None and pages[0] == (key, signature):
-                reuse[slug] = pages[1]
-        views: dict[str, dict[str, Any]] = {}
-        files = render_site(config, theme, digests, reuse, views_out=views)
-        self._digests = {d.slug: (keys[d.slug], d) for d in digests}
-        by_story: dict[str, dict[str, bytes]] = {slug: {} for slug in keys}
-        for path, data in files.items():
-            folder = path.split("/", 1)[0]
-            if folder in by_story and "/" in path:
-                by_story[folder][path] = data
-        self._pages = {slug: ((keys[slug], signature), RenderedStory(views[slug], by_story[slug])) for slug in keys}
+        manifest = state.manifest if output is not None and state.output == str(output) else {}
+
+        keys: dict[str, str] = {}
+        jobs: list[StoryJob] = []
+        errors: list[DigestError] = []
+        rejected_before = self.store.rejected if self.store else 0
+        for story_file in story_files:
+            slug = story_file.slug
+            hashes = [state.hashes.sha(config.root / ref.path) for ref in _unique(story_file)]
+            key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words)
+            old = state.stories.get(slug)
+            unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
+            if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
+                continue
+            digest = self._digest(slug, key)
+            if digest is not None:
+                jobs.append(StoryJob(story_file, digest=digest))
+                continue
+            try:
+                warnings: list[str] = []
+                story = load_story(story_file, config.root, warnings, self._files.read)
+            except DigestError as exc:
+                errors.append(exc)
+                continue
+            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings)))
+        if errors:
+            raise DigestErrors(errors)
+
+        consolidated = 0
+        for job, done in zip(jobs, run_jobs(jobs, config, theme, progress), strict=True):
+            slug = job.file.slug
+            if done.consolidated:
+                consolidated += 1
+                self._remember(slug, keys[slug], done.digest)
+            state.stories[slug] = StoryState(
+                key=keys[slug],
+                signature=signature,
+                listing=done.rendered.listing,
+                hashes=done.hashes,
+                warnings=done.digest.warnings,
+                sources=len(done.digest.sources),
+                files=done.rendered.files,
+            )
+        state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
+        state.hashes.forget_except({str(p) for p in self.source_files} | {str(s.file) for s in story_files})
+
+        stories = [state.stories[s.slug] for s in story_files]
+        listings = [s.listing for s in stories]
+        data: dict[str, bytes] = {}
+        kept: dict[str, str] = {}
+        for built in stories:
+            if built.files is not None:
+                data.update(built.files)
+            else:
+                kept.update(built.hashes)
+        paths = story_page_paths([path for built in stories for path in built.hashes])
+        data.update(_renderer(config, theme).site(listings, paths))
+        if not self.keep_files:  # the bytes go to disk once; later builds find them there
+            state.stories = {slug: replace(s, files=None) for slug, s in state.stories.items()}
         result = BuildResult(
             output=config.output_dir,
-            stories=len(digests),
-            sources=sum(len(d.sources) for d in digests),
-            files=len(files),
+            stories=len(stories),
+            sources=sum(s.sources for s in stories),
+            files=len(data) + len(kept),
             seconds=time.perf_counter() - started,
-            warnings=tuple(warnings),
-            consolidated=len(fresh),
+            warnings=tuple(w for s in stories for w in s.warnings),
+            consolidated=consolidated,
+            rendered=len(jobs),
+            cache_rejected=(self.store.rejected - rejected_before) if self.store else 0,
         )
-        return files, result
+        return SiteFiles(data, kept), result
+
+    def _digest(self, slug: str, key: str) -> StoryDigest | None:
+        """A digest computed before for exactly this key, from memory or the cache."""
+        if self.store is not None:
+            return self.store.load("digests", key, StoryDigest)
+        cached = self._digests.get(slug)
+        return cached[1] if cached is not None and cached[0] == key else None
+
+    def _remember(self, slug: str, key: str, digest: StoryDigest) -> None:
+        if self.store is not None:
+            self.store.save("digests", key, digest)
+        else:
+            self._digests[slug] = (key, digest)
+
+
+def _unique(story_file: StoryFile) -> list[Any]:
+    """The story's sources, a file named twice counted once (as load_story does)."""
+    seen: set[str] = set()
+    refs = []
+    for ref in story_file.sources:
+        if ref.path not in seen:
+            seen.add(ref.path)
+            refs.append(ref)
+    return refs
+
+
+def build(
+    config: SiteConfig,
+    strict: bool = False,
+    log: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+) -> BuildResult:
+    """Build the whole site and swap it into the output folder.
+
+    With the cache, only stories whose inputs changed are consolidated, only
+    pages whose inputs changed are rendered, and only files whose bytes changed
+    are written; a failed build leaves both the output and the cache's record of
+    it as they were.
+    """
+    started = time.perf_counter()
+    output = config.output_dir
+    check_replaceable(output)  # fail before doing the work, not after
+    builder = IncrementalBuilder.from_store(Store(config.cache_path)) if use_cache else IncrementalBuilder()
+    builder.keep_files = False
+    files, result = builder.build(config, output, progress)
+    if strict and result.warnings:
+        raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
+    if log:
+        for warning in result.warnings:
+            log(f"warning: {warning}")
+        if result.cache_rejected:
+            log(f"note: {result.cache_rejected} damaged cache entries were dropped and rebuilt")
+    manifest, written = write_site(files, output, builder.state.manifest if builder.state.output == str(output) else {})
+    builder.save(manifest, output)
+    return replace(result, seconds=time.perf_counter() - started, written=written)

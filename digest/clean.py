@@ -265,6 +265,17 @@ class _Line:
         return self.n_words >= 6 and self.terminal and self.stop_density >= 0.25
 
 
+@dataclass(frozen=True)
+class _Elsewhere:
+    """The words the other sources of a story use (given how many sources use each)."""
+
+    in_sources: Counter[str]
+    mine: frozenset[str]
+
+    def __contains__(self, word: str) -> bool:
+        return self.in_sources[word] - (word in self.mine) > 0
+
+
 def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     """Clean every source of a story, each judged against the others.
 
@@ -275,14 +286,14 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     lines = [_lines(s.text) for s in sources]
     everything = [frozenset(line.number for line in ls) for ls in lines]
     no_captions: list[frozenset[str]] = [frozenset() for _ in sources]
-    first = _clean_all(sources, lines, everything, no_captions)
+    first, supported = _clean_all(sources, lines, everything, no_captions)
     if len(sources) < 2:
         return first
     bodies = [frozenset(_body_text_lines(c)) for c in first]
     # What pass 1 took out of a source as a caption (printed twice, a <figcaption>,
     # "(left)") is a caption wherever it appears, even without a cue there.
     captions = [frozenset(fold(r.text).lower() for r in c.removed if r.kind == "caption") for c in first]
-    return _clean_all(sources, lines, bodies, captions)
+    return _clean_all(sources, lines, bodies, captions, supported)[0]
 
 
 def _clean_all(
@@ -290,9 +301,12 @@ def _clean_all(
     lines: Sequence[list[_Line]],
     evidence: Sequence[frozenset[int]],
     captions: Sequence[frozenset[str]],
-) -> tuple[CleanSource, ...]:
+    supported_before: Sequence[set[int]] | None = None,
+) -> tuple[tuple[CleanSource, ...], list[set[int]]]:
     """Clean each source; ``evidence[j]`` holds the lines of source j others may cite
-    and ``captions[j]`` the (folded) texts source j removed as captions."""
+    and ``captions[j]`` the (folded) texts source j removed as captions. Also returns
+    the lines of each source that others support, which ``supported_before`` (the
+    result of a pass over wider evidence) bounds."""
     # Short lines found word for word in several sources are shared furniture:
     # they may not vouch for anything (see _reported_elsewhere).
     seen_in: dict[str, set[int]] = {}
@@ -305,14 +319,17 @@ def _clean_all(
         [line for line in ls if line.number in evidence[j] and line.folded not in shared] for j, ls in enumerate(lines)
     ]
     vocabularies = [frozenset(w for line in ls for w in line.content) for ls in usable]
+    in_sources = Counter(w for vocabulary in vocabularies for w in vocabulary)
     evidence_index = _LineIndex(usable)
-    cleaned = []
+    cleaned, supported_lines = [], []
     for index, source in enumerate(sources):
-        others = [v for j, v in enumerate(vocabularies) if j != index]
+        others = _Elsewhere(in_sources, vocabularies[index]) if len(sources) > 1 else None
         other_captions = frozenset().union(*(c for j, c in enumerate(captions) if j != index))
-        supported = _reported_elsewhere(lines[index], index, evidence_index)
+        only = supported_before[index] if supported_before is not None else None
+        supported = _reported_elsewhere(lines[index], index, evidence_index, only)
+        supported_lines.append(supported)
         cleaned.append(_clean(source, lines[index], others, other_captions, supported))
-    return tuple(cleaned)
+    return tuple(cleaned), supported_lines
 
 
 def _body_text_lines(clean: CleanSource) -> list[int]:
@@ -341,7 +358,7 @@ def _prose_word_counts(lines: Sequence[_Line]) -> Counter[str]:
     return Counter(w for line in lines if line.prose for w in set(line.content))
 
 
-def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own_counts: Counter[str]) -> float:
+def _relevance(line: _Line, others: _Elsewhere | None, own_counts: Counter[str]) -> float:
     """Share of the line's words that the rest of the story also uses.
 
     Two measures, the higher wins: the words other sources of the story use, and
@@ -350,13 +367,13 @@ def _relevance(line: _Line, vocabularies: Sequence[frozenset[str]], own_counts: 
     """
     if not line.content:
         return 0.0
-    cross = 0.0
-    if vocabularies:
-        cross = sum(1 for w in line.content if any(w in v for v in vocabularies)) / len(line.content)
     mine = set(line.content) if line.prose else set()
     local = sum(own_counts[w] - (w in mine) > 0 for w in line.content) / len(line.content)
+    if others is None:
+        return local
+    cross = sum(w in others for w in line.content) / len(line.content)
     # Own-article agreement is weaker evidence than another outlet's.
-    return max(cross, local * 0.9) if vocabularies else local
+    return max(cross, local * 0.9)
 
 
 # Imperatives that open calls to action; an article sentence rarely starts so.
@@ -402,7 +419,7 @@ def _kind(line: _Line) -> tuple[str, str] | None:
         return "caption", "image caption (names who is pictured where)"
     if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
         return "caption", "image caption with a photo credit"
-    letters = sum(ch.isalpha() for ch in text)
+    letters = sum(map(str.isalpha, text))
     if letters < 0.5 * len(text.replace(" ", "")) or re.fullmatch(r"[\W\d_]*", text):
         return "junk", "not text (numbers or symbols)"
     if line.n_words <= 25 or not line.prose:
@@ -422,7 +439,7 @@ def _kind(line: _Line) -> tuple[str, str] | None:
 def _clean(
     source: RawSource,
     lines: list[_Line],
-    vocabularies: Sequence[frozenset[str]],
+    others: _Elsewhere | None,
     other_captions: frozenset[str],
     supported: set[int],
 ) -> CleanSource:
@@ -448,7 +465,7 @@ def _clean(
         if found:
             kinds[line.number] = found
     own_counts = _prose_word_counts(lines)
-    relevance = {line.number: _relevance(line, vocabularies, own_counts) for line in lines}
+    relevance = {line.number: _relevance(line, others, own_counts) for line in lines}
     long_prose = {line.number for line in lines if line.prose and line.n_words >= 25}
     for number, hint_kind, hint_reason in source.hints:  # the HTML page's own structure
         # The page's markup wins, except over long prose another outlet also
@@ -457,7 +474,7 @@ def _clean(
         if not duplicate and not (number in supported and number in long_prose):
             kinds[number] = (hint_kind, hint_reason)
 
-    alone = not vocabularies
+    alone = others is None
     scores = [
         _score(line, kinds.get(line.number), relevance[line.number], line.number in supported, alone) for line in lines
     ]
@@ -653,28 +670,38 @@ class _LineIndex:
         self.limit = min(max(10, len(self.lines) // 3), 200)
 
 
-def _reported_elsewhere(lines: Sequence[_Line], source: int, index: _LineIndex) -> set[int]:
+def _reported_elsewhere(
+    lines: Sequence[_Line], source: int, index: _LineIndex, only: set[int] | None = None
+) -> set[int]:
     """Lines whose content another source reports: never dropped as clutter.
 
     Outlets word the same fact differently; a short label without sentence
     punctuation that recurs word for word in another source is shared page
     furniture (one site family's "Continue reading"), so it does not count. A
     sentence reprinted verbatim (wire copy) still does. Only lines sharing a word
-    that is not everywhere in the story are compared (rapidfuzz's C scorers).
+    that is not everywhere in the story are compared (rapidfuzz's C scorers), those
+    sharing the most such words first; ``only`` limits the search to lines a wider
+    evidence set supported (less evidence never supports more lines).
     """
     supported = set()
     for line in lines:
+        if only is not None and line.number not in only:
+            continue
         if len(line.content) < 5 or not (line.prose or line.n_words >= 7):
             continue
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
-        postings = (index.words.get(w) for w in set(line.content))
-        rare = [p for p in postings if p is not None and len(p) <= index.limit]
-        candidates = {k for posting in rare for k in posting if index.lines[k][0] != source}
+        shared: Counter[int] = Counter()
+        for word in set(line.content):
+            posting = index.words.get(word)
+            if posting is not None and len(posting) <= index.limit:
+                shared.update(posting)
         mine = " ".join(line.content)
-        for k in sorted(candidates):
+        for k, _ in shared.most_common():
+            if index.lines[k][0] == source:
+                continue
             theirs = index.texts[k]
-            if fuzz.token_set_ratio(mine, theirs) >= 75 and fuzz.ratio(mine, theirs) >= 50:
+            if fuzz.ratio(mine, theirs, score_cutoff=50) and fuzz.token_set_ratio(mine, theirs, score_cutoff=75):
                 supported.add(line.number)
                 break
     return supported

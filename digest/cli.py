@@ -70,19 +70,30 @@ config_option = click.option(
 @click.option("--base-url", type=str, help="Deployed site URL, for feed, sitemap and canonical links.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--no-cache", is_flag=True, help="Ignore the build cache: consolidate and write everything.")
 @reports_errors
-def build(config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool) -> None:
+def build(
+    config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool, no_cache: bool
+) -> None:
     """Build the site into the output folder."""
     from digest.build import build as run_build
+    from digest.progress import ProgressBar
 
     if output is not None:
         output = str(Path(output).resolve())
     config = _config(config_file, output=output, base_url=base_url)
     log = None if quiet else (lambda message: click.echo(message, err=True))
-    result = run_build(config, strict=strict, log=log)
+    bar = ProgressBar(sys.stderr) if not quiet and sys.stderr.isatty() else None
+    try:
+        result = run_build(config, strict=strict, log=log, progress=bar, use_cache=not no_cache)
+    finally:
+        if bar is not None:
+            bar.close()
     if not quiet:
+        redone = f"{result.consolidated} consolidated, {result.rendered} rendered, {result.written} files written"
         click.echo(
-            f"built {result.stories} stories, {result.sources} sources in {result.seconds:.1f} s -> {result.output}"
+            f"built {result.stories} stories, {result.sources} sources in {result.seconds:.1f} s "
+            f"({redone}) -> {result.output}"
         )
 
 
@@ -130,9 +141,10 @@ def serve(config_file: Path | None, host: str, port: int, open_browser: bool) ->
 @config_option
 @reports_errors
 def clean(config_file: Path | None) -> None:
-    """Remove the output folder (only if digest made it) and caches."""
+    """Remove the output folder (only if digest made it) and the build cache."""
+    from digest.cache import remove_cache
     from digest.write import clean_output
 
     config = _config(config_file)
-    removed = clean_output(config.output_dir)
-    click.echo(f"removed {config.output_dir}" if removed else f"nothing to remove at {config.output_dir}")
+    for folder, remove in ((config.output_dir, clean_output), (config.cache_path, remove_cache)):
+        click.echo(f"removed {folder}" if remove(folder) else f"nothing to remove at {folder}")

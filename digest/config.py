@@ -48,6 +48,12 @@ FIELDS = (
     schema.Field("output", schema.string, _DEFAULTS.output, help="Output folder, relative to the site root."),
     schema.Field("content", schema.string, _DEFAULTS.content, help="Folder of story files."),
     schema.Field("page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."),
+    schema.Field(
+        "cache_dir",
+        schema.string,
+        _DEFAULTS.cache_dir,
+        help="Build cache folder, relative to the site root ('digest clean' removes it).",
+    ),
 )
 
 assert {f.name for f in FIELDS} | {"root", "config_file"} == {f.name for f in dataclass_fields(SiteConfig)}, (

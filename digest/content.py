@@ -184,10 +184,8 @@ def load_story(story_file: StoryFile, root: Path, warnings: list[str], read: Rea
 Parser = Callable[[Path, Path, Reader, dict[str, str]], StoryFile]
 
 
-def load_stories(
-    config: SiteConfig, warnings: list[str], read: Reader = read_text, parse: Parser | None = None
-) -> list[Story]:
-    """Parse every story file and read its sources, reporting all errors together."""
+def load_story_files(config: SiteConfig, read: Reader = read_text, parse: Parser | None = None) -> list[StoryFile]:
+    """Parse every story file, reporting all errors together."""
     real_dirs: dict[str, str] = {}  # folder -> its real path, for this load only
     errors: list[DigestError] = []
     parsed: dict[str, StoryFile] = {}
@@ -209,8 +207,15 @@ def load_stories(
             )
             continue
         parsed[story_file.slug] = story_file
-    stories = []
-    for story_file in parsed.values():
+    if errors:
+        raise DigestErrors(errors)
+    return list(parsed.values())
+
+
+def load_stories(config: SiteConfig, warnings: list[str], read: Reader = read_text) -> list[Story]:
+    """Parse every story file and read its sources, reporting all errors together."""
+    stories, errors = [], []
+    for story_file in load_story_files(config, read):
         try:
             stories.append(load_story(story_file, config.root, warnings, read))
         except DigestError as exc:

@@ -15,6 +15,10 @@ class DigestError(Exception):
         self.line = line
         super().__init__(self.location_message())
 
+    def __reduce__(self) -> tuple[type[DigestError], tuple[str, str | None, int | None]]:
+        # Errors cross from worker processes to the build: keep file and line apart.
+        return (DigestError, (self.message, self.file, self.line))
+
     def location_message(self) -> str:
         if self.file is None:
             return self.message
@@ -29,6 +33,9 @@ class DigestErrors(DigestError):
         self.errors = tuple(errors)
         first = self.errors[0]
         super().__init__(first.message, first.file, first.line)
+
+    def __reduce__(self) -> tuple[type[DigestErrors], tuple[tuple[DigestError, ...]]]:  # type: ignore[override]
+        return (DigestErrors, (self.errors,))
 
     def location_message(self) -> str:
         return "\n".join(e.location_message() for e in self.errors)

@@ -3,7 +3,7 @@
 Read top to bottom as the data flows:
 
     SiteConfig, StoryFile -> Story (RawSource...) -> CleanSource -> SplitSource
-    -> Claim -> StoryDigest -> rendered files
+    -> Claim -> StoryDigest -> SiteFiles
 
 Every stage is a pure function from one of these types to the next, so a stage can
 be tested, cached or run in another process without touching the others. Each type
@@ -15,6 +15,7 @@ support a claim and how well) because users see that evidence on the site and in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class SiteConfig:
     output: str = "output"
     content: str = "content"
     page_size: int = 20
+    cache_dir: str = ".digest-cache"
 
     @property
     def output_dir(self) -> Path:
@@ -45,6 +47,10 @@ class SiteConfig:
     @property
     def content_dir(self) -> Path:
         return self.root / self.content
+
+    @property
+    def cache_path(self) -> Path:
+        return (self.root / self.cache_dir).resolve()
 
 
 @dataclass(frozen=True)
@@ -272,3 +278,23 @@ class StoryDigest:
             if s.id == source_id:
                 return s
         raise KeyError(source_id)
+
+
+# --- write ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteFiles:
+    """Every file of a built site, by output-relative path.
+
+    ``data`` holds the bytes of files rendered by this build. ``kept`` names files
+    a previous build wrote that stay exactly as they are (path -> SHA-256): the
+    build knew their content had not changed and did not render them again.
+    """
+
+    data: Mapping[str, bytes]
+    kept: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> set[str]:
+        return set(self.data) | set(self.kept)

@@ -30,13 +30,14 @@ import socket
 import sys
 import time
 import webbrowser
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from digest.build import BuildResult, IncrementalBuilder
+from digest.cache import Store
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.model import SiteConfig
@@ -51,7 +52,7 @@ class Preview:
     """The site as currently served, and the error of the last build, if any."""
 
     base_path: str = "/"
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
     error: str | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -150,7 +151,9 @@ class Session:
         started = time.perf_counter()
         try:
             config = load_config(self.config_file)
-            files, result = self.builder.build(config)
+            if self.builder.store is None:  # digests from earlier builds make the first one fast
+                self.builder.store = Store(config.cache_path)
+            site, result = self.builder.build(config)
         except DigestError as exc:
             message = exc.location_message()
             if message != self.preview.error:
@@ -162,7 +165,7 @@ class Session:
         gc.freeze()
         recovered = self.preview.error is not None
         self.config, self.last_result = config, result
-        self.preview.files = files
+        self.preview.files = site.data
         self.preview.base_path = base_path(config)
         self.preview.error = None
         took = (time.perf_counter() - started) * 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 STOP_WORDS = frozenset(
     [
@@ -190,6 +191,9 @@ _QUOTES = str.maketrans(
     }
 )
 _WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
+_INNER_HYPHEN = re.compile(r"(?<=[^\W\d])-(?=[^\W\d])")
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 _NUMBER_WORDS = {
     "one": "1",
     "two": "2",
@@ -217,6 +221,8 @@ def strip_invisible(text: str) -> str:
 
 def fold(text: str) -> str:
     """Unify quotes, dashes and width so that typography never decides a match."""
+    if text.isascii():  # NFKC leaves ASCII alone; only the backtick needs mapping
+        return text.replace("`", "'") if "`" in text else text
     text = unicodedata.normalize("NFKC", strip_invisible(text))
     return text.translate(_QUOTES)
 
@@ -225,10 +231,10 @@ def words(text: str) -> list[str]:
     """Lower-case word tokens; "U.S." and "US" both become "us", "business-like"
     and "businesslike" both become "businesslike"."""
     text = fold(text).lower()
-    text = re.sub(r"(?<=[^\W\d])-(?=[^\W\d])", "", text)  # "business-like", not "6.5-km"
+    text = _INNER_HYPHEN.sub("", text)  # "business-like", not "6.5-km"
     out = []
     for token in _WORD.findall(text):
-        if "." in token and re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+        if "." in token and _INITIALS.fullmatch(token):
             token = token.replace(".", "")
         elif "'" in token:
             token = token.split("'")[0] if token.endswith(("'s", "'")) else token.replace("'", "")
@@ -236,6 +242,7 @@ def words(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)  # a story's vocabulary is small and each word recurs
 def stem(word: str) -> str:
     """A light, consistent suffix strip: "issue"/"issues", "raise"/"raised"/"raising",
     "talks"/"talk" each meet in one form. Not linguistics: both sides of a
@@ -293,7 +300,7 @@ def without_attribution(text: str) -> str:
 def matching_form(text: str) -> list[str]:
     """Content words as sentences are compared: folded, stemmed, numbers as digits
     ("an hour" and "one hour" both give "1 hour", "8,000" stays one number)."""
-    tokens = words(re.sub(r"(?<=\d),(?=\d{3})", "", text))
+    tokens = words(_THOUSANDS.sub("", text))
     out = []
     for i, w in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else ""

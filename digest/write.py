@@ -1,13 +1,17 @@
-"""Writing the site: all or nothing.
+"""Writing the site: all or nothing, and only what changed.
 
 The new site is written into a temporary folder beside the output and swapped in
 only when complete, so a failed or interrupted build leaves the previous output
-exactly as it was. A folder is only ever replaced or deleted when it carries the
-marker file digest writes, so a wrong ``--output`` can never wipe a user's folder.
+exactly as it was. Files whose bytes did not change are hard-linked from the
+previous output instead of written (same inode, same modification time, so sync
+and deploy tools see them unchanged); when nothing changed at all, nothing is
+touched. A folder is only ever replaced or deleted when it carries the marker file
+digest writes, so a wrong ``--output`` can never wipe a user's folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -15,7 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from digest.errors import DigestError
+from digest.model import SiteFiles
 from digest.render import MARKER
+
+# What a build wrote: path -> (SHA-256, mtime_ns, size, inode) of each output file.
+Manifest = dict[str, tuple[str, int, int, int]]
 
 
 def is_digest_output(folder: Path) -> bool:
@@ -33,22 +41,76 @@ def check_replaceable(output: Path) -> None:
         )
 
 
-def write_site(files: Mapping[str, bytes], output: Path) -> None:
+def intact(hashes: Mapping[str, str], manifest: Manifest, output: Path | None) -> bool:
+    """Whether ``output`` still holds each file with the given hash, as recorded in
+    ``manifest`` when it was written and not touched since (same size, mtime, inode)."""
+    if output is None:
+        return False
+    for path, digest in hashes.items():
+        entry = manifest.get(path)
+        if entry is None or entry[0] != digest or not _unchanged(output / path, entry):
+            return False
+    return True
+
+
+def _unchanged(path: Path, entry: tuple[str, int, int, int]) -> bool:
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return (info.st_mtime_ns, info.st_size, info.st_ino) == entry[1:]
+
+
+def write_site(
+    files: SiteFiles | Mapping[str, bytes], output: Path, manifest: Manifest | None = None
+) -> tuple[Manifest, int]:
+    """Make ``output`` hold exactly ``files``; returns its new manifest and how many
+    files were written. ``manifest`` describes the current output (from the last build)."""
+    site = files if isinstance(files, SiteFiles) else SiteFiles(files)
     output = output.resolve()
     check_replaceable(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    manifest = manifest or {}
+    hashes = dict(site.kept)
+    hashes.update({path: hashlib.sha256(data).hexdigest() for path, data in site.data.items()})
+    linkable = {
+        p for p, h in hashes.items() if p in manifest and manifest[p][0] == h and _unchanged(output / p, manifest[p])
+    }
     _remove_leftovers(output)
+    if linkable == set(hashes) and set(manifest) == set(hashes) and output.is_dir():
+        return manifest, 0  # the output already is this site
+    missing = set(site.kept) - linkable
+    if missing:
+        raise DigestError(f"output changed during the build: {sorted(missing)[0]} is gone; build again", output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
+    written = 0
     try:
-        for name, data in sorted(files.items()):
+        for name in sorted(hashes):
             target = _inside(staging, name)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            if name in linkable and _link(output / name, target):
+                continue
+            target.write_bytes(site.data[name] if name in site.data else (output / name).read_bytes())
+            written += 1
         _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    new_manifest: Manifest = {}
+    for name, digest in hashes.items():
+        info = (output / name).stat()
+        new_manifest[name] = (digest, info.st_mtime_ns, info.st_size, info.st_ino)
+    return new_manifest, written
+
+
+def _link(existing: Path, target: Path) -> bool:
+    """Hard-link an unchanged file; False where the file system cannot (then it is copied)."""
+    try:
+        os.link(existing, target)
+        return True
+    except OSError:
+        return False
 
 
 def _remove_leftovers(output: Path) -> None:

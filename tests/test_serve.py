@@ -10,13 +10,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
-from digest.build import IncrementalBuilder
+from digest.build import BuildResult, IncrementalBuilder
 from digest.config import load_config
+from digest.model import SiteConfig
 from digest.serve import Preview, watched_paths
 from tests.conftest import digest_process, run_digest, write
 
@@ -83,25 +84,32 @@ def test_error_overlay_is_escaped_and_goes_away(app: Preview) -> None:
 # --- incremental rebuilds ---------------------------------------------------------------
 
 
+def built(builder: IncrementalBuilder, config: SiteConfig) -> tuple[Mapping[str, bytes], BuildResult]:
+    """A preview build: every file's bytes in memory."""
+    site, result = builder.build(config)
+    assert not site.kept
+    return site.data, result
+
+
 def test_edit_reconsolidates_one_story_and_template_edits_only_rerender(site: Path) -> None:
     only_here = (site / "seeds" / "002_6c188231047a0d29.txt").read_text(encoding="utf-8")
     write(site / "extra" / "copy.txt", only_here)
     write(site / "content" / "pair.md", "---\nsources: [seeds/001_53d2f25ad1582e78.txt, extra/copy.txt]\n---\n")
     config = load_config(site / "digest.yml")
     builder = IncrementalBuilder()
-    files, first = builder.build(config)
+    files, first = built(builder, config)
     assert first.consolidated == 2
-    same, again = builder.build(config)
+    same, again = built(builder, config)
     assert again.consolidated == 0 and same == files
     seed = site / "extra" / "copy.txt"
     seed.write_text(seed.read_text().replace("Cold War foes", "old rivals"), encoding="utf-8")
-    edited, result = builder.build(config)
+    edited, result = built(builder, config)
     assert result.consolidated == 1  # only the pair story uses that source
     assert b"old rivals" in edited["pair/s2.html"]
     assert edited[f"{SLUG}/index.html"] == files[f"{SLUG}/index.html"]
     template = site / "themes" / "default" / "story.html"
     template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
-    restyled, result = builder.build(config)
+    restyled, result = built(builder, config)
     assert result.consolidated == 0
     assert b"Coverage by outlet" in restyled[f"{SLUG}/index.html"]
 
@@ -305,14 +313,14 @@ def test_cached_story_files_still_see_edits_new_glob_matches_and_symlinks(site: 
     write(site / "content" / "globbed.md", "---\nsources: [seeds/002_6c188231047a0d29.txt, extra/*.txt]\n---\n")
     config = load_config(site / "digest.yml")
     builder = IncrementalBuilder()
-    files, _ = builder.build(config)
+    files, _ = built(builder, config)
     assert "globbed/s3.html" not in files
     write(site / "extra" / "b.txt", (seeds / "004_7fbbd0fc90f416ac.txt").read_text(encoding="utf-8"))
-    files, _ = builder.build(config)
+    files, _ = built(builder, config)
     assert "globbed/s3.html" in files  # the glob matched a new file without the story file changing
     story = site / "content" / f"{SLUG}.md"
     story.write_text(story.read_text().replace("title: Blinken and Lavrov meet", "title: Ministers meet"))
-    files, _ = builder.build(config)
+    files, _ = built(builder, config)
     assert b"Ministers meet" in files[f"{SLUG}/index.html"]
     secret = write(tmp_path / "secret.txt", "Outside the site.\n\nThe Arctic Council met in Reykjavik.")
     (seeds / "000_bec47d9d05e10e72.txt").unlink()

@@ -1,0 +1,183 @@
+"""The build cache: what earlier builds computed, kept on disk between runs.
+
+Everything here is keyed by content, never by time alone: a story's entry by a
+hash of its story file, the bytes of its sources, the settings it depends on and
+digest's own code. File modification times are only a shortcut for "these bytes
+were hashed before", and not for files changed within the last two seconds of
+the previous look (the "racy" case git handles the same way: a save in the same
+clock tick as the last build must not go unnoticed).
+
+Entries carry a checksum. An entry that fails it, cannot be unpickled or holds the
+wrong type is deleted and rebuilt, never used. The folder holds a CACHEDIR.TAG
+(backup tools skip it) and only ``digest clean`` or a user deletes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from digest import __version__
+from digest.errors import DigestError
+
+T = TypeVar("T")
+
+_MAGIC = b"digest-cache 1\n"
+TAG_NAME = "CACHEDIR.TAG"
+_TAG = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This folder is the build cache of digest (https://bford.info/cachedir/).\n"
+    b"# 'digest clean' removes it; deleting it by hand is safe too.\n"
+)
+# A file modified this close to the moment its hash was recorded is hashed again.
+RACY_NS = 2_000_000_000
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """digest's version and the bytes of its own modules: results computed by other
+    code (an upgrade, or a local edit under the same version) are never reused."""
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for module in sorted(package.glob("*.py")):
+        h.update(module.name.encode() + b"\0" + module.read_bytes())
+    return h.hexdigest()
+
+
+class Store:
+    """Checksummed pickles under one folder, written atomically."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.rejected = 0  # entries found corrupted (or unreadable) and dropped
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / f"{key}.pickle"
+
+    def load(self, kind: str, key: str, expected: type[T]) -> T | None:
+        path = self._path(kind, key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        value = _unpack(data)
+        if not isinstance(value, expected):
+            self.rejected += 1
+            path.unlink(missing_ok=True)
+            return None
+        return value
+
+    def save(self, kind: str, key: str, value: Any) -> None:
+        """Write an entry; a cache that cannot be written only makes builds slower."""
+        try:
+            self._ensure_folder()
+            _write_atomically(self._path(kind, key), _pack(value))
+        except OSError:
+            pass
+
+    def keys(self, kind: str) -> set[str]:
+        folder = self.folder / kind
+        return {p.stem for p in folder.glob("*.pickle")} if folder.is_dir() else set()
+
+    def prune(self, kind: str, keep: set[str]) -> int:
+        """Delete the entries of ``kind`` not in ``keep``; returns how many went."""
+        gone = 0
+        for key in self.keys(kind) - keep:
+            self._path(kind, key).unlink(missing_ok=True)
+            gone += 1
+        return gone
+
+    def _ensure_folder(self) -> None:
+        tag = self.folder / TAG_NAME
+        if not tag.is_file():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tag.write_bytes(_TAG)
+
+
+def _pack(value: Any) -> bytes:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+_NOT_FOUND = object()
+
+
+def _unpack(data: bytes) -> Any:
+    """The stored value, or a sentinel when the entry is damaged in any way."""
+    head = len(_MAGIC) + 65
+    if not data.startswith(_MAGIC) or len(data) < head:
+        return _NOT_FOUND
+    checksum, payload = data[len(_MAGIC) : head - 1], data[head:]
+    if hashlib.sha256(payload).hexdigest().encode() != checksum:
+        return _NOT_FOUND
+    try:
+        return pickle.loads(payload)
+    except Exception:  # a checksummed entry written by other code: treat as missing
+        return _NOT_FOUND
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class FileHashes:
+    """SHA-256 of input files, re-read only when size, mtime or inode change.
+
+    The hashes are what cache keys are made of; the file status is only a way to
+    avoid reading a file whose hash is already known.
+    """
+
+    known: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)  # path -> stat, when, hash
+
+    def sha(self, path: Path) -> str | None:
+        """The file's hash, or None when it cannot be read (the loader reports why)."""
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        name = str(path)
+        entry = self.known.get(name)
+        now = time.time_ns()
+        if (
+            entry is not None
+            and entry[:3] == (info.st_mtime_ns, info.st_size, info.st_ino)
+            and info.st_mtime_ns < entry[3] - RACY_NS
+        ):
+            return entry[4]
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        self.known[name] = (info.st_mtime_ns, info.st_size, info.st_ino, now, digest)
+        return digest
+
+    def forget_except(self, paths: set[str]) -> None:
+        self.known = {p: e for p, e in self.known.items() if p in paths}
+
+
+def remove_cache(folder: Path) -> bool:
+    """Delete a cache folder digest made (it has our CACHEDIR.TAG); refuse others."""
+    if not folder.exists():
+        return False
+    tag = folder / TAG_NAME
+    if not tag.is_file() or not tag.read_bytes().startswith(_TAG[:44]):
+        raise DigestError("not a digest cache folder (no CACHEDIR.TAG); refusing to delete it", folder)
+    shutil.rmtree(folder)
+    return True

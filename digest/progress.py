@@ -1,0 +1,45 @@
+"""A progress bar for long builds, drawn only on a terminal."""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+
+class ProgressBar:
+    """``stories done / total`` with a bar and an estimate of the time left.
+
+    Called once per finished story; redraws at most ten times a second so that
+    drawing never costs the build anything, and stays silent for short builds.
+    """
+
+    WIDTH = 28
+    QUIET_FOR = 0.5  # seconds before the bar appears: a fast build prints no bar at all
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.perf_counter()
+        self.drawn_at = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        elapsed = now - self.started
+        if elapsed < self.QUIET_FOR or (now - self.drawn_at < 0.1 and done < total):
+            return
+        self.drawn_at = now
+        self.shown = True
+        self.stream.write("\r" + self.line(done, total, elapsed))
+        self.stream.flush()
+
+    @classmethod
+    def line(cls, done: int, total: int, elapsed: float) -> str:
+        filled = cls.WIDTH * done // max(1, total)
+        left = elapsed / done * (total - done) if done else 0.0
+        bar = "#" * filled + "-" * (cls.WIDTH - filled)
+        return f"[{bar}] {done}/{total} stories, {left:.0f} s left "
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * (self.WIDTH + 40) + "\r")
+            self.stream.flush()
