@@ -99,14 +99,17 @@ class StoryJob:
     story: Story | None = None
     digest: StoryDigest | None = None
     load_warnings: tuple[str, ...] = ()  # from reading the sources (an encoding guessed)
+    key: str = ""  # the story key, under which a new digest is cached
 
 
 @dataclass(frozen=True)
 class JobResult:
-    digest: StoryDigest
     rendered: RenderedStory
     hashes: dict[str, str]  # SHA-256 of each rendered file
+    warnings: tuple[str, ...]
+    sources: int
     consolidated: bool
+    digest: StoryDigest | None  # None when it went straight into the cache
 
 
 @lru_cache(maxsize=2)
@@ -115,7 +118,10 @@ def _renderer(config: SiteConfig, theme: Theme) -> Renderer:
     return Renderer(config, theme)
 
 
-def run_job(job: StoryJob, config: SiteConfig, theme: Theme) -> JobResult:
+def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None = None) -> JobResult:
+    """Consolidate (unless the job has the digest) and render one story. With
+    ``cache``, a new digest is saved there by whichever process made it, so it
+    never travels back to the build process."""
     digest = job.digest
     if digest is None:
         assert job.story is not None
@@ -124,7 +130,11 @@ def run_job(job: StoryJob, config: SiteConfig, theme: Theme) -> JobResult:
     check_usable(digest, job.file)
     rendered = _renderer(config, theme).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
-    return JobResult(digest, rendered, hashes, job.digest is None)
+    fresh = job.digest is None
+    if fresh and cache is not None and job.key:
+        Store(cache).save("digests", job.key, digest)
+    keep = None if cache is not None else digest
+    return JobResult(rendered, hashes, digest.warnings, len(digest.sources), fresh, keep)
 
 
 # Stories to process before worker processes pay off (each costs ~0.05-0.4 s;
@@ -133,19 +143,24 @@ PARALLEL_FROM = 4
 
 
 def run_jobs(
-    jobs: Sequence[StoryJob], config: SiteConfig, theme: Theme, progress: Progress | None = None
+    jobs: Sequence[StoryJob],
+    config: SiteConfig,
+    theme: Theme,
+    progress: Progress | None = None,
+    cache: Path | None = None,
 ) -> Iterator[JobResult]:
     """Results in the order of ``jobs``, computed in worker processes when there are
     enough: stories are independent, so the output does not depend on which
     worker finished first."""
     workers = min(os.cpu_count() or 1, len(jobs))
     if workers < 2 or len(jobs) < PARALLEL_FROM:
-        results: Iterator[JobResult] = (run_job(job, config, theme) for job in jobs)
+        results: Iterator[JobResult] = (run_job(job, config, theme, cache) for job in jobs)
         yield from _counted(results, len(jobs), progress)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, min(8, len(jobs) // (workers * 8)))
-        mapped = pool.map(run_job, jobs, [config] * len(jobs), [theme] * len(jobs), chunksize=chunk)
+        count = len(jobs)
+        mapped = pool.map(run_job, jobs, [config] * count, [theme] * count, [cache] * count, chunksize=chunk)
         yield from _counted(mapped, len(jobs), progress)
 
 
@@ -190,7 +205,6 @@ class StoryState:
 
     key: str
     signature: str
-    listing: dict[str, Any]
     hashes: dict[str, str]  # output path -> SHA-256 of the file
     warnings: tuple[str, ...]
     sources: int
@@ -199,17 +213,29 @@ class StoryState:
 
 @dataclass
 class BuilderState:
-    """The builder's memory, as saved in the build cache between runs."""
+    """The builder's memory, as saved in the build cache between runs.
+
+    The stories' listing views (what index pages and the feed show of each) are
+    most of its size and only needed when those pages change, so they are saved
+    apart and loaded on demand (``listings`` is None until then).
+    """
 
     code: str
     hashes: FileHashes = field(default_factory=FileHashes)
     parsed: dict[str, tuple[str, StoryFile]] = field(default_factory=dict)  # story file -> (hash, parsed)
     stories: dict[str, StoryState] = field(default_factory=dict)  # slug -> state
+    site_key: str = ""  # what the site-wide pages were last rendered from
+    site_hashes: dict[str, str] = field(default_factory=dict)  # their output paths -> SHA-256
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
+    listings: dict[str, dict[str, Any]] | None = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "listings": None}
 
 
 STATE = ("state", "builder")  # kind and key of the saved BuilderState
+LISTINGS = ("state", "listings")
 
 
 @dataclass
@@ -229,6 +255,7 @@ class IncrementalBuilder:
     source_files: frozenset[Path] = frozenset()  # every source the last build read
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
     _files: FileCache = field(default_factory=FileCache)
+    _changed: bool = False  # anything to save after this build
 
     @classmethod
     def from_store(cls, store: Store) -> IncrementalBuilder:
@@ -240,31 +267,41 @@ class IncrementalBuilder:
 
     def save(self, manifest: Manifest, output: Path) -> None:
         """Remember this build (after its output was written) and drop what it no longer uses."""
-        if self.store is None:
+        state = self.state
+        if self.store is None or (not self._changed and manifest == state.manifest and not state.hashes.changed):
             return
-        self.state.manifest, self.state.output = manifest, str(output)
-        self.store.save(*STATE, self.state)
-        self.store.prune("digests", {s.key for s in self.state.stories.values()})
+        state.manifest, state.output = manifest, str(output)
+        state.hashes.changed = False
+        if state.listings is not None:
+            self.store.save(*LISTINGS, state.listings)
+        self.store.save(*STATE, state)
+        self.store.prune("digests", {s.key for s in state.stories.values()})
+
+    def _listings(self) -> dict[str, dict[str, Any]] | None:
+        state = self.state
+        if state.listings is None and self.store is not None:
+            state.listings = self.store.load(*LISTINGS, dict)
+        return state.listings
 
     def _parse(self, path: Path, root: Path, read: Reader, real_dirs: dict[str, str]) -> StoryFile:
         """A story file parsed again only when its bytes changed, when it names a
         glob (new files may match), or when a source went missing or turned into a
         symbolic link (parsing reports both)."""
-        digest = self.state.hashes.sha(path)
+        digest = self.state.hashes.sha(str(path))
         cached = self.state.parsed.get(str(path))
+        folder = str(root)
         if (
             digest is not None
             and cached is not None
             and cached[0] == digest
             and not cached[1].globbed
-            and all(
-                os.path.isfile(root / ref.path) and not os.path.islink(root / ref.path) for ref in cached[1].sources
-            )
+            and all(_plain_file(os.path.join(folder, ref.path)) for ref in cached[1].sources)
         ):
             return cached[1]
         story_file = parse_story_file(path, root, read, real_dirs)
         if digest is not None:
             self.state.parsed[str(path)] = (digest, story_file)
+            self._changed = True
         return story_file
 
     def build(
@@ -276,8 +313,10 @@ class IncrementalBuilder:
         theme = resolve_theme(config)
         state = self.state
         story_files = load_story_files(config, self._files.read, self._parse)
-        state.parsed = {p: v for p, v in state.parsed.items() if p in {str(s.file) for s in story_files}}
-        self.source_files = frozenset(config.root / ref.path for s in story_files for ref in s.sources)
+        named = {str(s.file) for s in story_files}
+        state.parsed = {p: v for p, v in state.parsed.items() if p in named}
+        root = str(config.root)
+        self.source_files = frozenset(Path(root, ref.path) for s in story_files for ref in s.sources)
         signature = render_signature(config, theme)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
@@ -287,7 +326,7 @@ class IncrementalBuilder:
         rejected_before = self.store.rejected if self.store else 0
         for story_file in story_files:
             slug = story_file.slug
-            hashes = [state.hashes.sha(config.root / ref.path) for ref in _unique(story_file)]
+            hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in _unique(story_file)]
             key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words)
             old = state.stories.get(slug)
             unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
@@ -303,30 +342,46 @@ class IncrementalBuilder:
             except DigestError as exc:
                 errors.append(exc)
                 continue
-            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings)))
+            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key))
         if errors:
             raise DigestErrors(errors)
 
+        site_key = hashlib.sha256("\0".join([signature, *(f"{slug} {key}" for slug, key in keys.items())]).encode())
+        site_current = (
+            not jobs and state.site_key == site_key.hexdigest() and intact(state.site_hashes, manifest, output)
+        )
+        listings = None if site_current else self._listings()
+        if listings is None and not site_current:
+            # The listing views are lost (cache damaged): render every story again.
+            if jobs or state.stories:
+                state.stories, state.listings = {}, {}
+                return self.build(config, output, progress)
+            listings = state.listings = {}
+
         consolidated = 0
-        for job, done in zip(jobs, run_jobs(jobs, config, theme, progress), strict=True):
+        cache = self.store.folder if self.store is not None else None
+        for job, done in zip(jobs, run_jobs(jobs, config, theme, progress, cache), strict=True):
             slug = job.file.slug
             if done.consolidated:
                 consolidated += 1
-                self._remember(slug, keys[slug], done.digest)
+                if done.digest is not None:
+                    self._digests[slug] = (keys[slug], done.digest)
+            assert listings is not None
+            listings[slug] = done.rendered.listing
             state.stories[slug] = StoryState(
                 key=keys[slug],
                 signature=signature,
-                listing=done.rendered.listing,
                 hashes=done.hashes,
-                warnings=done.digest.warnings,
-                sources=len(done.digest.sources),
+                warnings=done.warnings,
+                sources=done.sources,
                 files=done.rendered.files,
             )
-        state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
-        state.hashes.forget_except({str(p) for p in self.source_files} | {str(s.file) for s in story_files})
+        if len(state.stories) != len(keys):
+            state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
+        self._changed = self._changed or bool(jobs) or not site_current
+        state.hashes.forget_except({str(p) for p in self.source_files} | named)
 
         stories = [state.stories[s.slug] for s in story_files]
-        listings = [s.listing for s in stories]
         data: dict[str, bytes] = {}
         kept: dict[str, str] = {}
         for built in stories:
@@ -334,8 +389,16 @@ class IncrementalBuilder:
                 data.update(built.files)
             else:
                 kept.update(built.hashes)
-        paths = story_page_paths([path for built in stories for path in built.hashes])
-        data.update(_renderer(config, theme).site(listings, paths))
+        if site_current:
+            kept.update(state.site_hashes)
+        else:
+            assert listings is not None
+            state.listings = listings = {slug: listings[slug] for slug in keys}
+            paths = story_page_paths([path for built in stories for path in built.hashes])
+            site_files = _renderer(config, theme).site(list(listings.values()), paths)
+            data.update(site_files)
+            state.site_key = site_key.hexdigest()
+            state.site_hashes = {path: hashlib.sha256(b).hexdigest() for path, b in site_files.items()}
         if not self.keep_files:  # the bytes go to disk once; later builds find them there
             state.stories = {slug: replace(s, files=None) for slug, s in state.stories.items()}
         result = BuildResult(
@@ -358,11 +421,9 @@ class IncrementalBuilder:
         cached = self._digests.get(slug)
         return cached[1] if cached is not None and cached[0] == key else None
 
-    def _remember(self, slug: str, key: str, digest: StoryDigest) -> None:
-        if self.store is not None:
-            self.store.save("digests", key, digest)
-        else:
-            self._digests[slug] = (key, digest)
+
+def _plain_file(path: str) -> bool:
+    return os.path.isfile(path) and not os.path.islink(path)
 
 
 def _unique(story_file: StoryFile) -> list[Any]:

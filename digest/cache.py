@@ -145,31 +145,36 @@ class FileHashes:
     """
 
     known: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)  # path -> stat, when, hash
+    changed: bool = False  # a hash was added, changed or dropped since this was loaded
 
-    def sha(self, path: Path) -> str | None:
+    def sha(self, path: str) -> str | None:
         """The file's hash, or None when it cannot be read (the loader reports why)."""
         try:
-            info = path.stat()
+            info = os.stat(path)
         except OSError:
             return None
-        name = str(path)
-        entry = self.known.get(name)
-        now = time.time_ns()
+        entry = self.known.get(path)
         if (
             entry is not None
             and entry[:3] == (info.st_mtime_ns, info.st_size, info.st_ino)
             and info.st_mtime_ns < entry[3] - RACY_NS
         ):
             return entry[4]
+        now = time.time_ns()
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            with open(path, "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()
         except OSError:
             return None
-        self.known[name] = (info.st_mtime_ns, info.st_size, info.st_ino, now, digest)
+        if entry is None or entry[4] != digest or entry[:3] != (info.st_mtime_ns, info.st_size, info.st_ino):
+            self.changed = True
+        self.known[path] = (info.st_mtime_ns, info.st_size, info.st_ino, now, digest)
         return digest
 
     def forget_except(self, paths: set[str]) -> None:
-        self.known = {p: e for p, e in self.known.items() if p in paths}
+        if len(self.known) != len(paths) or any(p not in paths for p in self.known):
+            self.known = {p: e for p, e in self.known.items() if p in paths}
+            self.changed = True
 
 
 def remove_cache(folder: Path) -> bool:

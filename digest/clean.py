@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from functools import cached_property
 
 from rapidfuzz import fuzz
@@ -349,7 +350,7 @@ def _lines(text: str) -> list[_Line]:
     for number, raw in enumerate(text.split("\n"), start=1):
         line = re.sub(r"\s+", " ", strip_invisible(raw)).strip()
         if line:
-            result.append(_Line(number, line, tuple(words(line)), tuple(matching_form(line))))
+            result.append(_Line(number, line, words(line), matching_form(line)))
     return result
 
 
@@ -691,11 +692,8 @@ def _reported_elsewhere(
             continue
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
-        shared: Counter[int] = Counter()
-        for word in set(line.content):
-            posting = index.words.get(word)
-            if posting is not None and len(posting) <= index.limit:
-                shared.update(posting)
+        postings = [index.words.get(word) for word in set(line.content)]
+        shared = Counter(chain.from_iterable(p for p in postings if p is not None and len(p) <= index.limit))
         mine = " ".join(line.content)
         for k, _ in shared.most_common():
             if index.lines[k][0] == source:

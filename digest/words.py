@@ -227,7 +227,8 @@ def fold(text: str) -> str:
     return text.translate(_QUOTES)
 
 
-def words(text: str) -> list[str]:
+@lru_cache(maxsize=1 << 14)  # the stages tokenise the same lines and sentences again
+def words(text: str) -> tuple[str, ...]:
     """Lower-case word tokens; "U.S." and "US" both become "us", "business-like"
     and "businesslike" both become "businesslike"."""
     text = fold(text).lower()
@@ -239,7 +240,7 @@ def words(text: str) -> list[str]:
         elif "'" in token:
             token = token.split("'")[0] if token.endswith(("'s", "'")) else token.replace("'", "")
         out.append(token)
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=1 << 16)  # a story's vocabulary is small and each word recurs
@@ -297,7 +298,8 @@ def without_attribution(text: str) -> str:
     return stripped if len(stripped.split()) >= 4 else text
 
 
-def matching_form(text: str) -> list[str]:
+@lru_cache(maxsize=1 << 14)
+def matching_form(text: str) -> tuple[str, ...]:
     """Content words as sentences are compared: folded, stemmed, numbers as digits
     ("an hour" and "one hour" both give "1 hour", "8,000" stays one number)."""
     tokens = words(_THOUSANDS.sub("", text))
@@ -311,4 +313,4 @@ def matching_form(text: str) -> list[str]:
         if w in STOP_WORDS or (len(w) < 2 and not w.isdigit()):
             continue
         out.append(stem(w))
-    return out
+    return tuple(out)

@@ -48,14 +48,14 @@ def intact(hashes: Mapping[str, str], manifest: Manifest, output: Path | None) -
         return False
     for path, digest in hashes.items():
         entry = manifest.get(path)
-        if entry is None or entry[0] != digest or not _unchanged(output / path, entry):
+        if entry is None or entry[0] != digest or not _unchanged(output, path, entry):
             return False
     return True
 
 
-def _unchanged(path: Path, entry: tuple[str, int, int, int]) -> bool:
+def _unchanged(output: Path, path: str, entry: tuple[str, int, int, int]) -> bool:
     try:
-        info = path.stat()
+        info = os.stat(os.path.join(output, path))
     except OSError:
         return False
     return (info.st_mtime_ns, info.st_size, info.st_ino) == entry[1:]
@@ -73,7 +73,7 @@ def write_site(
     hashes = dict(site.kept)
     hashes.update({path: hashlib.sha256(data).hexdigest() for path, data in site.data.items()})
     linkable = {
-        p for p, h in hashes.items() if p in manifest and manifest[p][0] == h and _unchanged(output / p, manifest[p])
+        p for p, h in hashes.items() if p in manifest and manifest[p][0] == h and _unchanged(output, p, manifest[p])
     }
     _remove_leftovers(output)
     if linkable == set(hashes) and set(manifest) == set(hashes) and output.is_dir():
@@ -85,13 +85,18 @@ def write_site(
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
     written = 0
+    folders: set[str] = set()
     try:
         for name in sorted(hashes):
             target = _inside(staging, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if name in linkable and _link(output / name, target):
+            folder = os.path.dirname(target)
+            if folder not in folders:
+                os.makedirs(folder, exist_ok=True)
+                folders.add(folder)
+            if name in linkable and _link(os.path.join(output, name), target):
                 continue
-            target.write_bytes(site.data[name] if name in site.data else (output / name).read_bytes())
+            with open(target, "wb") as out:
+                out.write(site.data[name] if name in site.data else (output / name).read_bytes())
             written += 1
         _swap(staging, output)
     except BaseException:
@@ -99,12 +104,12 @@ def write_site(
         raise
     new_manifest: Manifest = {}
     for name, digest in hashes.items():
-        info = (output / name).stat()
+        info = os.stat(os.path.join(output, name))
         new_manifest[name] = (digest, info.st_mtime_ns, info.st_size, info.st_ino)
     return new_manifest, written
 
 
-def _link(existing: Path, target: Path) -> bool:
+def _link(existing: str, target: str) -> bool:
     """Hard-link an unchanged file; False where the file system cannot (then it is copied)."""
     try:
         os.link(existing, target)
@@ -121,11 +126,11 @@ def _remove_leftovers(output: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _inside(folder: Path, name: str) -> Path:
+def _inside(folder: Path, name: str) -> str:
     relative = PurePosixPath(name)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise DigestError(f"refusing to write {name!r}: outside the output folder")
-    return folder.joinpath(*relative.parts)
+    return os.path.join(folder, *relative.parts)
 
 
 def _swap(staging: Path, output: Path) -> None:
