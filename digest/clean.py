@@ -23,8 +23,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from functools import cached_property
+from itertools import chain
 
 from rapidfuzz import fuzz
 

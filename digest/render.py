@@ -404,15 +404,18 @@ def readable_json(value: Any, indent: str = "") -> str:
     encoder (Python's encoder falls back to pure Python whenever it indents)."""
     inner = indent + "  "
     if isinstance(value, dict) and not all(_plain(v) for v in value.values()):
-        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {readable_json(v, inner)}" for k, v in value.items()]
+        items = [f"{inner}{_encode(k)}: {readable_json(v, inner)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(value, list) and value and not all(_plain(v) for v in value):
+    if isinstance(value, list) and not _plain(value):
         return "[\n" + ",\n".join(inner + readable_json(v, inner) for v in value) + "\n" + indent + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return _encode(value)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _plain(value: Any) -> bool:
     """A value small enough for one line: a scalar or a list of scalars."""
     if isinstance(value, list):
-        return all(not isinstance(v, (dict, list)) for v in value)
+        return not any(isinstance(v, (dict, list)) for v in value)
     return not isinstance(value, dict)

@@ -1,0 +1,182 @@
+"""Build speed at scale, beside peer generators on the same articles.
+
+    python -m benchmarks.scale_bench [--stories 200 1000] [--runs 3] [--big 100]
+
+For each N: a generated site (benchmarks/generate.py; N stories, 5N articles) is
+built with ``digest build`` in a fresh process each time: a full build (empty cache,
+no output), a no-op rebuild, and a one-story edit (one source changed), each the
+median of ``--runs`` runs, with the peak memory of the full build. Then the time
+per stage, measured in one process on a sample of the stories. Then, on the same
+articles as plain pages: a Python script that only reads every input and writes
+one output file per input (the floor for any Python generator), and Pelican and
+Hugo when they are installed (``--pelican`` names Pelican's executable if it is
+not on PATH). ``--big`` adds one story of that many sources of ~50 sentences.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from benchmarks.generate import big_story, generate
+
+DIGEST = [sys.executable, "-m", "digest"]
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of one command in a child process."""
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
+    # ru_maxrss of children is the largest so far; a fresh benchmark grows it monotonically.
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return seconds, peak
+
+
+def digest_rows(site: Path, runs: int) -> list[tuple[str, float, str]]:
+    full, peaks = [], []
+    for _ in range(runs):
+        for folder in ("output", ".digest-cache"):
+            shutil.rmtree(site / folder, ignore_errors=True)
+        seconds, peak = run([*DIGEST, "build", "--quiet"], site)
+        full.append(seconds)
+        peaks.append(peak)
+    noop = [run([*DIGEST, "build", "--quiet"], site)[0] for _ in range(runs)]
+    edits = []
+    for n in range(runs):
+        path = site / "seeds" / "story-0003" / "01.txt"
+        lines = path.read_text(encoding="utf-8").split("\n")
+        index = max(range(len(lines)), key=lambda i: len(lines[i]))
+        lines[index] = lines[index].rstrip(".") + f" after edit {n}."
+        path.write_text("\n".join(lines), encoding="utf-8")
+        edits.append(run([*DIGEST, "build", "--quiet"], site)[0])
+    return [
+        ("digest: full build (empty cache)", statistics.median(full), f"peak {max(peaks):.0f} MB"),
+        ("digest: no-op rebuild", statistics.median(noop), ""),
+        ("digest: one-story edit", statistics.median(edits), ""),
+    ]
+
+
+def stage_rows(site: Path, sample: int) -> list[tuple[str, float, str]]:
+    """Milliseconds per story of each stage, in this process, on the first stories."""
+    from digest.align import align, similarity_model
+    from digest.build import _renderer
+    from digest.clean import clean_story
+    from digest.config import load_config
+    from digest.content import load_stories
+    from digest.sentences import split_source
+    from digest.summarize import summarize
+    from digest.theme import resolve_theme
+
+    config = load_config(site / "digest.yml")
+    started = time.perf_counter()
+    stories = load_stories(config, [])
+    load = time.perf_counter() - started
+    renderer = _renderer(config, resolve_theme(config))
+    spent: dict[str, float] = defaultdict(float)
+    for story in stories[:sample]:
+
+        def timed(stage: str, action, *args):  # type: ignore[no-untyped-def]
+            begun = time.perf_counter()
+            value = action(*args)
+            spent[stage] += time.perf_counter() - begun
+            return value
+
+        cleaned = timed("clean", clean_story, story.sources)
+        split = timed("sentences", lambda parts: tuple(split_source(c) for c in parts), cleaned)
+        model = timed("align (model)", similarity_model, split)
+        claims = timed("align (claims)", align, split, model)
+        digest = timed("summarize", summarize, story.file, split, claims, config.summary_words, model)
+        timed("render story", renderer.story, digest)
+    count = min(sample, len(stories))
+    rows = [("stage: load all stories and sources", load, f"{len(stories)} stories")]
+    rows += [(f"stage: {name}", seconds / count, "per story") for name, seconds in spent.items()]
+    return rows
+
+
+def floor_row(site: Path) -> tuple[str, float, str]:
+    """Read every article, write one HTML file each: no generator can do less."""
+    script = (
+        "import html, pathlib, sys\n"
+        "src, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])\n"
+        "for p in sorted(src.rglob('*.txt')):\n"
+        "    t = out / p.relative_to(src).with_suffix('.html')\n"
+        "    t.parent.mkdir(parents=True, exist_ok=True)\n"
+        "    t.write_text('<pre>' + html.escape(p.read_text(encoding='utf-8')) + '</pre>', encoding='utf-8')\n"
+    )
+    with tempfile.TemporaryDirectory() as out:
+        seconds, _ = run([sys.executable, "-c", script, str(site / "seeds"), out], site)
+    return ("python: read + write each article", seconds, "floor")
+
+
+def peer_rows(pelican_site: Path, hugo_site: Path, pelican: str | None) -> list[tuple[str, float, str]]:
+    rows = []
+    if pelican:
+        shutil.rmtree(pelican_site / "output", ignore_errors=True)
+        seconds, peak = run([pelican, "content", "-s", "pelicanconf.py", "-o", "output", "-q"], pelican_site)
+        rows.append(("pelican: plain pages", seconds, f"peak {peak:.0f} MB"))
+    else:
+        rows.append(("pelican: not installed", float("nan"), "pip install pelican markdown"))
+    hugo = shutil.which("hugo")
+    if hugo:
+        shutil.rmtree(hugo_site / "public", ignore_errors=True)
+        seconds, _ = run([hugo, "--quiet"], hugo_site)
+        rows.append(("hugo: plain pages", seconds, ""))
+    else:
+        rows.append(("hugo: not installed", float("nan"), "apt-get install hugo"))
+    return rows
+
+
+def print_table(title: str, rows: list[tuple[str, float, str]]) -> None:
+    print(f"\n{title}")
+    print(f"{'':44s} {'seconds':>9s}")
+    for name, seconds, note in rows:
+        shown = f"{seconds:9.3f}" if seconds == seconds else f"{'-':>9s}"
+        print(f"{name:44s} {shown}  {note}")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stories", type=int, nargs="+", default=[200, 1000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=100, help="Stories timed stage by stage.")
+    parser.add_argument("--big", type=int, default=100, help="Sources of the one big story (0: skip).")
+    parser.add_argument("--pelican", default=shutil.which("pelican"), help="Pelican's executable.")
+    parser.add_argument("--keep", type=Path, help="Generate the sites here (default: a temporary folder).")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory() as scratch:
+        base = args.keep or Path(scratch)
+        for count in args.stories:
+            site, pelican_site, hugo_site = base / f"digest-{count}", base / f"pelican-{count}", base / f"hugo-{count}"
+            generate(site, count, pelican_site, hugo_site)
+            articles = sum(1 for _ in (site / "seeds").rglob("*.txt"))
+            rows = digest_rows(site, args.runs)
+            rows += stage_rows(site, args.sample)
+            rows.append(floor_row(site))
+            rows += peer_rows(pelican_site, hugo_site, args.pelican)
+            print_table(f"N = {count} stories ({articles} articles)", rows)
+        if args.big:
+            site = big_story(base / "big", args.big, 50)
+            seconds = [run([*DIGEST, "build", "--quiet", "--no-cache"], site)[0] for _ in range(args.runs)]
+            print_table(
+                f"one story of {args.big} sources, ~50 sentences each",
+                [("digest: full build", statistics.median(seconds), "goal < 5 s")],
+            )
+
+
+if __name__ == "__main__":
+    main()
