@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -33,16 +32,21 @@ DIGEST = [sys.executable, "-m", "digest"]
 
 
 def run(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of one command in a child process."""
-    started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
-    # ru_maxrss of children is the largest so far; a fresh benchmark grows it monotonically.
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return seconds, peak
+    """Wall seconds and peak memory (MB) of one command in a child process.
+
+    The memory is the child's own peak resident size (from wait4; for a build with
+    worker processes, the largest of them).
+    """
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=log)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            log.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{log.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def digest_rows(site: Path, runs: int) -> list[tuple[str, float, str]]:

@@ -23,8 +23,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from itertools import chain
+from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -229,41 +229,62 @@ BOILERPLATE: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 _HEADING_RELATED = re.compile("|".join(f"(?:{p})" for p in _FURNITURE[5][2]) + r"|\bdon'?t miss\b|\bnews$", re.I)
 
 
-@dataclass(frozen=True)
 class _Line:
-    number: int
+    """One non-empty line of a source, with what its text alone says about it.
+
+    That part is computed once per distinct text (see ``_shape``): an outlet's
+    menus and footers recur word for word in all of its articles.
+    """
+
+    __slots__ = (
+        "content",
+        "folded",
+        "kind",
+        "n_words",
+        "number",
+        "prose",
+        "stop_density",
+        "terminal",
+        "text",
+        "words",
+    )
+
+    def __init__(self, number: int, text: str) -> None:
+        self.number = number
+        (
+            self.text,
+            self.words,
+            self.content,
+            self.n_words,
+            self.stop_density,
+            self.terminal,
+            self.folded,
+            self.prose,
+            self.kind,
+        ) = _shape(text)
+
+
+class _Shape(NamedTuple):
     text: str
     words: tuple[str, ...]
-    content: tuple[str, ...]
+    content: tuple[str, ...]  # the words as compared (matching_form)
+    n_words: int
+    stop_density: float
+    terminal: bool
+    folded: str  # as lines are compared for sameness: typography folded, lower case
+    prose: bool  # shaped like article prose: a sentence, not a label or a headline
+    kind: tuple[str, str] | None  # a recognisable kind of non-body line
 
-    @cached_property
-    def n_words(self) -> int:
-        return len(self.words)
 
-    @cached_property
-    def stop_density(self) -> float:
-        return sum(w in STOP_WORDS for w in self.words) / max(1, len(self.words))
-
-    @cached_property
-    def terminal(self) -> bool:
-        return bool(_TERMINAL.search(self.text))
-
-    @cached_property
-    def folded(self) -> str:
-        """The text as lines are compared for sameness: typography folded, lower case."""
-        return fold(self.text).lower()
-
-    @cached_property
-    def kind(self) -> tuple[str, str] | None:
-        """A recognisable kind of non-body line, judged once per line."""
-        return _kind(self)
-
-    @cached_property
-    def prose(self) -> bool:
-        """Shaped like article prose: a sentence, not a label or a headline."""
-        if self.n_words >= 15 and self.stop_density >= 0.2:
-            return True
-        return self.n_words >= 6 and self.terminal and self.stop_density >= 0.25
+@lru_cache(maxsize=1 << 15)
+def _shape(text: str) -> _Shape:
+    tokens = words(text)
+    n_words = len(tokens)
+    stop_density = sum(w in STOP_WORDS for w in tokens) / max(1, n_words)
+    terminal = bool(_TERMINAL.search(text))
+    prose = (n_words >= 15 and stop_density >= 0.2) or (n_words >= 6 and terminal and stop_density >= 0.25)
+    shape = _Shape(text, tokens, matching_form(text), n_words, stop_density, terminal, fold(text).lower(), prose, None)
+    return shape._replace(kind=_kind(shape))
 
 
 @dataclass(frozen=True)
@@ -302,12 +323,12 @@ def _clean_all(
     lines: Sequence[list[_Line]],
     evidence: Sequence[frozenset[int]],
     captions: Sequence[frozenset[str]],
-    supported_before: Sequence[set[int]] | None = None,
-) -> tuple[tuple[CleanSource, ...], list[set[int]]]:
+    supported_before: Sequence[dict[int, tuple[int, int]]] | None = None,
+) -> tuple[tuple[CleanSource, ...], list[dict[int, tuple[int, int]]]]:
     """Clean each source; ``evidence[j]`` holds the lines of source j others may cite
     and ``captions[j]`` the (folded) texts source j removed as captions. Also returns
-    the lines of each source that others support, which ``supported_before`` (the
-    result of a pass over wider evidence) bounds."""
+    the lines of each source that others support (see _reported_elsewhere), which
+    ``supported_before`` (the result of a pass over wider evidence) bounds."""
     # Short lines found word for word in several sources are shared furniture:
     # they may not vouch for anything (see _reported_elsewhere).
     seen_in: dict[str, set[int]] = {}
@@ -322,14 +343,15 @@ def _clean_all(
     vocabularies = [frozenset(w for line in ls for w in line.content) for ls in usable]
     in_sources = Counter(w for vocabulary in vocabularies for w in vocabulary)
     evidence_index = _LineIndex(usable)
-    cleaned, supported_lines = [], []
+    cleaned: list[CleanSource] = []
+    supported_lines: list[dict[int, tuple[int, int]]] = []
     for index, source in enumerate(sources):
         others = _Elsewhere(in_sources, vocabularies[index]) if len(sources) > 1 else None
         other_captions = frozenset().union(*(c for j, c in enumerate(captions) if j != index))
         only = supported_before[index] if supported_before is not None else None
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
         supported_lines.append(supported)
-        cleaned.append(_clean(source, lines[index], others, other_captions, supported))
+        cleaned.append(_clean(source, lines[index], others, other_captions, set(supported)))
     return tuple(cleaned), supported_lines
 
 
@@ -350,7 +372,7 @@ def _lines(text: str) -> list[_Line]:
     for number, raw in enumerate(text.split("\n"), start=1):
         line = re.sub(r"\s+", " ", strip_invisible(raw)).strip()
         if line:
-            result.append(_Line(number, line, words(line), matching_form(line)))
+            result.append(_Line(number, line))
     return result
 
 
@@ -391,7 +413,7 @@ _READER = re.compile(
 )
 
 
-def _addresses_reader(line: _Line) -> bool:
+def _addresses_reader(line: _Shape) -> bool:
     """A short line speaking to the reader outside any quotation: promotion.
 
     News prose reports on third parties; "you" and "our app" appear in its
@@ -403,7 +425,7 @@ def _addresses_reader(line: _Line) -> bool:
     return bool(_CALL_TO_ACTION.match(unquoted) or _READER.search(unquoted))
 
 
-def _kind(line: _Line) -> tuple[str, str] | None:
+def _kind(line: _Shape) -> tuple[str, str] | None:
     """A recognisable non-body line, as (kind, reason)."""
     text = line.text
     if _DATE_LINE.match(text):
@@ -669,40 +691,62 @@ class _LineIndex:
             for word in set(line.content):
                 self.words.setdefault(word, []).append(k)
         self.limit = min(max(10, len(self.lines) // 3), 200)
+        self.present = {(j, line.number) for j, line in self.lines}
 
 
 def _reported_elsewhere(
-    lines: Sequence[_Line], source: int, index: _LineIndex, only: set[int] | None = None
-) -> set[int]:
-    """Lines whose content another source reports: never dropped as clutter.
+    lines: Sequence[_Line], source: int, index: _LineIndex, before: dict[int, tuple[int, int]] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Lines whose content another source reports (never dropped as clutter), each
+    with the (source, line) found to report it.
 
     Outlets word the same fact differently; a short label without sentence
     punctuation that recurs word for word in another source is shared page
     furniture (one site family's "Continue reading"), so it does not count. A
     sentence reprinted verbatim (wire copy) still does. Only lines sharing a word
     that is not everywhere in the story are compared (rapidfuzz's C scorers), those
-    sharing the most such words first; ``only`` limits the search to lines a wider
-    evidence set supported (less evidence never supports more lines).
+    sharing the rarest such word first. ``before`` is the result of a pass over
+    wider evidence: less evidence never supports more lines, and a line whose
+    supporter is still in the evidence needs no new search.
     """
-    supported = set()
+    supported: dict[int, tuple[int, int]] = {}
     for line in lines:
-        if only is not None and line.number not in only:
-            continue
+        if before is not None:
+            earlier = before.get(line.number)
+            if earlier is None:
+                continue
+            if earlier in index.present:
+                supported[line.number] = earlier
+                continue
         if len(line.content) < 5 or not (line.prose or line.n_words >= 7):
             continue
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
         postings = [index.words.get(word) for word in set(line.content)]
-        shared = Counter(chain.from_iterable(p for p in postings if p is not None and len(p) <= index.limit))
         mine = " ".join(line.content)
-        for k, _ in shared.most_common():
-            if index.lines[k][0] == source:
-                continue
-            theirs = index.texts[k]
-            if fuzz.ratio(mine, theirs, score_cutoff=50) and fuzz.token_set_ratio(mine, theirs, score_cutoff=75):
-                supported.add(line.number)
+        tried: set[int] = set()
+        for posting in sorted((p for p in postings if p is not None and len(p) <= index.limit), key=len):
+            found = _first_match(mine, posting, tried, source, index)
+            if found is not None:
+                supported[line.number] = found
                 break
     return supported
+
+
+def _first_match(
+    mine: str, candidates: list[int], tried: set[int], source: int, index: _LineIndex
+) -> tuple[int, int] | None:
+    for k in candidates:
+        if k in tried:
+            continue
+        tried.add(k)
+        other, line = index.lines[k]
+        if other == source:
+            continue
+        theirs = index.texts[k]
+        if fuzz.ratio(mine, theirs, score_cutoff=50) and fuzz.token_set_ratio(mine, theirs, score_cutoff=75):
+            return other, line.number
+    return None
 
 
 def _repeats_later(line: _Line, later: Sequence[_Line]) -> bool:

@@ -1,0 +1,176 @@
+"""The build cache: later builds redo only what changed, and never trust a damaged
+or stale entry."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from digest.build import STATE, BuilderState, BuildResult, build
+from digest.cache import FileHashes, Store, remove_cache
+from digest.config import load_config
+from digest.errors import DigestError
+from digest.progress import ProgressBar
+from tests.conftest import tree_bytes, write
+
+SLUG = "blinken-lavrov-reykjavik"
+PAIR_SOURCES = "sources: [seeds/001_53d2f25ad1582e78.txt, extra/copy.txt]"
+
+
+@pytest.fixture
+def two_stories(site: Path) -> Path:
+    """The seed story plus a two-source story whose second source only it uses."""
+    only_here = (site / "seeds" / "002_6c188231047a0d29.txt").read_text(encoding="utf-8")
+    write(site / "extra" / "copy.txt", only_here)
+    write(site / "content" / "pair.md", f"---\n{PAIR_SOURCES}\n---\n")
+    return site
+
+
+def run_build(site: Path, **options: bool) -> BuildResult:
+    return build(load_config(site / "digest.yml"), **options)  # type: ignore[arg-type]
+
+
+def inodes(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def edit_copy(site: Path, old: str, new: str) -> None:
+    path = site / "extra" / "copy.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def test_second_build_does_nothing_and_touches_nothing(two_stories: Path) -> None:
+    first = run_build(two_stories)
+    assert (first.consolidated, first.rendered) == (2, 2) and first.written == first.files
+    output = two_stories / "output"
+    before_bytes, before_inodes = tree_bytes(output), inodes(output)
+    second = run_build(two_stories)
+    assert (second.consolidated, second.rendered, second.written) == (0, 0, 0)
+    assert tree_bytes(output) == before_bytes and inodes(output) == before_inodes
+
+
+def test_one_edit_reconsolidates_one_story_and_writes_only_changed_files(two_stories: Path) -> None:
+    run_build(two_stories)
+    output = two_stories / "output"
+    before = inodes(output)
+    edit_copy(two_stories, "Cold War foes", "old rivals")
+    result = run_build(two_stories)
+    assert (result.consolidated, result.rendered) == (1, 1)
+    after = inodes(output)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert "pair/s2.html" in changed and "pair/digest.json" in changed
+    assert not any(path.startswith(SLUG) for path in changed)  # the other story: same inodes, same times
+    assert b"old rivals" in (output / "pair" / "s2.html").read_bytes()
+    assert result.written == len(changed)
+
+
+def test_cached_build_equals_a_build_without_cache(two_stories: Path, tmp_path: Path) -> None:
+    run_build(two_stories)
+    edit_copy(two_stories, "Cold War foes", "old rivals")
+    (two_stories / "content" / "pair.md").write_text(f"---\ntitle: A pair\n{PAIR_SOURCES}\n---\n")
+    run_build(two_stories)
+    cached = tree_bytes(two_stories / "output")
+    fresh = build(load_config(two_stories / "digest.yml", output=str(tmp_path / "fresh")), use_cache=False)
+    assert fresh.consolidated == 2
+    assert tree_bytes(tmp_path / "fresh") == cached
+
+
+def test_template_edit_rerenders_without_reconsolidating(two_stories: Path) -> None:
+    run_build(two_stories)
+    template = two_stories / "themes" / "default" / "story.html"
+    template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
+    result = run_build(two_stories)
+    assert (result.consolidated, result.rendered) == (0, 2)
+    assert b"Coverage by outlet" in (two_stories / "output" / SLUG / "index.html").read_bytes()
+
+
+def test_damaged_cache_entries_are_rebuilt_not_used(two_stories: Path) -> None:
+    run_build(two_stories)
+    good = tree_bytes(two_stories / "output")
+    cache = two_stories / ".digest-cache"
+    entries = sorted((cache / "digests").glob("*.pickle"))
+    assert len(entries) == 2
+    data = bytearray(entries[0].read_bytes())
+    data[-20] ^= 0xFF  # one flipped bit inside the pickled digest
+    entries[0].write_bytes(bytes(data))
+    entries[1].write_bytes(b"not a cache entry")
+    (two_stories / "output").rename(two_stories / "old-output")  # so the stories must be rendered again
+    result = run_build(two_stories)
+    assert result.cache_rejected == 2 and result.consolidated == 2
+    assert tree_bytes(two_stories / "output") == good
+
+
+def test_damaged_or_foreign_state_means_a_full_build(two_stories: Path) -> None:
+    run_build(two_stories)
+    state_file = two_stories / ".digest-cache" / STATE[0] / f"{STATE[1]}.pickle"
+    state_file.write_bytes(state_file.read_bytes()[:-100])  # truncated
+    assert run_build(two_stories).rendered == 2
+    store = Store(two_stories / ".digest-cache")
+    state = store.load(*STATE, BuilderState)
+    assert state is not None
+    state.code = "written by another version of digest"
+    store.save(*STATE, state)
+    assert run_build(two_stories).rendered == 2
+
+
+def test_output_edited_by_hand_is_written_again(two_stories: Path) -> None:
+    run_build(two_stories)
+    page = two_stories / "output" / "pair" / "index.html"
+    original = page.read_bytes()
+    page.write_bytes(b"defaced")
+    result = run_build(two_stories)
+    assert result.rendered == 1 and page.read_bytes() == original
+
+
+def test_removed_story_leaves_the_output_and_the_cache(two_stories: Path) -> None:
+    run_build(two_stories)
+    (two_stories / "content" / "pair.md").unlink()
+    run_build(two_stories)
+    assert not (two_stories / "output" / "pair").exists()
+    assert len(list((two_stories / ".digest-cache" / "digests").glob("*.pickle"))) == 1
+
+
+def test_same_size_edit_in_the_same_second_is_seen(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.txt", "Ministers met on Wednesday.")
+    hashes = FileHashes()
+    first = hashes.sha(str(path))
+    stamp = path.stat().st_mtime_ns
+    path.write_text("Ministers met on Thursday..", encoding="utf-8")  # same length
+    os.utime(path, ns=(stamp, stamp))  # and the same modification time
+    assert hashes.sha(str(path)) != first
+
+
+def test_cache_folder_is_tagged_and_clean_removes_only_ours(two_stories: Path, tmp_path: Path) -> None:
+    run_build(two_stories)
+    cache = two_stories / ".digest-cache"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert remove_cache(cache) and not cache.exists()
+    foreign = write(tmp_path / "notes" / "keep.txt", "mine")
+    with pytest.raises(DigestError, match="not a digest cache folder"):
+        remove_cache(foreign.parent)
+    assert foreign.exists()
+
+
+def test_no_cache_option_consolidates_everything(two_stories: Path) -> None:
+    run_build(two_stories)
+    result = run_build(two_stories, use_cache=False)
+    assert result.consolidated == 2
+
+
+def test_progress_bar_draws_on_long_builds_only() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar(1, 10)
+    assert stream.getvalue() == ""  # the first half second stays quiet
+    bar.started -= 10
+    bar(5, 10)
+    assert "[##############--------------] 5/10 stories, 10 s left" in stream.getvalue()
+    bar.close()
+    assert stream.getvalue().endswith("\r")
