@@ -19,6 +19,7 @@ so unrelated sentences are never chained through a middle one.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ def workers_for(cells: int) -> int:
     return -1 if cells >= 250_000 else 1
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     """Map each word to one canonical spelling shared by its variants.
 
@@ -50,7 +54,7 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     alike for the fuzzy rule, so "prison" never meets "person". Computed once
     per story, so comparing two sentences stays plain set arithmetic.
     """
-    words = sorted({w for w in vocabulary if len(w) >= 5 and not any(ch.isdigit() for ch in w)})
+    words = sorted({w for w in vocabulary if len(w) >= 5 and not _DIGIT.search(w)})
     parent = {w: w for w in words}
 
     def find(w: str) -> str:

@@ -357,6 +357,11 @@ def _split_prose(text: str) -> Iterator[str]:
         yield text[start:]
 
 
+_NEXT_WORD = re.compile(r"""["'“‘(\[]*([^\s]*)""")
+_LAST_TOKEN = re.compile(r"(\S*)$")
+_GLUED_WORD = re.compile(r"[a-z]{2,}|[\d,]+")
+
+
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
     end_mark, close = match.group("end"), match.group("close")
     after = text[match.end() : match.end() + 200]  # bounded looks keep long texts linear
@@ -366,7 +371,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if not rest:
         return True
     gap = len(after) - len(rest)
-    next_word = re.match(r"""["'“‘(\[]*([^\s]*)""", rest)
+    next_word = _NEXT_WORD.match(rest)
     word = next_word.group(1) if next_word else ""
     first = rest[0]
     opens_sentence = first.isupper() or first.isdigit() or (first in "\"'“‘([" and word[:1].isupper())
@@ -379,24 +384,24 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return gap > 0 and opens_sentence
     # A single period.
     before = text[max(0, match.start() - 200) : match.start()]
-    token = re.search(r"(\S*)$", before).group(1)  # type: ignore[union-attr]
+    token = _LAST_TOKEN.search(before).group(1)  # type: ignore[union-attr]
     bare = token.lstrip("\"'“‘([").lower()
     if not _ABBREV_CHAIN.match(bare) and "." in bare:
         bare = bare.rsplit(".", 1)[1]  # "tuesday.mr" after a missing space: judge "mr"
     if gap == 0:
         # Glued to the next word: a sentence end only in "world.Today" (two
         # ordinary words, no quote or bracket between), never inside a token.
-        return not close and bool(re.fullmatch(r"[a-z]{2,}|[\d,]+", bare)) and first.isupper()
+        return not close and bool(_GLUED_WORD.fullmatch(bare)) and first.isupper()
     if not opens_sentence:
         return False
     if close:
         return True  # 'He said "no." Then ...': the quote closed the sentence
     if bare in PREPOSITIVE:
         return False
-    if _ABBREV_CHAIN.match(bare) or re.fullmatch(r"[a-z]", bare):
+    if _ABBREV_CHAIN.match(bare) or (len(bare) == 1 and "a" <= bare <= "z"):
         # U.S. / E.U. / a.m. / an initial: continues a name unless a typical
         # sentence opener follows.
         return word.lower().strip("\"'“‘,") in STARTERS
     if bare in POSTPOSITIVE:
-        return first.isupper() and not re.match(r"\d", first)
+        return first.isupper() and not first.isdigit()
     return True

@@ -207,15 +207,18 @@ _QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 
 
 _SCALES = frozenset("percent million billion trillion".split())
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_TERM = re.compile(r"[\w$][\w.,'’-]*")
 
 
 def _values(text: str) -> dict[str, dict[str, frozenset[str]]]:
     """The checkable values of a sentence by kind (numbers, weekdays), each with
     the content words around it, which say what the value measures."""
-    tokens = words(re.sub(r"(?<=\d),(?=\d{3})", "", text))
+    tokens = words(_THOUSANDS.sub("", text))
     found: dict[str, dict[str, frozenset[str]]] = {"numbers": {}, "days": {}}
     for i, token in enumerate(tokens):
-        if re.fullmatch(r"\d+(?:\.\d+)?", token):
+        if _NUMBER.fullmatch(token):
             kind, value = "numbers", token + (tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1] in _SCALES else "")
         elif token in _COUNT_WORDS:
             kind, value = "numbers", _COUNT_WORDS[token]
@@ -331,7 +334,7 @@ def _only_in(
 
 def _terms(text: str) -> set[str]:
     """Names and numbers in a sentence, in the form sentences are matched in."""
-    tokens = re.findall(r"[\w$][\w.,'’-]*", text)
+    tokens = _TERM.findall(text)
     picked = [t for i, t in enumerate(tokens) if (i > 0 and t[:1].isupper()) or t[:1].isdigit() or t[:1] == "$"]
     return {w for t in picked for w in matching_form(t)}
 
