@@ -29,9 +29,10 @@ from digest.model import SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
 from digest.render import RenderedStory, Renderer, story_page_paths
 from digest.textio import FileCache
 from digest.theme import Theme, resolve_theme
-from digest.write import Manifest, check_replaceable, intact, write_site
+from digest.write import Manifest, StagedOutput, check_replaceable, intact
 
 Progress = Callable[[int, int], None]  # (stories done, stories to do)
+Sink = Callable[[str, bytes, str], None]  # (output path, bytes, SHA-256): takes a finished file
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class BuildResult:
     rendered: int = 0  # stories whose pages were rendered anew
     written: int = 0  # files written to the output (unchanged files are left alone)
     cache_rejected: int = 0  # damaged cache entries found, dropped and rebuilt
+    phases: tuple[tuple[str, float], ...] = ()  # seconds spent in each phase, in order
 
 
 def digest_story(story: Story, summary_words: int) -> StoryDigest:
@@ -305,10 +307,16 @@ class IncrementalBuilder:
         return story_file
 
     def build(
-        self, config: SiteConfig, output: Path | None = None, progress: Progress | None = None
+        self,
+        config: SiteConfig,
+        output: Path | None = None,
+        progress: Progress | None = None,
+        sink: Sink | None = None,
     ) -> tuple[SiteFiles, BuildResult]:
         """Build in memory. With ``output``, pages whose bytes that folder already
-        holds (as the last build wrote them) are not rendered again."""
+        holds (as the last build wrote them) are not rendered again. With ``sink``,
+        each story's files go there as soon as the story is done, instead of into
+        the returned SiteFiles (so writing overlaps with the work)."""
         started = time.perf_counter()
         theme = resolve_theme(config)
         state = self.state
@@ -345,6 +353,7 @@ class IncrementalBuilder:
             jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key))
         if errors:
             raise DigestErrors(errors)
+        loaded = time.perf_counter()
 
         site_key = hashlib.sha256("\0".join([signature, *(f"{slug} {key}" for slug, key in keys.items())]).encode())
         site_current = (
@@ -359,6 +368,7 @@ class IncrementalBuilder:
             listings = state.listings = {}
 
         consolidated = 0
+        rendered = {job.file.slug for job in jobs}
         cache = self.store.folder if self.store is not None else None
         for job, done in zip(jobs, run_jobs(jobs, config, theme, progress, cache), strict=True):
             slug = job.file.slug
@@ -368,14 +378,18 @@ class IncrementalBuilder:
                     self._digests[slug] = (keys[slug], done.digest)
             assert listings is not None
             listings[slug] = done.rendered.listing
+            if sink is not None:
+                for path, content in done.rendered.files.items():
+                    sink(path, content, done.hashes[path])
             state.stories[slug] = StoryState(
                 key=keys[slug],
                 signature=signature,
                 hashes=done.hashes,
                 warnings=done.warnings,
                 sources=done.sources,
-                files=done.rendered.files,
+                files=done.rendered.files if sink is None else None,
             )
+        stories_done = time.perf_counter()
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
         self._changed = self._changed or bool(jobs) or not site_current
@@ -384,10 +398,10 @@ class IncrementalBuilder:
         stories = [state.stories[s.slug] for s in story_files]
         data: dict[str, bytes] = {}
         kept: dict[str, str] = {}
-        for built in stories:
+        for slug, built in zip(keys, stories, strict=True):
             if built.files is not None:
                 data.update(built.files)
-            else:
+            elif not (sink is not None and slug in rendered):
                 kept.update(built.hashes)
         if site_current:
             kept.update(state.site_hashes)
@@ -405,12 +419,17 @@ class IncrementalBuilder:
             output=config.output_dir,
             stories=len(stories),
             sources=sum(s.sources for s in stories),
-            files=len(data) + len(kept),
+            files=sum(len(built.hashes) for built in stories) + len(state.site_hashes),
             seconds=time.perf_counter() - started,
             warnings=tuple(w for s in stories for w in s.warnings),
             consolidated=consolidated,
             rendered=len(jobs),
             cache_rejected=(self.store.rejected - rejected_before) if self.store else 0,
+            phases=(
+                ("load and hash inputs", loaded - started),
+                ("consolidate, render, write stories", stories_done - loaded),
+                ("render site pages", time.perf_counter() - stories_done),
+            ),
         )
         return SiteFiles(data, kept), result
 
@@ -456,14 +475,26 @@ def build(
     check_replaceable(output)  # fail before doing the work, not after
     builder = IncrementalBuilder.from_store(Store(config.cache_path)) if use_cache else IncrementalBuilder()
     builder.keep_files = False
-    files, result = builder.build(config, output, progress)
-    if strict and result.warnings:
-        raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
+    stage = StagedOutput(output, builder.state.manifest if builder.state.output == str(output) else {})
+    try:
+        files, result = builder.build(config, output, progress, sink=stage.put)
+        if strict and result.warnings:
+            raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
+        writing = time.perf_counter()
+        for name, digest in files.kept.items():
+            stage.keep(name, digest)
+        for name, data in files.data.items():
+            stage.put(name, data)
+        manifest, written = stage.commit()
+    except BaseException:
+        stage.abort()
+        raise
     if log:
         for warning in result.warnings:
             log(f"warning: {warning}")
         if result.cache_rejected:
             log(f"note: {result.cache_rejected} damaged cache entries were dropped and rebuilt")
-    manifest, written = write_site(files, output, builder.state.manifest if builder.state.output == str(output) else {})
+    saving = time.perf_counter()
     builder.save(manifest, output)
-    return replace(result, seconds=time.perf_counter() - started, written=written)
+    phases = (*result.phases, ("finish output", saving - writing), ("save cache", time.perf_counter() - saving))
+    return replace(result, seconds=time.perf_counter() - started, written=written, phases=phases)

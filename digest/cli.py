@@ -71,9 +71,16 @@ config_option = click.option(
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--no-cache", is_flag=True, help="Ignore the build cache: consolidate and write everything.")
+@click.option("--timings", is_flag=True, help="Print the time each phase of the build took.")
 @reports_errors
 def build(
-    config_file: Path | None, output: str | None, base_url: str | None, strict: bool, quiet: bool, no_cache: bool
+    config_file: Path | None,
+    output: str | None,
+    base_url: str | None,
+    strict: bool,
+    quiet: bool,
+    no_cache: bool,
+    timings: bool,
 ) -> None:
     """Build the site into the output folder."""
     from digest.build import build as run_build
@@ -95,6 +102,9 @@ def build(
             f"built {result.stories} stories, {result.sources} sources in {result.seconds:.1f} s "
             f"({redone}) -> {result.output}"
         )
+    if timings:
+        for phase, seconds in result.phases:
+            click.echo(f"  {phase:32s} {seconds:7.2f} s")
 
 
 @main.command()

@@ -61,52 +61,104 @@ def _unchanged(output: Path, path: str, entry: tuple[str, int, int, int]) -> boo
     return (info.st_mtime_ns, info.st_size, info.st_ino) == entry[1:]
 
 
+class StagedOutput:
+    """A new version of the output folder, filled file by file and swapped in whole.
+
+    Files can arrive while the build is still running (each story's pages as soon
+    as a worker finishes it), so writing overlaps with consolidation. A file whose
+    bytes the current output already holds (``manifest`` says so, and the file was
+    not touched since) is not written: at commit it is hard-linked from the old
+    output, or, when nothing changed at all, the old output simply stays.
+    """
+
+    def __init__(self, output: Path, manifest: Manifest | None = None) -> None:
+        self.output = output.resolve()
+        check_replaceable(self.output)
+        self.manifest = manifest or {}
+        self.hashes: dict[str, str] = {}
+        self.unchanged: set[str] = set()
+        self.written = 0
+        self._staging: Path | None = None
+        self._folders: set[str] = set()
+        _remove_leftovers(self.output)
+
+    def put(self, name: str, data: bytes, digest: str | None = None) -> None:
+        """A file of the new site; written now unless the output already holds it."""
+        digest = digest or hashlib.sha256(data).hexdigest()
+        self.hashes[name] = digest
+        entry = self.manifest.get(name)
+        if entry is not None and entry[0] == digest and _unchanged(self.output, name, entry):
+            self.unchanged.add(name)
+            return
+        with open(self._target(name), "wb") as out:
+            out.write(data)
+        self.written += 1
+
+    def keep(self, name: str, digest: str) -> None:
+        """A file the build knows it left as it was in the output."""
+        entry = self.manifest.get(name)
+        if entry is None or entry[0] != digest or not _unchanged(self.output, name, entry):
+            raise DigestError(f"output changed during the build: {name} differs; build again", self.output)
+        self.hashes[name] = digest
+        self.unchanged.add(name)
+
+    def commit(self) -> tuple[Manifest, int]:
+        """Swap the new site in; returns its manifest and how many files were written."""
+        if self._staging is None and set(self.manifest) == self.unchanged and self.output.is_dir():
+            return self.manifest, 0  # the output already is this site
+        try:
+            for name in sorted(self.unchanged):
+                target = self._target(name)
+                if not _link(os.path.join(self.output, name), target):
+                    shutil.copyfile(os.path.join(self.output, name), target)
+            staging = self._staging or self._create()
+            _swap(staging, self.output)
+        except BaseException:
+            self.abort()
+            raise
+        manifest: Manifest = {}
+        for name, digest in self.hashes.items():
+            info = os.stat(os.path.join(self.output, name))
+            manifest[name] = (digest, info.st_mtime_ns, info.st_size, info.st_ino)
+        return manifest, self.written
+
+    def abort(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+
+    def _create(self) -> Path:
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.new-", dir=self.output.parent))
+        staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
+        self._staging = staging
+        return staging
+
+    def _target(self, name: str) -> str:
+        target = _inside(self._staging or self._create(), name)
+        folder = os.path.dirname(target)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        return target
+
+
 def write_site(
     files: SiteFiles | Mapping[str, bytes], output: Path, manifest: Manifest | None = None
 ) -> tuple[Manifest, int]:
     """Make ``output`` hold exactly ``files``; returns its new manifest and how many
     files were written. ``manifest`` describes the current output (from the last build)."""
     site = files if isinstance(files, SiteFiles) else SiteFiles(files)
-    output = output.resolve()
-    check_replaceable(output)
-    manifest = manifest or {}
-    hashes = dict(site.kept)
-    hashes.update({path: hashlib.sha256(data).hexdigest() for path, data in site.data.items()})
-    linkable = {
-        p for p, h in hashes.items() if p in manifest and manifest[p][0] == h and _unchanged(output, p, manifest[p])
-    }
-    _remove_leftovers(output)
-    if linkable == set(hashes) and set(manifest) == set(hashes) and output.is_dir():
-        return manifest, 0  # the output already is this site
-    missing = set(site.kept) - linkable
-    if missing:
-        raise DigestError(f"output changed during the build: {sorted(missing)[0]} is gone; build again", output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a published site is not
-    written = 0
-    folders: set[str] = set()
+    stage = StagedOutput(output, manifest)
     try:
-        for name in sorted(hashes):
-            target = _inside(staging, name)
-            folder = os.path.dirname(target)
-            if folder not in folders:
-                os.makedirs(folder, exist_ok=True)
-                folders.add(folder)
-            if name in linkable and _link(os.path.join(output, name), target):
-                continue
-            with open(target, "wb") as out:
-                out.write(site.data[name] if name in site.data else (output / name).read_bytes())
-            written += 1
-        _swap(staging, output)
+        for name, digest in site.kept.items():
+            stage.keep(name, digest)
+        for name, data in site.data.items():
+            stage.put(name, data)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        stage.abort()
         raise
-    new_manifest: Manifest = {}
-    for name, digest in hashes.items():
-        info = os.stat(os.path.join(output, name))
-        new_manifest[name] = (digest, info.st_mtime_ns, info.st_size, info.st_ino)
-    return new_manifest, written
+    return stage.commit()
 
 
 def _link(existing: str, target: str) -> bool:
