@@ -125,21 +125,24 @@ def floor_row(site: Path) -> tuple[str, float, str]:
     return ("python: read + write each article", seconds, "floor")
 
 
-def peer_rows(pelican_site: Path, hugo_site: Path, pelican: str | None) -> list[tuple[str, float, str]]:
+def peer_rows(pelican_site: Path, hugo_site: Path, pelican: str | None, runs: int) -> list[tuple[str, float, str]]:
+    """Pelican and Hugo on the same articles, each the median of ``runs`` builds."""
     rows = []
-    if pelican:
-        shutil.rmtree(pelican_site / "output", ignore_errors=True)
-        seconds, peak = run([pelican, "content", "-s", "pelicanconf.py", "-o", "output", "-q"], pelican_site)
-        rows.append(("pelican: plain pages", seconds, f"peak {peak:.0f} MB"))
-    else:
-        rows.append(("pelican: not installed", float("nan"), "pip install pelican markdown"))
-    hugo = shutil.which("hugo")
-    if hugo:
-        shutil.rmtree(hugo_site / "public", ignore_errors=True)
-        seconds, _ = run([hugo, "--quiet"], hugo_site)
-        rows.append(("hugo: plain pages", seconds, ""))
-    else:
-        rows.append(("hugo: not installed", float("nan"), "apt-get install hugo"))
+    peers = [
+        ("pelican", pelican, pelican_site, "output", ["content", "-s", "pelicanconf.py", "-o", "output", "-q"]),
+        ("hugo", shutil.which("hugo"), hugo_site, "public", ["--quiet"]),
+    ]
+    for name, executable, site, output, arguments in peers:
+        if not executable:
+            rows.append((f"{name}: not installed", float("nan"), "skipped"))
+            continue
+        timings, peaks = [], []
+        for _ in range(runs):
+            shutil.rmtree(site / output, ignore_errors=True)
+            seconds, peak = run([executable, *arguments], site)
+            timings.append(seconds)
+            peaks.append(peak)
+        rows.append((f"{name}: plain pages", statistics.median(timings), f"peak {max(peaks):.0f} MB"))
     return rows
 
 
@@ -171,7 +174,7 @@ def main() -> None:
             rows = digest_rows(site, args.runs)
             rows += stage_rows(site, args.sample)
             rows.append(floor_row(site))
-            rows += peer_rows(pelican_site, hugo_site, args.pelican)
+            rows += peer_rows(pelican_site, hugo_site, args.pelican, args.runs)
             print_table(f"N = {count} stories ({articles} articles)", rows)
         if args.big:
             site = big_story(base / "big", args.big, 50)
