@@ -12,6 +12,7 @@ digest writes, so a wrong ``--output`` can never wipe a user's folder.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -103,9 +104,18 @@ class StagedOutput:
         self.unchanged.add(name)
 
     def commit(self) -> tuple[Manifest, int]:
-        """Swap the new site in; returns its manifest and how many files were written."""
+        """Put the new site in place; returns its manifest and how many files were written.
+
+        A few changed files (an edit) are moved into the existing output one by one,
+        under a journal that lets an interrupted commit be rolled back; otherwise
+        the whole new folder is swapped in.
+        """
         if self._staging is None and set(self.manifest) == self.unchanged and self.output.is_dir():
             return self.manifest, 0  # the output already is this site
+        changed = sorted(name for name in self.hashes if name not in self.unchanged)
+        removed = sorted(name for name in self.manifest if name not in self.hashes)
+        if self.output.is_dir() and self.manifest and len(changed) + len(removed) <= max(20, len(self.hashes) // 10):
+            return self._commit_in_place(changed, removed)
         try:
             for name in sorted(self.unchanged):
                 target = self._target(name)
@@ -120,6 +130,33 @@ class StagedOutput:
         for name, digest in self.hashes.items():
             info = os.stat(os.path.join(self.output, name))
             manifest[name] = (digest, info.st_mtime_ns, info.st_size, info.st_ino)
+        return manifest, self.written
+
+    def _commit_in_place(self, changed: list[str], removed: list[str]) -> tuple[Manifest, int]:
+        backup = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.old-", dir=self.output.parent))
+        journal = _journal(self.output)
+        new = [name for name in changed if not os.path.lexists(os.path.join(self.output, name))]
+        plan = {"backup": backup.name, "files": changed + removed, "new": new}
+        journal.write_text(json.dumps(plan), encoding="utf-8")
+        try:
+            for name in changed + removed:
+                _move(os.path.join(self.output, name), os.path.join(backup, name))
+            for name in changed:
+                assert self._staging is not None
+                _move(os.path.join(self._staging, name), os.path.join(self.output, name))
+        except BaseException:
+            recover(self.output)
+            self.abort()
+            raise
+        journal.unlink()
+        shutil.rmtree(backup, ignore_errors=True)
+        self.abort()  # the staging folder: emptied of files, its folders remain
+        for name in removed:
+            _prune_empty_folders(self.output, os.path.dirname(name))
+        manifest = {name: entry for name, entry in self.manifest.items() if name in self.unchanged}
+        for name in changed:
+            info = os.stat(os.path.join(self.output, name))
+            manifest[name] = (self.hashes[name], info.st_mtime_ns, info.st_size, info.st_ino)
         return manifest, self.written
 
     def abort(self) -> None:
@@ -170,8 +207,50 @@ def _link(existing: str, target: str) -> bool:
         return False
 
 
+def _journal(output: Path) -> Path:
+    return output.parent / f".{output.name}.journal"
+
+
+def recover(output: Path) -> bool:
+    """Undo a commit that was interrupted (its journal remains): every file it
+    moved out of the output goes back, every file it moved in goes away."""
+    journal = _journal(output)
+    if not journal.is_file():
+        return False
+    plan = json.loads(journal.read_text(encoding="utf-8"))
+    backup = output.parent / plan["backup"]
+    new = set(plan["new"])
+    for name in plan["files"]:
+        saved = os.path.join(backup, name)
+        if os.path.lexists(saved):
+            os.makedirs(os.path.dirname(os.path.join(output, name)), exist_ok=True)
+            os.replace(saved, os.path.join(output, name))
+        elif name in new and os.path.lexists(os.path.join(output, name)):
+            os.unlink(os.path.join(output, name))  # a file the interrupted build added
+    journal.unlink()
+    shutil.rmtree(backup, ignore_errors=True)
+    return True
+
+
+def _move(source: str, target: str) -> None:
+    if os.path.lexists(source):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(source, target)
+
+
+def _prune_empty_folders(output: Path, folder: str) -> None:
+    while folder:
+        try:
+            os.rmdir(os.path.join(output, folder))
+        except OSError:
+            return  # not empty, or already gone
+        folder = os.path.dirname(folder)
+
+
 def _remove_leftovers(output: Path) -> None:
-    """Staging folders a killed build left beside the output (named by us alone)."""
+    """Staging folders a killed build left beside the output (named by us alone);
+    an interrupted commit is rolled back first."""
+    recover(output)
     for prefix in (f".{output.name}.new-", f".{output.name}.old-"):
         for leftover in output.parent.glob(prefix + "*"):
             if leftover.is_dir() and not leftover.is_symlink():

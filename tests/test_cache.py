@@ -174,3 +174,41 @@ def test_progress_bar_draws_on_long_builds_only() -> None:
     assert "[##############--------------] 5/10 stories, 10 s left" in stream.getvalue()
     bar.close()
     assert stream.getvalue().endswith("\r")
+
+
+def test_interrupted_in_place_commit_is_rolled_back(two_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.write
+
+    run_build(two_stories)
+    output = two_stories / "output"
+    before = tree_bytes(output)
+    edit_copy(two_stories, "Cold War foes", "old rivals")
+    real_move, moves = digest.write._move, []
+
+    def crash_after_three(source: str, target: str) -> None:
+        if len(moves) == 3:
+            raise KeyboardInterrupt  # Ctrl-C in the middle of moving files into place
+        moves.append(target)
+        real_move(source, target)
+
+    monkeypatch.setattr(digest.write, "_move", crash_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(two_stories)
+    assert tree_bytes(output) == before
+    assert not list(two_stories.glob(".output.*"))  # no journal, backup or staging folder left
+
+    # A kill leaves the journal: the next build puts the old files back first.
+    moves.clear()
+    monkeypatch.setattr(digest.write, "recover", lambda output: False)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(two_stories)
+    assert (two_stories / ".output.journal").is_file()
+    assert tree_bytes(output) != before
+    monkeypatch.undo()
+    result = run_build(two_stories)
+    assert not (two_stories / ".output.journal").is_file()
+    assert result.rendered == 1  # the digest the interrupted build made is in the cache
+    assert b"old rivals" in (output / "pair" / "s2.html").read_bytes()
+    assert {k: v for k, v in tree_bytes(output).items() if not k.startswith("pair/")} == {
+        k: v for k, v in before.items() if not k.startswith("pair/")
+    }
