@@ -24,9 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from digest.cache import FileHashes, Store, code_fingerprint
-from digest.content import Reader, load_story, load_story_files, parse_story_file
+from digest.content import (
+    Reader,
+    grouped_story_file,
+    load_story,
+    load_story_files,
+    loose_paths,
+    parse_story_file,
+    read_loose,
+)
 from digest.errors import DigestError, DigestErrors
-from digest.model import SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
+from digest.group import describe, group_articles
+from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
 from digest.render import RenderedStory, Renderer, story_page_paths
 from digest.textio import FileCache
 from digest.theme import Theme, resolve_theme
@@ -240,6 +249,7 @@ class BuilderState:
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
     listings: dict[str, dict[str, Any]] | None = field(default_factory=dict)
+    described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "listings": None}
@@ -330,6 +340,7 @@ class IncrementalBuilder:
         theme = resolve_theme(config)
         state = self.state
         story_files = load_story_files(config, self._files.read, self._parse)
+        story_files += [grouped_story_file(config, group) for group in self.groups(config, story_files)]
         named = {str(s.file) for s in story_files}
         state.parsed = {p: v for p, v in state.parsed.items() if p in named}
         root = str(config.root)
@@ -441,6 +452,29 @@ class IncrementalBuilder:
             ),
         )
         return SiteFiles(data, kept), result
+
+    def groups(self, config: SiteConfig, story_files: Sequence[StoryFile]) -> tuple[Group, ...]:
+        """Loose source files (in the loose folder, named by no story file) grouped
+        by event; each file is read and described again only when its bytes change."""
+        paths = loose_paths(config, list(story_files))
+        articles = []
+        root = str(config.root)
+        for path in paths:
+            digest = self.state.hashes.sha(os.path.join(root, path))
+            cached = self.state.described.get(path)
+            if digest is not None and cached is not None and cached[0] == digest:
+                articles.append(cached[1])
+                continue
+            article = describe(path, read_loose(config, path, self._files.read))
+            if digest is not None:
+                self.state.described[path] = (digest, article)
+                self._changed = True
+            articles.append(article)
+        if len(self.state.described) != len(paths):
+            self.state.described = {p: self.state.described[p] for p in paths if p in self.state.described}
+        if not articles:
+            return ()
+        return group_articles(articles, taken=frozenset(s.slug for s in story_files))
 
     def _digest(self, slug: str, key: str) -> StoryDigest | None:
         """A digest computed before for exactly this key, from memory or the cache."""

@@ -518,7 +518,7 @@ def _clean(
         if i == title_index:
             continue
         if kind and kind[0] == "date" and date is None and i < body_start:
-            date = _parse_date(line.text)
+            date = parse_date(line.text)
         if kind and kind[0] == "byline" and byline is None:
             match = _BYLINE.match(line.text)
             byline = match.group("name").strip() if match else None
@@ -766,7 +766,7 @@ def _is_long_prose(lines: Sequence[_Line], number: int) -> bool:
     return any(line.number == number and line.n_words >= 45 for line in lines)
 
 
-def _parse_date(text: str) -> dt.date | None:
+def parse_date(text: str) -> dt.date | None:
     for pattern in _DATE_PATTERNS:
         match = pattern.search(text)
         if not match:

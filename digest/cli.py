@@ -149,6 +149,32 @@ def serve(config_file: Path | None, host: str, port: int, open_browser: bool) ->
 
 @main.command()
 @config_option
+@click.option("--write", is_flag=True, help="Write a story file to the content folder for each group.")
+@reports_errors
+def group(config_file: Path | None, write: bool) -> None:
+    """Show how loose source files group into stories (and write them with --write)."""
+    from digest.build import IncrementalBuilder
+    from digest.cache import Store
+    from digest.content import load_story_files
+    from digest.scaffold import write_group
+
+    config = _config(config_file)
+    story_files = load_story_files(config)
+    groups = IncrementalBuilder.from_store(Store(config.cache_path)).groups(config, story_files)
+    if not groups:
+        click.echo(f"no loose source files in {config.loose_folder or '(loose_folder is off)'}")
+        return
+    for found in groups:
+        size = f"{len(found.members)} articles" if len(found.members) > 1 else "one article only"
+        click.echo(f"{found.slug}  ({size})  {found.title}")
+        for member in found.members:
+            click.echo(f"    {member}")
+        if write:
+            click.echo(f"  -> wrote {write_group(config, found)}")
+
+
+@main.command()
+@config_option
 @reports_errors
 def clean(config_file: Path | None) -> None:
     """Remove the output folder (only if digest made it) and the build cache."""

@@ -49,6 +49,12 @@ FIELDS = (
     schema.Field("content", schema.string, _DEFAULTS.content, help="Folder of story files."),
     schema.Field("page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."),
     schema.Field(
+        "loose_folder",
+        schema.string,
+        _DEFAULTS.loose_folder,
+        help="Source files here that no story file names are grouped into stories by event ('' turns this off).",
+    ),
+    schema.Field(
         "cache_dir",
         schema.string,
         _DEFAULTS.cache_dir,

@@ -16,7 +16,7 @@ from typing import Any
 from digest import schema
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
-from digest.model import RawSource, SiteConfig, SourceRef, Story, StoryFile
+from digest.model import Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
 from digest.textio import Decoded, read_text
 from digest.yamlfile import Located, load_yaml
 
@@ -223,3 +223,42 @@ def load_stories(config: SiteConfig, warnings: list[str], read: Reader = read_te
     if errors:
         raise DigestErrors(errors)
     return stories
+
+
+LOOSE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+def loose_paths(config: SiteConfig, story_files: list[StoryFile]) -> list[str]:
+    """Source files in the loose folder that no story file names (site-relative)."""
+    folder = config.loose_dir
+    if folder is None or not folder.is_dir():
+        return []
+    named = {ref.path for story in story_files for ref in story.sources}
+    root = str(config.root.resolve())
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in LOOSE_SUFFIXES or path.name.startswith(".") or not path.is_file():
+            continue
+        relative = os.path.relpath(os.path.realpath(path), root)
+        if relative.startswith(".."):
+            continue  # a link out of the site: never read
+        relative = Path(relative).as_posix()
+        if relative not in named:
+            found.append(relative)
+    return found
+
+
+def read_loose(config: SiteConfig, path: str, read: Reader = read_text) -> str:
+    """A loose article's text (a saved web page reduced to text)."""
+    text = read(config.root / path).text
+    return html_to_text(text).text if looks_like_html(path, text) else text
+
+
+def grouped_story_file(config: SiteConfig, group: Group) -> StoryFile:
+    """An automatic story for a group of loose articles (title and date derived later);
+    messages about it name its first article."""
+    return StoryFile(
+        slug=group.slug,
+        file=config.root / group.members[0],
+        sources=tuple(SourceRef(path=p) for p in group.members),
+    )

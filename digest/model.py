@@ -39,6 +39,7 @@ class SiteConfig:
     content: str = "content"
     page_size: int = 20
     cache_dir: str = ".digest-cache"
+    loose_folder: str = "seeds"
 
     @property
     def output_dir(self) -> Path:
@@ -47,6 +48,10 @@ class SiteConfig:
     @property
     def content_dir(self) -> Path:
         return self.root / self.content
+
+    @property
+    def loose_dir(self) -> Path | None:
+        return self.root / self.loose_folder if self.loose_folder else None
 
     @property
     def cache_path(self) -> Path:
@@ -113,6 +118,32 @@ class Story:
 
     file: StoryFile
     sources: tuple[RawSource, ...]
+
+
+# --- group (loose articles) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LooseArticle:
+    """What grouping looks at in a source file no story file names."""
+
+    path: str  # relative to the site root
+    headline: str
+    lead: str  # the first prose paragraphs
+    terms: frozenset[str]  # names, places and numbers of headline and lead, in matching form
+    days: frozenset[str]  # calendar days mentioned there, as "month-day"
+    date: dt.date | None  # a publication date printed near the top, if any
+
+
+@dataclass(frozen=True)
+class Group:
+    """Loose articles judged to report one event: an automatic story."""
+
+    slug: str
+    title: str
+    members: tuple[str, ...]  # paths, earliest article first
+    date: dt.date | None
+    links: tuple[tuple[str, str, float], ...] = ()  # (path, path, score) pairs that joined it
 
 
 # --- clean --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import yaml
 from digest.config import CONFIG_NAME
 from digest.content import SLUG
 from digest.errors import DigestError
+from digest.model import Group, SiteConfig
 from digest.theme import bundled_themes
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
@@ -51,9 +52,24 @@ def new_story(root: Path, content_dir: Path, slug: str, files: list[Path]) -> Pa
             raise DigestError("source file not found", file)
         if not full.is_relative_to(root):
             raise DigestError("source file is outside the site folder; copy it into seeds/ first", file)
-        sources.append({"path": full.relative_to(root).as_posix(), "outlet": None, "url": None})
+        sources.append(full.relative_to(root).as_posix())
+    return _write_story(target, sources)
+
+
+def write_group(config: SiteConfig, group: Group) -> Path:
+    """Write a loose-article group as ``content/<slug>.md`` for the editor to review;
+    from then on the story file decides, not the grouping."""
+    target = config.content_dir / f"{group.slug}.md"
+    if target.exists():
+        raise DigestError("story file exists; refusing to overwrite it", target)
+    return _write_story(target, list(group.members), f"grouped automatically from {len(group.members)} article(s)")
+
+
+def _write_story(target: Path, paths: list[str], comment: str = "") -> Path:
+    sources = [{"path": path, "outlet": None, "url": None} for path in paths]
     front = yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True).replace(" null", "")
-    text = f"---\n# title: (derived from the sources when absent)\n# date: YYYY-MM-DD\n{front}---\n"
-    content_dir.mkdir(parents=True, exist_ok=True)
+    note = f"# {comment}\n" if comment else ""
+    text = f"---\n{note}# title: (derived from the sources when absent)\n# date: YYYY-MM-DD\n{front}---\n"
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target

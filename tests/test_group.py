@@ -1,0 +1,127 @@
+"""Grouping loose articles into stories by event (articles written for these tests)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from digest.group import describe, group_articles
+from tests.conftest import build_site, run_digest, write
+
+GENEVA_1 = """World | Politics | Business
+Harlow and Brenner agree to resume arms talks
+3 June 2023
+Foreign ministers Ilse Harlow and Tomas Brenner met in Geneva on June 3 and agreed to resume talks on arms control within a month, officials said.
+The two-hour meeting at the Palais Wilson was the first between the two since the collapse of the previous round in March.
+Harlow told reporters that the new talks would cover the 240 short-range launchers stationed near the border.
+Subscribe to our newsletter
+"""
+GENEVA_2 = """Home > Europe
+Geneva talks: ministers pledge new arms negotiations
+Meeting for two hours at the Palais Wilson in Geneva on June 3, Tomas Brenner and his counterpart Ilse Harlow pledged to reopen the arms negotiations within weeks.
+According to diplomats, the next round will address roughly 240 short-range launchers that are deployed along the frontier.
+It was their first encounter since the negotiations broke down in March, and both sides called it useful.
+Related: Five things to know about launchers
+"""
+GENEVA_LATER = """Analysis: what the Geneva meeting changed
+5 June 2023
+Two days after Ilse Harlow and Tomas Brenner met at the Palais Wilson in Geneva on June 3, negotiators are preparing the agenda for the arms talks.
+The 240 short-range launchers near the border are expected to dominate the first session, which is due in early July.
+"""
+OSLO_1 = """Harlow and Brenner meet again in Oslo
+10 June 2023
+Ilse Harlow and Tomas Brenner met again in Oslo on June 10, a week after they had met in another city, to discuss fishing quotas in the Barents Sea.
+The ministers failed to agree on the cod quota for next year, which the coastal communities had asked to raise by 12 percent.
+Brenner said that the dispute over the quota would now go to a joint commission.
+"""
+OSLO_2 = """Fishing quota dispute unresolved after Oslo meeting
+Talks between Tomas Brenner and Ilse Harlow in Oslo on June 10 ended without a deal on the cod catches in the Barents Sea.
+The coastal towns had pressed for a 12 percent rise in the quota for next year, officials said on Saturday.
+The matter now passes to a joint commission, Brenner told the journalists who were waiting outside.
+"""
+HEAT = """Heatwave closes schools in Valencia
+Schools across Valencia closed on Tuesday as temperatures reached 44 degrees, the regional government said in a statement.
+Parents were told that the closures would last at least until the end of the week and that exams would be moved.
+"""
+ARTICLES = {
+    "seeds/loose/geneva-1.txt": GENEVA_1,
+    "seeds/loose/geneva-2.txt": GENEVA_2,
+    "seeds/loose/oslo-1.txt": OSLO_1,
+    "seeds/loose/oslo-2.txt": OSLO_2,
+    "seeds/loose/heat.txt": HEAT,
+}
+
+
+def grouping(articles: dict[str, str]) -> set[frozenset[str]]:
+    groups = group_articles([describe(path, text) for path, text in articles.items()])
+    return {frozenset(g.members) for g in groups}
+
+
+def test_same_event_in_other_words_together_same_people_a_week_later_apart() -> None:
+    assert grouping(ARTICLES) == {
+        frozenset({"seeds/loose/geneva-1.txt", "seeds/loose/geneva-2.txt"}),
+        frozenset({"seeds/loose/oslo-1.txt", "seeds/loose/oslo-2.txt"}),
+        frozenset({"seeds/loose/heat.txt"}),
+    }
+
+
+def test_description_finds_headline_date_and_terms() -> None:
+    article = describe("a.txt", GENEVA_1)
+    assert article.headline == "Harlow and Brenner agree to resume arms talks"
+    assert str(article.date) == "2023-06-03" and article.days == {"6-3"}
+    assert {"harlow", "brenner", "geneva", "palais", "wilson", "240"} <= article.terms
+    assert "subscrib" not in " ".join(article.terms)  # clutter after the body is not evidence
+
+
+def test_seed_articles_form_one_story() -> None:
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    articles = {f"x/{p.name}": p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))}
+    assert grouping(articles) == {frozenset(articles)}
+
+
+def test_grouping_ignores_folder_names_and_input_order() -> None:
+    expected = grouping(ARTICLES)
+    renamed = {path.replace("seeds/loose/", f"seeds/{n}/"): text for n, (path, text) in enumerate(ARTICLES.items())}
+    assert len(grouping(renamed)) == len(expected)
+    items = list(ARTICLES.items())
+    random.Random(3).shuffle(items)
+    groups = group_articles([describe(p, t) for p, t in items])
+    assert groups == group_articles([describe(p, t) for p, t in ARTICLES.items()])
+
+
+def test_slug_stays_when_a_later_article_joins() -> None:
+    two = {k: v for k, v in ARTICLES.items() if "geneva" in k}
+    [before] = group_articles([describe(p, t) for p, t in two.items()])
+    three = {**two, "seeds/loose/0-analysis.txt": GENEVA_LATER}
+    [after] = group_articles([describe(p, t) for p, t in three.items()])
+    assert len(after.members) == 3 and after.slug == before.slug == "harlow-brenner-agree-resume-arms-talks"
+
+
+def test_build_makes_stories_of_loose_articles_and_story_files_win(site: Path, tmp_path: Path) -> None:
+    for path, text in ARTICLES.items():
+        write(site / path, text)
+    result = build_site(site, tmp_path / "out")
+    assert result.stories == 4  # the shipped seed story and three groups
+    assert (tmp_path / "out" / "harlow-brenner-agree-resume-arms-talks" / "index.html").is_file()
+    assert any("heat.txt: only one source" in w for w in result.warnings)
+    write(site / "content" / "geneva.md", "---\nsources: [seeds/loose/geneva-1.txt]\n---\n")
+    result = build_site(site, tmp_path / "out")
+    names = {p.name for p in (tmp_path / "out").iterdir() if p.is_dir()}
+    assert "geneva" in names and "harlow-brenner-agree-resume-arms-talks" not in names
+    assert "geneva-talks-ministers-pledge-new-arms-negotiations" in names  # the other article, now alone
+
+
+def test_group_command_prints_and_writes_story_files(site: Path) -> None:
+    for path, text in ARTICLES.items():
+        write(site / path, text)
+    shown = run_digest(site, "group")
+    assert shown.returncode == 0, shown.stderr
+    assert "harlow-brenner-agree-resume-arms-talks  (2 articles)" in shown.stdout
+    assert "(one article only)" in shown.stdout
+    written = run_digest(site, "group", "--write")
+    assert written.returncode == 0, written.stderr
+    story = site / "content" / "harlow-brenner-agree-resume-arms-talks.md"
+    assert "seeds/loose/geneva-1.txt" in story.read_text(encoding="utf-8")
+    again = run_digest(site, "group")
+    assert "no loose source files" in again.stdout
+    assert run_digest(site, "build").returncode == 0
