@@ -229,23 +229,33 @@ LOOSE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 def loose_paths(config: SiteConfig, story_files: list[StoryFile]) -> list[str]:
-    """Source files in the loose folder that no story file names (site-relative)."""
+    """Source files in the loose folder that no story file names (site-relative).
+    Symbolic links are followed only when they stay inside the site."""
     folder = config.loose_dir
     if folder is None or not folder.is_dir():
         return []
     named = {ref.path for story in story_files for ref in story.sources}
-    root = str(config.root.resolve())
+    root = os.path.realpath(config.root)
     found = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in LOOSE_SUFFIXES or path.name.startswith(".") or not path.is_file():
-            continue
-        relative = os.path.relpath(os.path.realpath(path), root)
-        if relative.startswith(".."):
-            continue  # a link out of the site: never read
-        relative = Path(relative).as_posix()
-        if relative not in named:
-            found.append(relative)
-    return found
+    pending = [os.path.realpath(folder)]
+    seen = set(pending)  # a link back to a folder above must not loop
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                path = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+                if not path.startswith(root + os.sep):
+                    continue  # a link out of the site: never read
+                if entry.is_dir():
+                    if path not in seen:
+                        seen.add(path)
+                        pending.append(path)
+                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LOOSE_SUFFIXES:
+                    relative = os.path.relpath(path, root).replace(os.sep, "/")
+                    if relative not in named:
+                        found.append(relative)
+    return sorted(found)
 
 
 def read_loose(config: SiteConfig, path: str, read: Reader = read_text) -> str:

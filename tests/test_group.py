@@ -125,3 +125,15 @@ def test_group_command_prints_and_writes_story_files(site: Path) -> None:
     again = run_digest(site, "group")
     assert "no loose source files" in again.stdout
     assert run_digest(site, "build").returncode == 0
+
+
+def test_loose_folder_links_never_loop_or_leave_the_site(site: Path, tmp_path: Path) -> None:
+    from digest.config import load_config
+    from digest.content import load_story_files, loose_paths
+
+    write(site / "seeds" / "loose" / "heat.txt", HEAT)
+    (site / "seeds" / "loose" / "again").symlink_to(site / "seeds")
+    outside = write(tmp_path / "private" / "diary.txt", OSLO_1)
+    (site / "seeds" / "loose" / "diary.txt").symlink_to(outside)
+    config = load_config(site / "digest.yml")
+    assert loose_paths(config, load_story_files(config)) == ["seeds/loose/heat.txt"]
