@@ -100,7 +100,10 @@ class _Similarity:
         self.articles = articles
         frequency = Counter(t for a in articles for t in a.terms)
         total = len(articles) + BACKGROUND
-        self.weights = {t: math.log(total / (n + 1)) for t, n in frequency.items()}
+        # A term in more articles than one event has (a country, a ministry, a
+        # figure every story repeats) says nothing about which event: weight 0.
+        limit = rare_limit(len(articles))
+        self.weights = {t: math.log(total / (n + 1)) if n <= limit else 0.0 for t, n in frequency.items()}
         self.enough = FULL_EVIDENCE * math.log(total / 2)
         self.totals = [math.fsum(self.weights[t] for t in a.terms) for a in articles]
         self.folded = [" ".join(words(a.lead or a.headline)) for a in articles]
@@ -179,7 +182,7 @@ def group_articles(articles: Sequence[LooseArticle], taken: frozenset[str] = fro
 
 def _candidate_pairs(articles: Sequence[LooseArticle], similarity: _Similarity) -> list[tuple[float, int, int]]:
     """Pairs sharing two rare terms, scored, at or above LINK, best first."""
-    limit = max(20, len(articles) // 50)
+    limit = rare_limit(len(articles))
     index: dict[str, list[int]] = {}
     for k, article in enumerate(articles):
         for term in article.terms:
@@ -196,6 +199,11 @@ def _candidate_pairs(articles: Sequence[LooseArticle], similarity: _Similarity) 
                 pairs.append((score, i, j))
     pairs.sort(key=lambda p: (-p[0], articles[p[1]].path, articles[p[2]].path))
     return pairs
+
+
+def rare_limit(articles: int) -> int:
+    """The most articles a term may appear in and still point to one event."""
+    return max(20, articles // 50)
 
 
 def _when(article: LooseArticle) -> dt.date:
