@@ -34,7 +34,7 @@ from digest.content import (
     read_loose,
 )
 from digest.errors import DigestError, DigestErrors
-from digest.group import describe, group_articles
+from digest.group import describe, group_articles, keep_slugs
 from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
 from digest.render import RenderedStory, Renderer, story_page_paths
 from digest.textio import FileCache
@@ -250,6 +250,7 @@ class BuilderState:
     manifest: Manifest = field(default_factory=dict)
     listings: dict[str, dict[str, Any]] | None = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
+    grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "listings": None}
@@ -474,7 +475,13 @@ class IncrementalBuilder:
             self.state.described = {p: self.state.described[p] for p in paths if p in self.state.described}
         if not articles:
             return ()
-        return group_articles(articles, taken=frozenset(s.slug for s in story_files))
+        taken = frozenset(s.slug for s in story_files)
+        groups = keep_slugs(group_articles(articles, taken), self.state.grouped, taken)
+        grouped = {member: group.slug for group in groups for member in group.members}
+        if grouped != self.state.grouped:
+            self.state.grouped = grouped
+            self._changed = True
+        return groups
 
     def _digest(self, slug: str, key: str) -> StoryDigest | None:
         """A digest computed before for exactly this key, from memory or the cache."""

@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import product
 
 from rapidfuzz import fuzz
@@ -30,13 +31,11 @@ from digest.clean import MONTHS, parse_date
 from digest.model import Group, LooseArticle
 from digest.words import STOP_WORDS, fold, matching_form, words
 
-LINK = 0.5  # combined similarity at which two articles report one event
+LINK = 0.4  # combined similarity at which two articles report one event
 _TOKEN = re.compile(r"[\w$][\w.,'’-]*")
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_DAY = re.compile(rf"\b(?:({_MONTH})\.?\s+(\d{{1,2}})|(\d{{1,2}})\s+({_MONTH}))\b", re.I)
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _LEAD_LINES = 3
-_TERM_LINES = 6  # prose paragraphs whose names and numbers describe the event
+_TERM_LINES = 10  # prose paragraphs whose names and numbers describe the event
 _HEAD_LINES = 60  # where headline, date and lead are looked for
 
 
@@ -59,9 +58,11 @@ def describe(path: str, text: str) -> LooseArticle:
 
 
 def _prose(line: str) -> bool:
+    if len(line) < 50 or line.rstrip()[-1:] not in '.!?"”’':
+        return False  # cheap tests first: most lines near the top are short
     tokens = words(line)
     stops = sum(w in STOP_WORDS for w in tokens)
-    return len(tokens) >= 12 and stops >= 0.2 * len(tokens) and line.rstrip()[-1:] in '.!?"”’'
+    return len(tokens) >= 12 and stops >= 0.2 * len(tokens)
 
 
 def _terms(text: str) -> frozenset[str]:
@@ -77,11 +78,16 @@ def _terms(text: str) -> frozenset[str]:
 
 
 def _days(text: str) -> frozenset[str]:
+    """Calendar days named in the text ("May 19", "19 May") as "month-day"."""
+    tokens = words(text)
     days = set()
-    for match in _DAY.finditer(text):
-        month = (match.group(1) or match.group(4)).lower()
-        day = match.group(2) or match.group(3)
-        days.add(f"{MONTHS[month]}-{int(day)}")
+    for i, token in enumerate(tokens):
+        if token not in MONTHS:
+            continue
+        for neighbour in tokens[i + 1 : i + 2] + tokens[max(0, i - 1) : i]:
+            if neighbour.isdigit() and 1 <= int(neighbour) <= 31:
+                days.add(f"{MONTHS[token]}-{int(neighbour)}")
+                break
     return frozenset(days)
 
 
@@ -122,7 +128,7 @@ class _Similarity:
         if len(shared) < 2 or _different_days(a, b):
             return 0.0
         scale = min(self.totals[i], self.totals[j], self.enough) or 1.0
-        terms = min(1.0, math.fsum(self.weights[t] for t in shared) / scale)
+        terms = min(1.0, math.fsum(map(self.weights.__getitem__, shared)) / scale)
         text = fuzz.token_set_ratio(self.folded[i], self.folded[j]) / 100
         return round(0.75 * terms + 0.25 * text, 4)
 
@@ -178,6 +184,31 @@ def group_articles(articles: Sequence[LooseArticle], taken: frozenset[str] = fro
             )
         )
     return tuple(groups)
+
+
+def keep_slugs(
+    groups: Sequence[Group], previous: dict[str, str], taken: frozenset[str] = frozenset()
+) -> tuple[Group, ...]:
+    """Give each group the slug most of its articles had before (``previous``: path ->
+    slug from the last build), so an article joining an event -- earlier or later
+    than the others -- never renames the story or breaks its URLs."""
+    kept: dict[int, str] = {}
+    claimed = set(taken)
+    for n, group in sorted(enumerate(groups), key=lambda item: -len(item[1].members)):
+        votes = Counter(previous[m] for m in group.members if m in previous)
+        for slug, _ in sorted(votes.items(), key=lambda vote: (-vote[1], vote[0])):
+            if slug not in claimed:
+                kept[n] = slug
+                claimed.add(slug)
+                break
+    result = []
+    for n, group in enumerate(groups):
+        chosen = kept.get(n)
+        if chosen is None:
+            chosen = group.slug if group.slug not in claimed else _unique(group.slug, claimed)
+            claimed.add(chosen)
+        result.append(replace(group, slug=chosen))
+    return tuple(result)
 
 
 def _candidate_pairs(articles: Sequence[LooseArticle], similarity: _Similarity) -> list[tuple[float, int, int]]:

@@ -107,8 +107,11 @@ def test_build_makes_stories_of_loose_articles_and_story_files_win(site: Path, t
     write(site / "content" / "geneva.md", "---\nsources: [seeds/loose/geneva-1.txt]\n---\n")
     result = build_site(site, tmp_path / "out")
     names = {p.name for p in (tmp_path / "out").iterdir() if p.is_dir()}
-    assert "geneva" in names and "harlow-brenner-agree-resume-arms-talks" not in names
-    assert "geneva-talks-ministers-pledge-new-arms-negotiations" in names  # the other article, now alone
+    assert "geneva" in names  # the story file took its article
+    # The other article stays where readers found it, now a one-source story.
+    assert "harlow-brenner-agree-resume-arms-talks" in names
+    pages = {p.name for p in (tmp_path / "out" / "harlow-brenner-agree-resume-arms-talks").iterdir()}
+    assert "s1.html" in pages and "s2.html" not in pages
 
 
 def test_group_command_prints_and_writes_story_files(site: Path) -> None:
@@ -137,3 +140,19 @@ def test_loose_folder_links_never_loop_or_leave_the_site(site: Path, tmp_path: P
     (site / "seeds" / "loose" / "diary.txt").symlink_to(outside)
     config = load_config(site / "digest.yml")
     assert loose_paths(config, load_story_files(config)) == ["seeds/loose/heat.txt"]
+
+
+def test_an_earlier_article_joining_keeps_the_story_url(site: Path, tmp_path: Path) -> None:
+    for path in ("seeds/loose/geneva-1.txt", "seeds/loose/geneva-2.txt"):
+        write(site / path, ARTICLES[path])
+    build_site(site, tmp_path / "out")
+    assert (tmp_path / "out" / "harlow-brenner-agree-resume-arms-talks").is_dir()
+    # Dated a day before the others and sorted first by name: alone it would name the story.
+    earlier = GENEVA_LATER.replace("5 June 2023", "2 June 2023").replace("Analysis: what", "Preview: what")
+    write(site / "seeds" / "loose" / "0-preview.txt", earlier)
+    describe_alone = group_articles([describe("a", earlier), describe("b", GENEVA_1), describe("c", GENEVA_2)])
+    assert describe_alone[0].slug != "harlow-brenner-agree-resume-arms-talks"
+    result = build_site(site, tmp_path / "out")
+    assert result.stories == 2
+    story = tmp_path / "out" / "harlow-brenner-agree-resume-arms-talks"
+    assert (story / "s3.html").is_file()  # the new article joined the story under its old URL
