@@ -119,9 +119,9 @@ def watched_paths(config: SiteConfig, sources: Iterable[Path] = ()) -> list[Path
         paths.add(config.config_file)
     if config.content_dir.is_dir():
         paths.add(config.content_dir.resolve())
-    seeds = config.root / "seeds"
-    if seeds.is_dir():
-        paths.add(seeds.resolve())
+    for folder in (config.root / "seeds", config.loose_dir):  # new files there may form stories
+        if folder is not None and folder.is_dir():
+            paths.add(folder.resolve())
     paths.update(source.parent for source in sources)
     try:
         theme = resolve_theme(config)
