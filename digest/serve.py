@@ -196,10 +196,13 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_bro
         raise DigestError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another port with --port"
         ) from None
-    log(f"serving {url} (Ctrl-C to stop)")
-    if open_browser:
-        webbrowser.open(url)
-    server.run()
+
+    def listening() -> None:  # runs once the event loop has started, so the port accepts
+        log(f"serving {url} (Ctrl-C to stop)")
+        if open_browser:
+            webbrowser.open(url)
+
+    server.run(listening)
     log("stopped")
 
 
@@ -290,6 +293,10 @@ class _LiveServer:
             probe.bind((host, port))
         self.host, self.port = host, port
 
-    def run(self) -> None:
+    def run(self, listening: Callable[[], None]) -> None:
+        from tornado import ioloop
+
+        # livereload binds the port inside serve(), just before starting the loop.
+        ioloop.IOLoop.current().add_callback(listening)
         with contextlib.suppress(KeyboardInterrupt):
             self.server.serve(host=self.host, port=self.port, debug=False, restart_delay=0)
