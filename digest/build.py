@@ -25,6 +25,7 @@ from typing import Any
 
 from digest.cache import FileHashes, Store, code_fingerprint
 from digest.content import (
+    RESERVED_SLUGS,
     Reader,
     grouped_story_file,
     load_story,
@@ -475,7 +476,7 @@ class IncrementalBuilder:
             self.state.described = {p: self.state.described[p] for p in paths if p in self.state.described}
         if not articles:
             return ()
-        taken = frozenset(s.slug for s in story_files)
+        taken = frozenset(s.slug for s in story_files) | RESERVED_SLUGS
         groups = keep_slugs(group_articles(articles, taken), self.state.grouped, taken)
         grouped = {member: group.slug for group in groups for member in group.members}
         if grouped != self.state.grouped:

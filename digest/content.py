@@ -23,6 +23,7 @@ from digest.yamlfile import Located, load_yaml
 Reader = Callable[[Path], Decoded]  # read_text, or a FileCache's read between builds
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+RESERVED_SLUGS = frozenset({"page", "static", "tags"})  # folders of the site's own pages
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 STORY_FIELDS = (
@@ -73,6 +74,8 @@ def parse_story_file(
                 1,
             )
         )
+    elif slug in RESERVED_SLUGS:
+        errors.append(DigestError(f"the slug {slug!r} is taken by the site's own pages; rename the file", path, 1))
     values, found = schema.validate(located, STORY_FIELDS)
     errors.extend(found)
     sources: list[SourceRef] = []

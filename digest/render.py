@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from digest import __version__
 from digest.errors import DigestError
 from digest.model import SiteConfig, SplitSource, StoryDigest
 from digest.theme import Theme, environment, get_template
-from digest.words import strip_invisible
+from digest.words import fold, strip_invisible
 
 MARKER = ".digest-output"
 
@@ -94,7 +95,9 @@ class Renderer:
         self.config = config
         self.theme = theme
         self.env = environment(theme)
-        self.env.globals.update(site=site_globals(config, []))
+        story_site = site_globals(config, [])
+        del story_site["updated"]  # see themes/default/README.md: listing pages only
+        self.env.globals.update(site=story_site)
         self.md = _markdown()
 
     def story(self, digest: StoryDigest) -> RenderedStory:
@@ -104,13 +107,42 @@ class Renderer:
         files[f"{digest.slug}/digest.json"] = digest_json_bytes(digest)
         return RenderedStory(listing_view(view), files)
 
+    def _tag_pages(self, summaries: Sequence[Mapping[str, Any]]) -> list[Page]:
+        """One page per tag (its stories, newest first) and a page listing the tags."""
+        by_tag: dict[str, list[Mapping[str, Any]]] = {}
+        for story in summaries:
+            for tag in story["tags"]:
+                by_tag.setdefault(tag_slug(tag), []).append(story)
+        if not by_tag:
+            return []
+        names = {tag_slug(t): t for story in summaries for t in story["tags"]}
+        single = {"number": 1, "count": 1, "previous": None, "next": None}
+        pages = [
+            Page(f"tags/{slug}/index.html", "index.html", {"stories": stories, "pager": single, "tag": names[slug]})
+            for slug, stories in sorted(by_tag.items())
+        ]
+        tags = [
+            {"name": names[slug], "url": f"tags/{slug}/index.html", "count": len(by_tag[slug])}
+            for slug in sorted(by_tag)
+        ]
+        pages.append(Page("tags/index.html", "tags.html", {"tags": tags}))
+        return pages
+
     def site(self, listings: Sequence[Mapping[str, Any]], story_paths: Sequence[str]) -> dict[str, bytes]:
         """The pages about all stories (index pages, feed, sitemap), 404, static files.
 
         ``story_paths`` are the stories' page paths, for the sitemap.
         """
         config, env = self.config, self.env
+        story_site = env.globals["site"]
         env.globals.update(site=site_globals(config, listings))
+        try:
+            return self._site(listings, story_paths)
+        finally:
+            env.globals.update(site=story_site)
+
+    def _site(self, listings: Sequence[Mapping[str, Any]], story_paths: Sequence[str]) -> dict[str, bytes]:
+        config, env = self.config, self.env
         summaries = sort_stories(listings)
         files: dict[str, bytes] = {}
         page_size = config.page_size
@@ -124,7 +156,8 @@ class Renderer:
                 "previous": None if number == 1 else ("index.html" if number == 2 else f"page/{number - 1}/index.html"),
                 "next": f"page/{number + 1}/index.html" if number < len(chunks) else None,
             }
-            shared.append(Page(path, "index.html", {"stories": chunk, "pager": pager}))
+            shared.append(Page(path, "index.html", {"stories": chunk, "pager": pager, "tag": None}))
+        shared.extend(self._tag_pages(summaries))
         shared.append(Page("404.html", "404.html", {}))
         for page in shared:
             files[page.path] = _render_page(env, config, page)
@@ -140,6 +173,10 @@ class Renderer:
                 if asset.is_file():
                     files["static/" + asset.relative_to(folder).as_posix()] = asset.read_bytes()
         return files
+
+
+def tag_slug(tag: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", fold(tag).lower())) or "tag"
 
 
 def render_site(config: SiteConfig, theme: Theme, digests: Sequence[StoryDigest]) -> dict[str, bytes]:
@@ -267,6 +304,7 @@ def story_view(digest: StoryDigest, md: MarkdownIt) -> dict[str, Any]:
         "date": digest.date.isoformat() if digest.date else None,
         "date_text": digest.date.strftime("%-d %B %Y") if digest.date else None,
         "tags": list(digest.tags),
+        "tag_links": [{"name": tag, "url": f"tags/{tag_slug(tag)}/index.html"} for tag in digest.tags],
         "note_html": md.render(strip_invisible(digest.note)) if digest.note else "",
         "lead": lead,
         "paragraphs": paragraphs,

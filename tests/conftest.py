@@ -4,6 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +72,42 @@ def run_digest(site: Path, *args: str, timeout: float = 120) -> subprocess.Compl
     process = digest_process(site, *args, stderr=subprocess.PIPE)
     out, err = process.communicate(timeout=timeout)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def chromium() -> str:
+    """Debian's Chromium; skipped without it, except under CI, where that is a failure."""
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).is_file():
+            return candidate
+    if os.environ.get("CI") == "true":
+        pytest.fail("Chromium is required under CI (.ci/run installs Debian's chromium)")
+    pytest.skip("Chromium not installed (apt-get install chromium); browser tests skipped")
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright (which never downloads a browser here)."""
+    executable = chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("playwright not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

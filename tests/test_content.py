@@ -163,3 +163,10 @@ def test_unreadable_file_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(DigestError) as caught:
         read_text(path)
     assert caught.value.location_message() == f"{path}: cannot read file: Permission denied"
+
+
+def test_slugs_of_the_sites_own_folders_are_refused(tmp_path: Path) -> None:
+    write(tmp_path / "seeds" / "a.txt", "Text.")
+    path = write(tmp_path / "content" / "tags.md", "---\nsources: [seeds/a.txt]\n---\n")
+    with pytest.raises(DigestError, match="taken by the site's own pages"):
+        parse_story_file(path, tmp_path)

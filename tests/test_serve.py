@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
@@ -19,7 +18,7 @@ from digest.build import BuildResult, IncrementalBuilder
 from digest.config import load_config
 from digest.model import SiteConfig
 from digest.serve import Preview, watched_paths
-from tests.conftest import digest_process, run_digest, write
+from tests.conftest import digest_process, launched_chromium, run_digest, write
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "blinken-lavrov-reykjavik"
@@ -256,53 +255,22 @@ def test_port_in_use_is_a_clear_error(site: Path) -> None:
 # --- a real browser -----------------------------------------------------------------------
 
 
-def chromium() -> str:
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).is_file():
-            return candidate
-    if os.environ.get("CI") == "true":
-        pytest.fail("Chromium is required under CI (.ci/run installs Debian's chromium)")
-    pytest.skip("Chromium not installed (apt-get install chromium); browser tests skipped")
-
-
 def test_open_page_reloads_by_itself_after_an_edit(server: Server, site: Path) -> None:
-    executable = chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("playwright not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+    with launched_chromium() as browser:
+        page = browser.new_page()
+        page.goto(server.base + f"{SLUG}/")
+        # Edits made before the page's socket is up reach nobody (the next load
+        # is fresh anyway), so wait for livereload.js to connect first.
+        page.wait_for_function(
+            "() => window.LiveReload && window.LiveReload.connector"
+            " && window.LiveReload.connector._isSocketConnected() && window.LiveReload.connector.protocol",
+            timeout=10_000,
         )
-        try:
-            page = browser.new_page()
-            page.goto(server.base + f"{SLUG}/")
-            # Edits made before the page's socket is up reach nobody (the next load
-            # is fresh anyway), so wait for livereload.js to connect first.
-            page.wait_for_function(
-                "() => window.LiveReload && window.LiveReload.connector"
-                " && window.LiveReload.connector._isSocketConnected() && window.LiveReload.connector.protocol",
-                timeout=10_000,
-            )
-            page.evaluate("() => { window.__beforeEdit = true; }")
-            template = site / "themes" / "default" / "story.html"
-            template.write_text(template.read_text().replace("Who reported what", "Edited coverage"), encoding="utf-8")
-            page.wait_for_function("() => window.__beforeEdit === undefined", timeout=15_000)
-            page.wait_for_selector("text=Edited coverage", timeout=10_000)
-        finally:
-            browser.close()
+        page.evaluate("() => { window.__beforeEdit = true; }")
+        template = site / "themes" / "default" / "story.html"
+        template.write_text(template.read_text().replace("Who reported what", "Edited coverage"), encoding="utf-8")
+        page.wait_for_function("() => window.__beforeEdit === undefined", timeout=15_000)
+        page.wait_for_selector("text=Edited coverage", timeout=10_000)
 
 
 def test_cached_story_files_still_see_edits_new_glob_matches_and_symlinks(site: Path, tmp_path: Path) -> None:

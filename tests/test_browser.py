@@ -1,0 +1,112 @@
+"""The seed story read in headless Chromium: footnotes, previews, back-links, the
+coverage matrix, narrow screens, no requests leaving the site. Screenshots go to
+$DIGEST_SCREENSHOTS (default: the test's temporary folder) to be looked at."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import build_site, launched_chromium
+
+SLUG = "blinken-lavrov-reykjavik"
+
+
+@pytest.fixture
+def site_url(site: Path, tmp_path: Path) -> Iterator[str]:
+    """The built seed site, served on a free loopback port."""
+    output = tmp_path / "out"
+    build_site(site, output)
+    handler = functools.partial(_QuietHandler, directory=str(output))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with launched_chromium() as running:
+        yield running
+
+
+def test_footnote_to_source_sentence_and_back(browser: Any, site_url: str) -> None:
+    page = browser.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(site_url) else outside.append(r.url))
+    page.goto(site_url + f"{SLUG}/")
+    marker = page.locator(".refs a").first
+    preview = marker.locator(".preview")
+    assert not preview.is_visible()
+    marker.hover()
+    assert preview.is_visible() and len(preview.inner_text()) > 40  # the source's own sentence
+    marker.click()
+    assert page.url.endswith("#fn-1")
+    assert page.evaluate("document.querySelector(':target').id") == "fn-1"
+    note = page.locator("#fn-1")
+    cited = note.locator("q").inner_text()
+    note.locator("a", has_text="sentence").click()
+    page.wait_for_load_state()
+    target = page.evaluate("document.querySelector(':target') && document.querySelector(':target').id")
+    assert target and target.startswith("s") and "/s" in page.url
+    sentence = page.locator(f"#{target}")
+    assert cited in sentence.inner_text()
+    sentence.locator(".backref").first.click()
+    page.wait_for_load_state()
+    assert page.url.split("#")[0].endswith(f"{SLUG}/index.html")
+    assert page.evaluate("document.querySelector(':target').classList.contains('claim')")
+    assert outside == []  # fonts, scripts and styles are all local
+
+
+def test_coverage_matrix_cells_match_the_footnotes(browser: Any, site_url: str) -> None:
+    page = browser.new_page()
+    page.goto(site_url + f"{SLUG}/")
+    outlets = page.locator(".coverage thead th").count() - 1
+    rows = page.locator(".coverage tbody tr")
+    assert outlets == 5 and rows.count() == page.locator(".summary .claim").count()
+    for r in range(rows.count()):
+        cells = rows.nth(r).locator("td")
+        assert cells.count() == outlets
+        marked = sum(cells.nth(c).inner_text() == "●" for c in range(outlets))
+        claim_id = rows.nth(r).locator("th a").get_attribute("href").lstrip("#")
+        refs = page.locator(f"#{claim_id} + sup.refs a").count()
+        assert marked == refs >= 2  # every summary sentence: two or more outlets, one footnote each
+
+
+@pytest.mark.parametrize("width", [1280, 375, 360])
+def test_pages_fit_the_screen_and_screenshots(browser: Any, site_url: str, tmp_path: Path, width: int) -> None:
+    folder = Path(os.environ.get("DIGEST_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    for path in (f"{SLUG}/index.html", f"{SLUG}/s2.html", "index.html", "tags/index.html"):
+        page.goto(site_url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+        assert page.evaluate("document.documentElement.lang") == "en"
+        name = path.replace("/", "_").replace(".html", "")
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=path.endswith("index.html"))
+
+
+def test_keyboard_reaches_skip_link_and_previews(browser: Any, site_url: str) -> None:
+    page = browser.new_page()
+    page.goto(site_url + f"{SLUG}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    assert page.evaluate("getComputedStyle(document.activeElement).left") != "-999px"  # visible when focused
+    page.locator(".refs a").first.focus()
+    assert page.locator(".refs a").first.locator(".preview").is_visible()
