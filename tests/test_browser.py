@@ -9,6 +9,7 @@ import http.server
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,10 @@ from tests.conftest import build_site, launched_chromium
 SLUG = "blinken-lavrov-reykjavik"
 
 
-@pytest.fixture
-def site_url(site: Path, tmp_path: Path) -> Iterator[str]:
-    """The built seed site, served on a free loopback port."""
-    output = tmp_path / "out"
-    build_site(site, output)
-    handler = functools.partial(_QuietHandler, directory=str(output))
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """``folder`` served on a free loopback port; yields its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -33,6 +32,15 @@ def site_url(site: Path, tmp_path: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def site_url(site: Path, tmp_path: Path) -> Iterator[str]:
+    """The built seed site, served on a free loopback port."""
+    output = tmp_path / "out"
+    build_site(site, output)
+    with served(output) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
