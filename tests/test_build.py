@@ -147,9 +147,19 @@ def test_feed_and_sitemap_are_well_formed(built: Path) -> None:
     ns = {"a": "http://www.w3.org/2005/Atom"}
     assert feed.find("a:entry/a:title", ns) is not None
     assert feed.findtext("a:updated", namespaces=ns) == "2021-05-20T00:00:00Z"
+    content = feed.findtext("a:entry/a:content", namespaces=ns) or ""
+    story_page = (built / SLUG / "index.html").read_text(encoding="utf-8")
+    sentences = re.findall(r'<span class="claim" id="p\d+">([^<]+)</span>', story_page)
+    assert len(sentences) >= 5 and all(text in content for text in sentences)  # the full summary, cited
+    assert f'href="https://example.github.io/digest/{SLUG}/s1.html#s' in content
     sitemap_ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     urls = [e.text for e in ET.parse(built / "sitemap.xml").getroot().findall("s:url/s:loc", sitemap_ns)]
     assert f"https://example.github.io/digest/{SLUG}/" in urls
+
+
+def test_seed_story_pages_stay_small(built: Path) -> None:
+    sizes = {p.relative_to(built).as_posix(): p.stat().st_size for p in (built / SLUG).glob("*.html")}
+    assert sizes and max(sizes.values()) < 100_000, sizes
 
 
 def test_build_is_byte_identical(site: Path, tmp_path: Path) -> None:
