@@ -118,3 +118,14 @@ def test_keyboard_reaches_skip_link_and_previews(browser: Any, site_url: str) ->
     assert page.evaluate("getComputedStyle(document.activeElement).left") != "-999px"  # visible when focused
     page.locator(".refs a").first.focus()
     assert page.locator(".refs a").first.locator(".preview").is_visible()
+
+
+def test_print_stylesheet_hides_navigation_and_previews(browser: Any, site_url: str) -> None:
+    page = browser.new_page()
+    page.goto(site_url + f"{SLUG}/")
+    page.emulate_media(media="print")
+    hidden = "el => getComputedStyle(el).display === 'none'"
+    assert page.locator(".site-footer").evaluate(hidden) and page.locator(".skip").evaluate(hidden)
+    page.locator(".refs a").first.focus()
+    assert page.locator(".refs a").first.locator(".preview").evaluate(hidden)
+    assert page.locator(".summary").evaluate("el => getComputedStyle(el).display") != "none"
