@@ -35,7 +35,6 @@ from digest.content import (
     read_loose,
 )
 from digest.errors import DigestError, DigestErrors
-from digest.group import describe, group_articles, keep_slugs
 from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
 from digest.render import RenderedStory, Renderer, story_page_paths
 from digest.textio import FileCache
@@ -459,6 +458,10 @@ class IncrementalBuilder:
         """Loose source files (in the loose folder, named by no story file) grouped
         by event; each file is read and described again only when its bytes change."""
         paths = loose_paths(config, list(story_files))
+        if not paths:
+            return ()
+        from digest.group import describe, group_articles, keep_slugs  # only a site with loose files needs it
+
         articles = []
         root = str(config.root)
         for path in paths:
