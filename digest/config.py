@@ -49,6 +49,9 @@ FIELDS = (
     schema.Field("content", schema.string, _DEFAULTS.content, help="Folder of story files."),
     schema.Field("page_size", schema.positive_int, _DEFAULTS.page_size, help="Stories per index page."),
     schema.Field(
+        "feed_size", schema.non_negative_int, _DEFAULTS.feed_size, help="Newest stories in the Atom feed (0: all)."
+    ),
+    schema.Field(
         "loose_folder",
         schema.string,
         _DEFAULTS.loose_folder,

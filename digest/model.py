@@ -38,6 +38,7 @@ class SiteConfig:
     output: str = "output"
     content: str = "content"
     page_size: int = 20
+    feed_size: int = 50
     cache_dir: str = ".digest-cache"
     loose_folder: str = "seeds"
 

@@ -161,7 +161,8 @@ class Renderer:
         shared.append(Page("404.html", "404.html", {}))
         for page in shared:
             files[page.path] = _render_page(env, config, page)
-        files["feed.xml"] = _render(get_template(env, "feed.xml"), {"stories": summaries, "root": ""})
+        newest = summaries[: config.feed_size] if config.feed_size else summaries
+        files["feed.xml"] = _render(get_template(env, "feed.xml"), {"stories": newest, "root": ""})
         listed = [p.path for p in shared if p.path != "404.html"] + sorted(story_paths)
         files["sitemap.xml"] = _render(
             get_template(env, "sitemap.xml"), {"urls": [config.base_url + _pretty(p) for p in listed], "root": ""}

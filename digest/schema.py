@@ -91,6 +91,12 @@ def positive_int(value: Any) -> int:
     raise Invalid(f"expected a positive whole number, got {value!r}")
 
 
+def non_negative_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise Invalid(f"expected a whole number, 0 or more, got {value!r}")
+
+
 def http_url(value: Any) -> str:
     text = string(value).strip()
     if not text.lower().startswith(("http://", "https://")):

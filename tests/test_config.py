@@ -63,3 +63,20 @@ def test_every_key_is_documented() -> None:
     for field in FIELDS:
         assert field.help
         assert f"`{field.name}`" in readme, field.name
+
+
+def test_feed_size_limits_the_feed(site: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from tests.conftest import build_site
+
+    for n in range(3):
+        write(
+            site / "content" / f"copy-{n}.md",
+            f"---\ndate: 2021-05-2{n + 1}\nsources: [seeds/001_53d2f25ad1582e78.txt, seeds/002_6c188231047a0d29.txt]\n---\n",
+        )
+    (site / "digest.yml").write_text((site / "digest.yml").read_text() + "feed_size: 2\n", encoding="utf-8")
+    build_site(site, tmp_path / "out")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = ET.parse(tmp_path / "out" / "feed.xml").getroot().findall("a:entry/a:id", ns)
+    assert [e.text.rstrip("/").rsplit("/", 1)[1] for e in entries if e.text] == ["copy-2", "copy-1"]  # newest first
