@@ -180,15 +180,6 @@ def tag_slug(tag: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", fold(tag).lower())) or "tag"
 
 
-def render_site(config: SiteConfig, theme: Theme, digests: Sequence[StoryDigest]) -> dict[str, bytes]:
-    """Every file of the site, rendered in this process."""
-    renderer = Renderer(config, theme)
-    stories = [renderer.story(digest) for digest in digests]
-    files = {path: data for story in stories for path, data in story.files.items()}
-    files.update(renderer.site([s.listing for s in stories], story_page_paths(files)))
-    return files
-
-
 def story_page_paths(files: Mapping[str, bytes] | Sequence[str]) -> list[str]:
     """The HTML pages of stories among a site's files (what the sitemap lists)."""
     return [p for p in files if "/" in p and p.endswith(".html") and not p.startswith(("page/", "static/"))]

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from digest.errors import DigestError
-from digest.model import SiteFiles
 from digest.render import MARKER
 
 # What a build wrote: path -> (SHA-256, mtime_ns, size, inode) of each output file.
@@ -178,24 +177,6 @@ class StagedOutput:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
         return target
-
-
-def write_site(
-    files: SiteFiles | Mapping[str, bytes], output: Path, manifest: Manifest | None = None
-) -> tuple[Manifest, int]:
-    """Make ``output`` hold exactly ``files``; returns its new manifest and how many
-    files were written. ``manifest`` describes the current output (from the last build)."""
-    site = files if isinstance(files, SiteFiles) else SiteFiles(files)
-    stage = StagedOutput(output, manifest)
-    try:
-        for name, digest in site.kept.items():
-            stage.keep(name, digest)
-        for name, data in site.data.items():
-            stage.put(name, data)
-    except BaseException:
-        stage.abort()
-        raise
-    return stage.commit()
 
 
 def _link(existing: str, target: str) -> bool:
