@@ -35,7 +35,7 @@ from digest.content import (
     read_loose,
 )
 from digest.errors import DigestError, DigestErrors
-from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
+from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, SourceRef, Story, StoryDigest, StoryFile
 from digest.render import RenderedStory, Renderer, story_page_paths
 from digest.textio import FileCache
 from digest.theme import Theme, resolve_theme
@@ -385,7 +385,9 @@ class IncrementalBuilder:
             # The listing views are lost (cache damaged): render every story again.
             if jobs or state.stories:
                 state.stories, state.listings = {}, {}
-                return self.build(config, output, progress)
+                site, result = self.build(config, output, progress, sink)
+                rejected = self.store.rejected - rejected_before if self.store else 0
+                return site, replace(result, cache_rejected=rejected)
             listings = state.listings = {}
 
         consolidated = 0
@@ -499,7 +501,7 @@ def _plain_file(path: str) -> bool:
     return os.path.isfile(path) and not os.path.islink(path)
 
 
-def _unique(story_file: StoryFile) -> list[Any]:
+def _unique(story_file: StoryFile) -> list[SourceRef]:
     """The story's sources, a file named twice counted once (as load_story does)."""
     seen: set[str] = set()
     refs = []

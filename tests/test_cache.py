@@ -212,3 +212,13 @@ def test_interrupted_in_place_commit_is_rolled_back(two_stories: Path, monkeypat
     assert {k: v for k, v in tree_bytes(output).items() if not k.startswith("pair/")} == {
         k: v for k, v in before.items() if not k.startswith("pair/")
     }
+
+
+def test_lost_listing_views_mean_every_story_is_rendered_again(two_stories: Path, tmp_path: Path) -> None:
+    run_build(two_stories)
+    (two_stories / ".digest-cache" / "state" / "listings.pickle").write_bytes(b"damaged")
+    edit_copy(two_stories, "Cold War foes", "old rivals")
+    result = run_build(two_stories)
+    assert result.rendered == 2 and result.consolidated == 1 and result.cache_rejected == 1
+    build(load_config(two_stories / "digest.yml", output=str(tmp_path / "fresh")), use_cache=False)
+    assert tree_bytes(two_stories / "output") == tree_bytes(tmp_path / "fresh")
