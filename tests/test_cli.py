@@ -95,8 +95,9 @@ def test_new_writes_a_story_that_builds(run, site: Path) -> None:  # type: ignor
 
 def test_clean_removes_output_but_refuses_foreign_folders(run, site: Path) -> None:  # type: ignore[no-untyped-def]
     assert run(site, "build").exit_code == 0
+    assert (site / ".digest-cache" / "CACHEDIR.TAG").is_file()
     assert run(site, "clean").exit_code == 0
-    assert not (site / "output").exists()
+    assert not (site / "output").exists() and not (site / ".digest-cache").exists()
     write(site / "output" / "precious.txt", "keep me")
     result = run(site, "clean")
     assert result.exit_code == 1 and "refusing" in result.output
