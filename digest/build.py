@@ -112,6 +112,7 @@ class StoryJob:
     digest: StoryDigest | None = None
     load_warnings: tuple[str, ...] = ()  # from reading the sources (an encoding guessed)
     key: str = ""  # the story key, under which a new digest is cached
+    listing: str = ""  # the listing key, under which the story's listing view is cached
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,12 @@ def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None 
     rendered = _renderer(config, theme).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
     fresh = job.digest is None
-    if fresh and cache is not None and job.key:
-        Store(cache).save("digests", job.key, digest)
+    if cache is not None:
+        store = Store(cache)
+        if fresh and job.key:
+            store.save("digests", job.key, digest)
+        if job.listing:
+            store.save("listings", job.listing, rendered.listing)
     keep = None if cache is not None else digest
     return JobResult(rendered, hashes, digest.warnings, len(digest.sources), fresh, keep)
 
@@ -236,8 +241,9 @@ class BuilderState:
     """The builder's memory, as saved in the build cache between runs.
 
     The stories' listing views (what index pages and the feed show of each) are
-    most of its size and only needed when those pages change, so they are saved
-    apart and loaded on demand (``listings`` is None until then).
+    kept as cache entries of their own ("listings", one per story key and theme),
+    written by whichever process renders the story and read only when the pages
+    that list stories change.
     """
 
     code: str
@@ -248,16 +254,15 @@ class BuilderState:
     site_hashes: dict[str, str] = field(default_factory=dict)  # their output paths -> SHA-256
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
-    listings: dict[str, dict[str, Any]] | None = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "listings": None}
-
 
 STATE = ("state", "builder")  # kind and key of the saved BuilderState
-LISTINGS = ("state", "listings")
+
+
+def listing_key(key: str, signature: str) -> str:
+    return f"{key[:32]}-{signature[:32]}"
 
 
 @dataclass
@@ -274,10 +279,16 @@ class IncrementalBuilder:
     store: Store | None = None
     keep_files: bool = True
     state: BuilderState = field(default_factory=lambda: BuilderState(code_fingerprint()))
-    source_files: frozenset[Path] = frozenset()  # every source the last build read
+    _sources: tuple[str, ...] = ()  # every source the last build read (absolute paths)
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
     _files: FileCache = field(default_factory=FileCache)
     _changed: bool = False  # anything to save after this build
+    _listings: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # slug -> (listing key, view)
+
+    @property
+    def source_files(self) -> frozenset[Path]:
+        """Every source file the last build read (the preview server watches their folders)."""
+        return frozenset(map(Path, self._sources))
 
     @classmethod
     def from_store(cls, store: Store) -> IncrementalBuilder:
@@ -294,16 +305,20 @@ class IncrementalBuilder:
             return
         state.manifest, state.output = manifest, str(output)
         state.hashes.changed = False
-        if state.listings is not None:
-            self.store.save(*LISTINGS, state.listings)
         self.store.save(*STATE, state)
         self.store.prune("digests", {s.key for s in state.stories.values()})
+        self.store.prune("listings", {listing_key(s.key, s.signature) for s in state.stories.values()})
+        self.store.prune("state", {STATE[1]})  # what older versions kept there
 
-    def _listings(self) -> dict[str, dict[str, Any]] | None:
-        state = self.state
-        if state.listings is None and self.store is not None:
-            state.listings = self.store.load(*LISTINGS, dict)
-        return state.listings
+    def _listing(self, slug: str, wanted: str) -> dict[str, Any] | None:
+        """A story's listing view, from memory or the cache; None when lost."""
+        known = self._listings.get(slug)
+        if known is not None and known[0] == wanted:
+            return known[1]
+        found = self.store.load("listings", wanted, dict) if self.store is not None else None
+        if found is not None:
+            self._listings[slug] = (wanted, found)
+        return found
 
     def _parse(self, path: Path, root: Path, read: Reader, real_dirs: dict[str, str]) -> StoryFile:
         """A story file parsed again only when its bytes changed, when it names a
@@ -345,7 +360,7 @@ class IncrementalBuilder:
         named = {str(s.file) for s in story_files}
         state.parsed = {p: v for p, v in state.parsed.items() if p in named}
         root = str(config.root)
-        self.source_files = frozenset(Path(root, ref.path) for s in story_files for ref in s.sources)
+        self._sources = tuple(os.path.join(root, ref.path) for s in story_files for ref in s.sources)
         signature = render_signature(config, theme)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
@@ -362,8 +377,9 @@ class IncrementalBuilder:
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
                 continue
             digest = self._digest(slug, key)
+            listed = listing_key(key, signature)
             if digest is not None:
-                jobs.append(StoryJob(story_file, digest=digest))
+                jobs.append(StoryJob(story_file, digest=digest, listing=listed))
                 continue
             try:
                 warnings: list[str] = []
@@ -371,7 +387,7 @@ class IncrementalBuilder:
             except DigestError as exc:
                 errors.append(exc)
                 continue
-            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key))
+            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed))
         if errors:
             raise DigestErrors(errors)
         loaded = time.perf_counter()
@@ -380,18 +396,21 @@ class IncrementalBuilder:
         site_current = (
             not jobs and state.site_key == site_key.hexdigest() and intact(state.site_hashes, manifest, output)
         )
-        listings = None if site_current else self._listings()
-        if listings is None and not site_current:
-            # The listing views are lost (cache damaged): render every story again.
-            if jobs or state.stories:
-                state.stories, state.listings = {}, {}
+        rendering = {job.file.slug for job in jobs}
+        if not site_current:
+            lost = [
+                slug
+                for slug in keys
+                if slug not in rendering and self._listing(slug, listing_key(keys[slug], signature)) is None
+            ]
+            if lost:  # damaged cache entries: render those stories again
+                for slug in lost:
+                    state.stories.pop(slug, None)
                 site, result = self.build(config, output, progress, sink)
                 rejected = self.store.rejected - rejected_before if self.store else 0
                 return site, replace(result, cache_rejected=rejected)
-            listings = state.listings = {}
 
         consolidated = 0
-        rendered = {job.file.slug for job in jobs}
         cache = self.store.folder if self.store is not None else None
         for job, done in zip(jobs, run_jobs(jobs, config, theme, progress, cache), strict=True):
             slug = job.file.slug
@@ -399,8 +418,7 @@ class IncrementalBuilder:
                 consolidated += 1
                 if done.digest is not None:
                     self._digests[slug] = (keys[slug], done.digest)
-            assert listings is not None
-            listings[slug] = done.rendered.listing
+            self._listings[slug] = (listing_key(keys[slug], signature), done.rendered.listing)
             if sink is not None:
                 for path, content in done.rendered.files.items():
                     sink(path, content, done.hashes[path])
@@ -416,7 +434,7 @@ class IncrementalBuilder:
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
         self._changed = self._changed or bool(jobs) or not site_current
-        state.hashes.forget_except({str(p) for p in self.source_files} | named)
+        state.hashes.forget_except(set(self._sources) | named)
 
         stories = [state.stories[s.slug] for s in story_files]
         data: dict[str, bytes] = {}
@@ -424,15 +442,14 @@ class IncrementalBuilder:
         for slug, built in zip(keys, stories, strict=True):
             if built.files is not None:
                 data.update(built.files)
-            elif not (sink is not None and slug in rendered):
+            elif not (sink is not None and slug in rendering):
                 kept.update(built.hashes)
         if site_current:
             kept.update(state.site_hashes)
         else:
-            assert listings is not None
-            state.listings = listings = {slug: listings[slug] for slug in keys}
+            self._listings = {slug: self._listings[slug] for slug in keys}
             paths = story_page_paths([path for built in stories for path in built.hashes])
-            site_files = _renderer(config, theme).site(list(listings.values()), paths)
+            site_files = _renderer(config, theme).site([self._listings[slug][1] for slug in keys], paths)
             data.update(site_files)
             state.site_key = site_key.hexdigest()
             state.site_hashes = {path: hashlib.sha256(b).hexdigest() for path, b in site_files.items()}

@@ -255,7 +255,7 @@ def loose_paths(config: SiteConfig, story_files: list[StoryFile]) -> list[str]:
                         seen.add(path)
                         pending.append(path)
                 elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LOOSE_SUFFIXES:
-                    relative = os.path.relpath(path, root).replace(os.sep, "/")
+                    relative = path[len(root) + 1 :].replace(os.sep, "/")  # inside root, checked above
                     if relative not in named:
                         found.append(relative)
     return sorted(found)
