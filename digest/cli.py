@@ -89,10 +89,15 @@ def build(
     if output is not None:
         output = str(Path(output).resolve())
     config = _config(config_file, output=output, base_url=base_url)
-    log = None if quiet else (lambda message: click.echo(message, err=True))
     bar = ProgressBar(sys.stderr) if not quiet and sys.stderr.isatty() else None
+
+    def log(message: str) -> None:
+        if bar is not None:
+            bar.close()  # a warning starts on a line of its own
+        click.echo(message, err=True)
+
     try:
-        result = run_build(config, strict=strict, log=log, progress=bar, use_cache=not no_cache)
+        result = run_build(config, strict=strict, log=None if quiet else log, progress=bar, use_cache=not no_cache)
     finally:
         if bar is not None:
             bar.close()

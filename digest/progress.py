@@ -35,11 +35,15 @@ class ProgressBar:
     @classmethod
     def line(cls, done: int, total: int, elapsed: float) -> str:
         filled = cls.WIDTH * done // max(1, total)
-        left = elapsed / done * (total - done) if done else 0.0
         bar = "#" * filled + "-" * (cls.WIDTH - filled)
+        if done < max(3, total // 50):  # too few stories yet for a fair estimate
+            return f"[{bar}] {done}/{total} stories "
+        left = elapsed / done * (total - done)
         return f"[{bar}] {done}/{total} stories, {left:.0f} s left "
 
     def close(self) -> None:
+        """Clear the bar (before other output, or at the end)."""
         if self.shown:
             self.stream.write("\r" + " " * (self.WIDTH + 40) + "\r")
             self.stream.flush()
+            self.shown = False

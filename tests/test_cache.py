@@ -174,6 +174,7 @@ def test_progress_bar_draws_on_long_builds_only() -> None:
     assert "[##############--------------] 5/10 stories, 10 s left" in stream.getvalue()
     bar.close()
     assert stream.getvalue().endswith("\r")
+    assert ProgressBar.line(1, 1000, 3.0) == "[----------------------------] 1/1000 stories "  # no wild estimate
 
 
 def test_interrupted_in_place_commit_is_rolled_back(two_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
