@@ -364,32 +364,8 @@ class IncrementalBuilder:
         signature = render_signature(config, theme)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
-        keys: dict[str, str] = {}
-        jobs: list[StoryJob] = []
-        errors: list[DigestError] = []
         rejected_before = self.store.rejected if self.store else 0
-        for story_file in story_files:
-            slug = story_file.slug
-            hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in _unique(story_file)]
-            key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words)
-            old = state.stories.get(slug)
-            unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
-            if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
-                continue
-            digest = self._digest(slug, key)
-            listed = listing_key(key, signature)
-            if digest is not None:
-                jobs.append(StoryJob(story_file, digest=digest, listing=listed))
-                continue
-            try:
-                warnings: list[str] = []
-                story = load_story(story_file, config.root, warnings, self._files.read)
-            except DigestError as exc:
-                errors.append(exc)
-                continue
-            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed))
-        if errors:
-            raise DigestErrors(errors)
+        keys, jobs = self._plan(config, story_files, signature, manifest, output)
         loaded = time.perf_counter()
 
         site_key = hashlib.sha256("\0".join([signature, *(f"{slug} {key}" for slug, key in keys.items())]).encode())
@@ -472,6 +448,46 @@ class IncrementalBuilder:
             ),
         )
         return SiteFiles(data, kept), result
+
+    def _plan(
+        self,
+        config: SiteConfig,
+        story_files: Sequence[StoryFile],
+        signature: str,
+        manifest: Manifest,
+        output: Path | None,
+    ) -> tuple[dict[str, str], list[StoryJob]]:
+        """Each story's key, and the work for the stories that need some: none when
+        its key and theme are unchanged and its pages are in memory or intact in
+        the output; rendering only when its digest is known; else all of it (its
+        sources are read here, every unreadable one reported at once)."""
+        state, root = self.state, str(config.root)
+        keys: dict[str, str] = {}
+        jobs: list[StoryJob] = []
+        errors: list[DigestError] = []
+        for story_file in story_files:
+            slug = story_file.slug
+            hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in _unique(story_file)]
+            key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words)
+            old = state.stories.get(slug)
+            unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
+            if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
+                continue
+            digest = self._digest(slug, key)
+            listed = listing_key(key, signature)
+            if digest is not None:
+                jobs.append(StoryJob(story_file, digest=digest, listing=listed))
+                continue
+            try:
+                warnings: list[str] = []
+                story = load_story(story_file, config.root, warnings, self._files.read)
+            except DigestError as exc:
+                errors.append(exc)
+                continue
+            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed))
+        if errors:
+            raise DigestErrors(errors)
+        return keys, jobs
 
     def groups(self, config: SiteConfig, story_files: Sequence[StoryFile]) -> tuple[Group, ...]:
         """Loose source files (in the loose folder, named by no story file) grouped
