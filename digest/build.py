@@ -33,9 +33,10 @@ from digest.content import (
     loose_paths,
     parse_story_file,
     read_loose,
+    unique_sources,
 )
 from digest.errors import DigestError, DigestErrors
-from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, SourceRef, Story, StoryDigest, StoryFile
+from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
 from digest.render import RenderedStory, Renderer, story_page_paths
 from digest.textio import FileCache
 from digest.theme import Theme, resolve_theme
@@ -271,13 +272,13 @@ class IncrementalBuilder:
 
     An edited source or story file re-cleans and re-consolidates that story alone;
     an edited template or config re-renders pages without re-consolidating. The
-    preview server keeps one of these alive between saves (``keep_files``: every
-    page's bytes stay in memory to be served); ``digest build`` loads one from the
-    build cache and saves it back after writing.
+    preview server keeps one of these alive between saves, every page's bytes in
+    memory to be served; ``digest build`` loads one from the build cache, passes
+    each finished story's files on to the writer (``sink``) and saves it back after
+    writing.
     """
 
     store: Store | None = None
-    keep_files: bool = True
     state: BuilderState = field(default_factory=lambda: BuilderState(code_fingerprint()))
     _sources: tuple[str, ...] = ()  # every source the last build read (absolute paths)
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
@@ -293,7 +294,7 @@ class IncrementalBuilder:
     @classmethod
     def from_store(cls, store: Store) -> IncrementalBuilder:
         state = store.load(*STATE, BuilderState)
-        builder = cls(store=store, keep_files=False)
+        builder = cls(store=store)
         if state is not None and state.code == code_fingerprint():
             builder.state = state
         return builder
@@ -429,8 +430,6 @@ class IncrementalBuilder:
             data.update(site_files)
             state.site_key = site_key.hexdigest()
             state.site_hashes = {path: hashlib.sha256(b).hexdigest() for path, b in site_files.items()}
-        if not self.keep_files:  # the bytes go to disk once; later builds find them there
-            state.stories = {slug: replace(s, files=None) for slug, s in state.stories.items()}
         result = BuildResult(
             output=config.output_dir,
             stories=len(stories),
@@ -467,7 +466,7 @@ class IncrementalBuilder:
         errors: list[DigestError] = []
         for story_file in story_files:
             slug = story_file.slug
-            hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in _unique(story_file)]
+            hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
             key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words)
             old = state.stories.get(slug)
             unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
@@ -534,17 +533,6 @@ def _plain_file(path: str) -> bool:
     return os.path.isfile(path) and not os.path.islink(path)
 
 
-def _unique(story_file: StoryFile) -> list[SourceRef]:
-    """The story's sources, a file named twice counted once (as load_story does)."""
-    seen: set[str] = set()
-    refs = []
-    for ref in story_file.sources:
-        if ref.path not in seen:
-            seen.add(ref.path)
-            refs.append(ref)
-    return refs
-
-
 def build(
     config: SiteConfig,
     strict: bool = False,
@@ -563,7 +551,6 @@ def build(
     output = config.output_dir
     check_replaceable(output)  # fail before doing the work, not after
     builder = IncrementalBuilder.from_store(Store(config.cache_path)) if use_cache else IncrementalBuilder()
-    builder.keep_files = False
     stage = StagedOutput(output, builder.state.manifest if builder.state.output == str(output) else {})
     try:
         files, result = builder.build(config, output, progress, sink=stage.put)

@@ -152,14 +152,18 @@ def _expand(pattern: str, root: Path, file: Path, line: int, real_dirs: dict[str
     return result
 
 
+def unique_sources(story_file: StoryFile) -> list[SourceRef]:
+    """A story's sources, a file named twice (say, by two globs) counted once."""
+    first: dict[str, SourceRef] = {}
+    for ref in story_file.sources:
+        first.setdefault(ref.path, ref)
+    return list(first.values())
+
+
 def load_story(story_file: StoryFile, root: Path, warnings: list[str], read: Reader = read_text) -> Story:
     """Read the sources of a story; duplicates (a file named twice) count once."""
-    seen: set[str] = set()
     sources: list[RawSource] = []
-    for ref in story_file.sources:
-        if ref.path in seen:
-            continue
-        seen.add(ref.path)
+    for ref in unique_sources(story_file):
         decoded = read(root / ref.path)
         if decoded.warning:
             warnings.append(decoded.warning)

@@ -180,9 +180,9 @@ def tag_slug(tag: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", fold(tag).lower())) or "tag"
 
 
-def story_page_paths(files: Mapping[str, bytes] | Sequence[str]) -> list[str]:
+def story_page_paths(paths: Sequence[str]) -> list[str]:
     """The HTML pages of stories among a site's files (what the sitemap lists)."""
-    return [p for p in files if "/" in p and p.endswith(".html") and not p.startswith(("page/", "static/"))]
+    return [p for p in paths if "/" in p and p.endswith(".html") and not p.startswith(("page/", "static/"))]
 
 
 def listing_view(view: dict[str, Any]) -> dict[str, Any]:
