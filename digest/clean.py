@@ -287,17 +287,6 @@ def _shape(text: str) -> _Shape:
     return shape._replace(kind=_kind(shape))
 
 
-@dataclass(frozen=True)
-class _Elsewhere:
-    """The words the other sources of a story use (given how many sources use each)."""
-
-    in_sources: Counter[str]
-    mine: frozenset[str]
-
-    def __contains__(self, word: str) -> bool:
-        return self.in_sources[word] - (word in self.mine) > 0
-
-
 def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     """Clean every source of a story, each judged against the others.
 
@@ -341,12 +330,12 @@ def _clean_all(
         [line for line in ls if line.number in evidence[j] and line.folded not in shared] for j, ls in enumerate(lines)
     ]
     vocabularies = [frozenset(w for line in ls for w in line.content) for ls in usable]
-    in_sources = Counter(w for vocabulary in vocabularies for w in vocabulary)
     evidence_index = _LineIndex(usable)
     cleaned: list[CleanSource] = []
     supported_lines: list[dict[int, tuple[int, int]]] = []
     for index, source in enumerate(sources):
-        others = _Elsewhere(in_sources, vocabularies[index]) if len(sources) > 1 else None
+        # The words the other sources use (their usable lines only); None when alone.
+        others = frozenset().union(*vocabularies[:index], *vocabularies[index + 1 :]) if len(sources) > 1 else None
         other_captions = frozenset().union(*(c for j, c in enumerate(captions) if j != index))
         only = supported_before[index] if supported_before is not None else None
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
@@ -370,31 +359,40 @@ def clean_source(source: RawSource) -> CleanSource:
 def _lines(text: str) -> list[_Line]:
     result = []
     for number, raw in enumerate(text.split("\n"), start=1):
-        line = re.sub(r"\s+", " ", strip_invisible(raw)).strip()
+        line = " ".join(strip_invisible(raw).split())  # split(): the same whitespace as re's \s
         if line:
             result.append(_Line(number, line))
     return result
 
 
-def _prose_word_counts(lines: Sequence[_Line]) -> Counter[str]:
-    """In how many prose lines of the article each word occurs."""
-    return Counter(w for line in lines if line.prose for w in set(line.content))
+class _OwnProse(NamedTuple):
+    """The words of an article's prose lines: in at least one, in at least two."""
+
+    once: frozenset[str]
+    twice: frozenset[str]
 
 
-def _relevance(line: _Line, others: _Elsewhere | None, own_counts: Counter[str]) -> float:
+def _own_prose(lines: Sequence[_Line]) -> _OwnProse:
+    counts = Counter(w for line in lines if line.prose for w in set(line.content))
+    return _OwnProse(frozenset(counts), frozenset(w for w, n in counts.items() if n > 1))
+
+
+def _relevance(line: _Line, others: frozenset[str] | None, own: _OwnProse) -> float:
     """Share of the line's words that the rest of the story also uses.
 
     Two measures, the higher wins: the words other sources of the story use, and
     the words of the article's own other prose lines (a list of facts repeats the
     article's numbers and names; an unrelated headline list does not).
     """
-    if not line.content:
+    content = line.content
+    if not content:
         return 0.0
-    mine = set(line.content) if line.prose else set()
-    local = sum(own_counts[w] - (w in mine) > 0 for w in line.content) / len(line.content)
+    # A prose line's own words count once in ``once``: another prose line must have them too.
+    elsewhere_here = own.twice if line.prose else own.once
+    local = sum(map(elsewhere_here.__contains__, content)) / len(content)
     if others is None:
         return local
-    cross = sum(w in others for w in line.content) / len(line.content)
+    cross = sum(map(others.__contains__, content)) / len(content)
     # Own-article agreement is weaker evidence than another outlet's.
     return max(cross, local * 0.9)
 
@@ -462,7 +460,7 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
 def _clean(
     source: RawSource,
     lines: list[_Line],
-    others: _Elsewhere | None,
+    others: frozenset[str] | None,
     other_captions: frozenset[str],
     supported: set[int],
 ) -> CleanSource:
@@ -487,8 +485,8 @@ def _clean(
             found = ("caption", "image caption (another source prints it as a caption)")
         if found:
             kinds[line.number] = found
-    own_counts = _prose_word_counts(lines)
-    relevance = {line.number: _relevance(line, others, own_counts) for line in lines}
+    own = _own_prose(lines)
+    relevance = {line.number: _relevance(line, others, own) for line in lines}
     long_prose = {line.number for line in lines if line.prose and line.n_words >= 25}
     for number, hint_kind, hint_reason in source.hints:  # the HTML page's own structure
         # The page's markup wins, except over long prose another outlet also
