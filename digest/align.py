@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import product
+from itertools import combinations
 
 from rapidfuzz import fuzz, process
 
@@ -221,23 +221,21 @@ def _candidate_pairs(
     """
     keys = [model.keys[(s.source, s.index)] for s in sentences]
     limit = min(max(10, len(sentences) // 3), 200)
-    index: dict[str, dict[str, list[int]]] = {}
+    frequency = Counter(w for key in keys for w in key)
+    index: dict[str, list[int]] = {}  # distinctive word -> the sentences that use it
     for i, key in enumerate(keys):
         for word in key:
-            index.setdefault(word, {}).setdefault(sentences[i].source, []).append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for by_source in index.values():
-        if len(by_source) < 2 or sum(map(len, by_source.values())) > limit:
-            continue
-        groups = list(by_source.values())
-        for g, left in enumerate(groups):
-            for right in groups[g + 1 :]:
-                # Sentences are numbered source by source, so every i < j here.
-                shared.update(product(left, right))
+            if 2 <= frequency[word] <= limit:
+                index.setdefault(word, []).append(i)
+    found: list[tuple[int, int]] = []  # (i, j) once for each distinctive word they share
+    for posting in index.values():
+        found.extend(combinations(posting, 2))  # i < j: postings are in sentence order
     pairs = []
     score_keys = model.score_keys
-    for (i, j), count in shared.items():
-        if count >= 2:  # two distinctive words in common (measured: no linked pair has fewer)
+    for (i, j), count in Counter(found).items():
+        # Two distinctive words in common (measured: no linked pair has fewer), and
+        # two sources: pairs within one source came along in the postings.
+        if count >= 2 and sentences[i].source != sentences[j].source:
             score = score_keys(keys[i], keys[j])
             if score >= LINK:
                 pairs.append((score, i, j))

@@ -432,20 +432,25 @@ def readable_json(value: Any, indent: str = "") -> str:
     or list holding only plain values is written on one line. As readable in a diff
     as ``indent=2`` and several times faster, since each line comes from the C
     encoder (Python's encoder falls back to pure Python whenever it indents)."""
-    inner = indent + "  "
-    if isinstance(value, dict) and not all(_plain(v) for v in value.values()):
-        items = [f"{inner}{_encode(k)}: {readable_json(v, inner)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    if isinstance(value, list) and not _plain(value):
-        return "[\n" + ",\n".join(inner + readable_json(v, inner) for v in value) + "\n" + indent + "]"
+    if isinstance(value, dict):
+        if any(map(_spans_lines, value.values())):
+            inner = indent + "  "
+            items = [f"{inner}{_encode(k)}: {readable_json(v, inner)}" for k, v in value.items()]
+            return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    elif isinstance(value, list) and any(isinstance(v, _CONTAINERS) for v in value):
+        inner = indent + "  "
+        return "[\n" + ",\n".join([inner + readable_json(v, inner) for v in value]) + "\n" + indent + "]"
     return _encode(value)
 
 
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+_CONTAINERS = (dict, list)
 
 
-def _plain(value: Any) -> bool:
-    """A value small enough for one line: a scalar or a list of scalars."""
+def _spans_lines(value: Any) -> bool:
+    """A dict, or a list holding a dict or list: too much for one line."""
     if isinstance(value, list):
-        return not any(isinstance(v, (dict, list)) for v in value)
-    return not isinstance(value, dict)
+        return any(isinstance(v, _CONTAINERS) for v in value)
+    return isinstance(value, dict)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode

@@ -291,9 +291,15 @@ def split_source(clean: CleanSource) -> SplitSource:
     return SplitSource(clean, tuple(sentences))
 
 
+_SPACING = ("\n", "\t", "\u00a0", "  ")  # what _normalise_space changes
+
+
 def _normalise_space(text: str) -> str:
     # A line break after a space (or a hyphen) is wrapping; any other one ends a line
     # that stands alone, like an item of an unpunctuated list.
+    stripped = text.strip()
+    if not any(mark in stripped for mark in _SPACING):
+        return stripped  # one line of single spaces, as the cleaner leaves paragraphs
     text = re.sub(r"[ \t]+\n\s*", " ", text.strip())
     text = re.sub(r"\s*\n\s*", "\n", text)
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
@@ -336,7 +342,11 @@ def _follows(a: str, b: str) -> bool:
 
 
 def _split_prose(text: str) -> Iterator[str]:
-    protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+    # What _PROTECTED can match contains one of these; most sentences have none.
+    if "@" in text or "[" in text or "http" in text or "www." in text:
+        protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+    else:
+        protected = []
     start = 0
     for match in _END.finditer(text):
         end = match.end()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from rapidfuzz import fuzz
 
@@ -150,13 +150,37 @@ def _outlet_key(source: SplitSource) -> str:
 def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
     if _DANGLING.match(text):
         return False
-    for match in _SELF_REFERENCE.finditer(text):
+    for match in _self_references(text):
         name = match.group("name")
         if name is None:
             return False
         if any(o and (o in fold(name).lower() or fold(name).lower() in o) for o in outlets.values()):
             return False
     return not (_QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text))
+
+
+# Every match of _SELF_REFERENCE contains one of these (in ASCII text, where
+# ignoring case cannot turn another letter into an ASCII one).
+_SELF_REFERENCE_CUES = (
+    "told",
+    "tells",
+    "said to",
+    "report",
+    "according to",
+    "if you",
+    "our ",
+    "click",
+    "subscribe",
+    "sign up",
+)
+
+
+def _self_references(text: str) -> Iterator[re.Match[str]]:
+    if text.isascii():
+        lower = text.lower()
+        if not any(cue in lower for cue in _SELF_REFERENCE_CUES):
+            return iter(())
+    return _SELF_REFERENCE.finditer(text)
 
 
 def _wording(claim: Claim, model: SimilarityModel, outlets: dict[str, str], paths: dict[str, str]) -> Support | None:

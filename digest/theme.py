@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -69,6 +70,24 @@ def resolve_theme(config: SiteConfig) -> Theme:
     return Theme(folder.name if name == folder.name else name, folder.resolve(), overrides)
 
 
+class _Environment(jinja2.Environment):
+    """Looks up ``a.b`` on a dict as the key "b" first.
+
+    The pages' variables are dicts (see themes/default/README.md). Jinja2 tries the
+    attribute first and the item only after an AttributeError, an exception per
+    lookup that cost about 40% of rendering a story's pages. A key named like a
+    dict method (``items``) now wins over the method, as it should in a template.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment(theme: Theme) -> jinja2.Environment:
     base = jinja2.FileSystemLoader(str(theme.folder))
     loaders: list[jinja2.BaseLoader] = []
@@ -76,7 +95,7 @@ def environment(theme: Theme) -> jinja2.Environment:
         loaders.append(jinja2.FileSystemLoader(str(theme.overrides)))
     loaders.append(base)
     loaders.append(jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/"))
-    return jinja2.Environment(
+    return _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,  # every template, whatever its extension: feed.xml included
         undefined=jinja2.StrictUndefined,

@@ -40,3 +40,22 @@ def test_unknown_theme_and_missing_override_folder(site: Path, tmp_path: Path) -
     write(site / "digest.yml", "theme_overrides: nowhere\n")
     with pytest.raises(DigestError, match="theme_overrides folder 'nowhere' not found"):
         build_site(site, tmp_path / "out")
+
+
+def test_dotted_names_read_dict_keys_first(tmp_path: Path) -> None:
+    """Page variables are dicts: ``a.b`` is the key "b" (even one named like a dict
+    method), a dict method still works where no key hides it, and a missing key
+    is an error (StrictUndefined), not an empty string."""
+    import jinja2
+
+    from digest.theme import Theme, environment
+
+    (tmp_path / "page.html").write_text(
+        "{{ view.items }}|{{ view.title }}|{{ view.get('title') }}|{{ {'a': 1}.get('a') }}", encoding="utf-8"
+    )
+    env = environment(Theme(name="plain", folder=tmp_path, overrides=None))
+    view = {"items": "three items", "title": "Geneva talks"}
+    assert env.get_template("page.html").render(view=view) == "three items|Geneva talks|Geneva talks|1"
+    (tmp_path / "missing.html").write_text("{{ view.subtitle }}", encoding="utf-8")
+    with pytest.raises(jinja2.UndefinedError, match="subtitle"):
+        env.get_template("missing.html").render(view=view)
