@@ -9,11 +9,11 @@ the shorter sentence lets one long sentence cover a short one.
 
 Candidate pairs come from an index of the story's distinctive words (blocking),
 so a story's cost grows with the pairs that could state one fact, not with all
-pairs; rapidfuzz's ``process.cdist`` finds spelling variants across the story's
-vocabulary once. Grouping is average-linkage: two groups merge
-only when their members match each other on average, and a group takes at most one
-sentence per source (two when they are neighbours that one long sentence covers),
-so unrelated sentences are never chained through a middle one.
+pairs; rapidfuzz finds spelling variants across the story's vocabulary once.
+Grouping is average-linkage: two groups merge only when their members match each
+other on average, and a group takes at most one sentence per source (two when
+they are neighbours that one long sentence covers), so unrelated sentences are
+never chained through a middle one.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -37,9 +37,21 @@ LINK = 55.0  # minimum similarity (0-100) for two sentences to state the same fa
 ATTRIBUTION = frozenset("accord report told tell say add note stat statement quot cit claim".split())
 
 
-def workers_for(cells: int) -> int:
-    """Threads for a rapidfuzz matrix: starting a pool costs more than a small one."""
-    return -1 if cells >= 250_000 else 1
+# From this many cells a bucket's comparisons run as one rapidfuzz matrix on every
+# core (a story of 100 sources); below, word by word, which is as fast and never
+# imports numpy (cdist returns an array: 0.13 s of a one-story edit).
+MATRIX_CELLS = 250_000
+
+
+def _close_pairs(bucket: list[str]) -> Iterator[tuple[int, int]]:
+    """Index pairs i < j of the words in ``bucket`` at fuzz.ratio >= 80."""
+    if len(bucket) ** 2 >= MATRIX_CELLS:
+        matrix = process.cdist(bucket, bucket, scorer=fuzz.ratio, score_cutoff=80, workers=-1)
+        yield from ((int(i), int(j)) for i, j in zip(*matrix.nonzero(), strict=True) if i < j)
+        return
+    for i, word in enumerate(bucket):
+        for _, _, k in process.extract(word, bucket[i + 1 :], scorer=fuzz.ratio, score_cutoff=80, limit=None):
+            yield i, i + 1 + k
 
 
 _DIGIT = re.compile(r"\d")
@@ -82,12 +94,9 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     for bucket in buckets.values():
         if len(bucket) < 2:
             continue
-        matrix = process.cdist(
-            bucket, bucket, scorer=fuzz.ratio, score_cutoff=80, workers=workers_for(len(bucket) ** 2)
-        )
-        for i, j in zip(*matrix.nonzero(), strict=True):
-            a, b = bucket[int(i)], bucket[int(j)]
-            if i < j and abs(len(a) - len(b)) <= 1:  # "president" is not "present"
+        for i, j in _close_pairs(bucket):
+            a, b = bucket[i], bucket[j]
+            if abs(len(a) - len(b)) <= 1:  # "president" is not "present"
                 union(a, b)
     return {w: find(w) for w in words if find(w) != w}
 

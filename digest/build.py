@@ -15,9 +15,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -36,8 +36,8 @@ from digest.content import (
     unique_sources,
 )
 from digest.errors import DigestError, DigestErrors
-from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryDigest, StoryFile
-from digest.render import RenderedStory, Renderer, story_page_paths
+from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryCard, StoryDigest, StoryFile
+from digest.render import RenderedStory, Renderer, story_card, story_page_paths
 from digest.textio import FileCache
 from digest.theme import Theme, resolve_theme
 from digest.write import Manifest, StagedOutput, check_replaceable, intact
@@ -127,9 +127,10 @@ class JobResult:
 
 
 @lru_cache(maxsize=2)
-def _renderer(config: SiteConfig, theme: Theme) -> Renderer:
-    """One Jinja environment per process and theme: templates compile once."""
-    return Renderer(config, theme)
+def _renderer(config: SiteConfig, theme: Theme, cache: Path | None = None) -> Renderer:
+    """One Jinja environment per process and theme: templates compile once (and,
+    with a build cache, once for all processes until a template changes)."""
+    return Renderer(config, theme, cache)
 
 
 def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None = None) -> JobResult:
@@ -142,7 +143,7 @@ def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None 
         digest = digest_story(job.story, config.summary_words)
         digest = replace(digest, warnings=job.load_warnings + digest.warnings)
     check_usable(digest, job.file)
-    rendered = _renderer(config, theme).story(digest)
+    rendered = _renderer(config, theme, cache).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
     fresh = job.digest is None
     if cache is not None:
@@ -175,6 +176,8 @@ def run_jobs(
         results: Iterator[JobResult] = (run_job(job, config, theme, cache) for job in jobs)
         yield from _counted(results, len(jobs), progress)
         return
+    from concurrent.futures import ProcessPoolExecutor  # 15 ms of imports a one-story edit never needs
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_started) as pool:
         chunk = max(1, min(8, len(jobs) // (workers * 8)))
         count = len(jobs)
@@ -235,6 +238,7 @@ class StoryState:
     warnings: tuple[str, ...]
     sources: int
     files: dict[str, bytes] | None  # None: the bytes are in the output folder only
+    card: StoryCard  # where it is listed (its listing view stays in the cache)
 
 
 @dataclass
@@ -253,6 +257,7 @@ class BuilderState:
     stories: dict[str, StoryState] = field(default_factory=dict)  # slug -> state
     site_key: str = ""  # what the site-wide pages were last rendered from
     site_hashes: dict[str, str] = field(default_factory=dict)  # their output paths -> SHA-256
+    site_pages: dict[str, str] = field(default_factory=dict)  # path -> render signature + page key (see Renderer.site)
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
@@ -374,28 +379,18 @@ class IncrementalBuilder:
             not jobs and state.site_key == site_key.hexdigest() and intact(state.site_hashes, manifest, output)
         )
         rendering = {job.file.slug for job in jobs}
-        if not site_current:
-            lost = [
-                slug
-                for slug in keys
-                if slug not in rendering and self._listing(slug, listing_key(keys[slug], signature)) is None
-            ]
-            if lost:  # damaged cache entries: render those stories again
-                for slug in lost:
-                    state.stories.pop(slug, None)
-                site, result = self.build(config, output, progress, sink)
-                rejected = self.store.rejected - rejected_before if self.store else 0
-                return site, replace(result, cache_rejected=rejected)
-
-        consolidated = 0
         cache = self.store.folder if self.store is not None else None
-        for job, done in zip(jobs, run_jobs(jobs, config, theme, progress, cache), strict=True):
+        counts = {"consolidated": 0, "rendered": 0}
+
+        def record(job: StoryJob, done: JobResult) -> None:
             slug = job.file.slug
+            counts["rendered"] += 1
             if done.consolidated:
-                consolidated += 1
+                counts["consolidated"] += 1
                 if done.digest is not None:
                     self._digests[slug] = (keys[slug], done.digest)
-            self._listings[slug] = (listing_key(keys[slug], signature), done.rendered.listing)
+            listed = listing_key(keys[slug], signature)
+            self._listings[slug] = (listed, done.rendered.listing)
             if sink is not None:
                 for path, content in done.rendered.files.items():
                     sink(path, content, done.hashes[path])
@@ -406,30 +401,57 @@ class IncrementalBuilder:
                 warnings=done.warnings,
                 sources=done.sources,
                 files=done.rendered.files if sink is None else None,
+                card=story_card(slug, done.rendered.listing, listed),
             )
+
+        for job, done in zip(jobs, run_jobs(jobs, config, theme, progress, cache), strict=True):
+            record(job, done)
         stories_done = time.perf_counter()
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
         self._changed = self._changed or bool(jobs) or not site_current
         state.hashes.forget_except(set(self._sources) | named)
 
-        stories = [state.stories[s.slug] for s in story_files]
         data: dict[str, bytes] = {}
+        if not site_current:
+            by_slug = {s.slug: s for s in story_files}
+
+            def view(slug: str) -> dict[str, Any]:
+                """A listing view for a page being rendered; a lost one (a damaged
+                cache entry) is made again by rendering its story again."""
+                found = self._listing(slug, listing_key(keys[slug], signature))
+                if found is None:
+                    job = self._job(config, by_slug[slug], keys[slug], signature)
+                    record(job, run_job(job, config, theme, cache))
+                    found = self._listings[slug][1]
+                return found
+
+            def current(path: str, page_key: str) -> bool:
+                known = state.site_pages.get(path)
+                sha = state.site_hashes.get(path)
+                return known == signature + page_key and sha is not None and intact({path: sha}, manifest, output)
+
+            self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
+            paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
+            renderer = _renderer(config, theme, cache)
+            cards = [state.stories[slug].card for slug in keys]
+            site_files, page_keys = renderer.site(cards, view, paths, current)
+            data.update(site_files)
+            state.site_key = site_key.hexdigest()
+            state.site_hashes = {
+                path: hashlib.sha256(site_files[path]).hexdigest() if path in site_files else state.site_hashes[path]
+                for path in sorted(set(site_files) | set(page_keys))
+            }
+            state.site_pages = {path: signature + page_key for path, page_key in page_keys.items()}
+
+        stories = [state.stories[s.slug] for s in story_files]
         kept: dict[str, str] = {}
         for slug, built in zip(keys, stories, strict=True):
             if built.files is not None:
                 data.update(built.files)
             elif not (sink is not None and slug in rendering):
                 kept.update(built.hashes)
-        if site_current:
-            kept.update(state.site_hashes)
-        else:
-            self._listings = {slug: self._listings[slug] for slug in keys}
-            paths = story_page_paths([path for built in stories for path in built.hashes])
-            site_files = _renderer(config, theme).site([self._listings[slug][1] for slug in keys], paths)
-            data.update(site_files)
-            state.site_key = site_key.hexdigest()
-            state.site_hashes = {path: hashlib.sha256(b).hexdigest() for path, b in site_files.items()}
+        kept.update({path: sha for path, sha in state.site_hashes.items() if path not in data})
         result = BuildResult(
             output=config.output_dir,
             stories=len(stories),
@@ -437,8 +459,8 @@ class IncrementalBuilder:
             files=sum(len(built.hashes) for built in stories) + len(state.site_hashes),
             seconds=time.perf_counter() - started,
             warnings=tuple(w for s in stories for w in s.warnings),
-            consolidated=consolidated,
-            rendered=len(jobs),
+            consolidated=counts["consolidated"],
+            rendered=counts["rendered"],
             cache_rejected=(self.store.rejected - rejected_before) if self.store else 0,
             phases=(
                 ("load and hash inputs", loaded - started),
@@ -472,21 +494,25 @@ class IncrementalBuilder:
             unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
                 continue
-            digest = self._digest(slug, key)
-            listed = listing_key(key, signature)
-            if digest is not None:
-                jobs.append(StoryJob(story_file, digest=digest, listing=listed))
-                continue
             try:
-                warnings: list[str] = []
-                story = load_story(story_file, config.root, warnings, self._files.read)
+                jobs.append(self._job(config, story_file, key, signature))
             except DigestError as exc:
                 errors.append(exc)
-                continue
-            jobs.append(StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed))
         if errors:
             raise DigestErrors(errors)
         return keys, jobs
+
+    def _job(self, config: SiteConfig, story_file: StoryFile, key: str, signature: str) -> StoryJob:
+        """Rendering alone when the story's digest is known, else all of the work
+        (its sources read here; DigestError names each unreadable one)."""
+        slug = story_file.slug
+        digest = self._digest(slug, key)
+        listed = listing_key(key, signature)
+        if digest is not None:
+            return StoryJob(story_file, digest=digest, listing=listed)
+        warnings: list[str] = []
+        story = load_story(story_file, config.root, warnings, self._files.read)
+        return StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed)
 
     def groups(self, config: SiteConfig, story_files: Sequence[StoryFile]) -> tuple[Group, ...]:
         """Loose source files (in the loose folder, named by no story file) grouped
@@ -530,7 +556,11 @@ class IncrementalBuilder:
 
 
 def _plain_file(path: str) -> bool:
-    return os.path.isfile(path) and not os.path.islink(path)
+    """A regular file, not a symbolic link (one lstat)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def build(

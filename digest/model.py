@@ -312,6 +312,18 @@ class StoryDigest:
         raise KeyError(source_id)
 
 
+@dataclass(frozen=True)
+class StoryCard:
+    """What decides where a story is listed: the order of index pages, its tag
+    pages. ``listing`` is the content key of its listing view (what those pages
+    show of it), so a page's inputs can be compared without loading any view."""
+
+    slug: str
+    date: str | None  # ISO date, as in the views
+    tags: tuple[str, ...]
+    listing: str
+
+
 # --- write ------------------------------------------------------------------------
 
 

@@ -9,11 +9,13 @@ and opened from disk; ``base_url`` appears only where a URL must be absolute.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +24,7 @@ from markdown_it import MarkdownIt
 
 from digest import __version__
 from digest.errors import DigestError
-from digest.model import SiteConfig, SplitSource, StoryDigest
+from digest.model import SiteConfig, SplitSource, StoryCard, StoryDigest
 from digest.theme import Theme, environment, get_template
 from digest.words import fold, strip_invisible
 
@@ -71,30 +73,34 @@ def _link_allowed(url: str) -> bool:
     return safe_url(url) is not None or ":" not in head
 
 
-def build_timestamp(listings: Sequence[Mapping[str, Any]]) -> dt.datetime:
+def build_timestamp(cards: Sequence[StoryCard]) -> dt.datetime:
     """SOURCE_DATE_EPOCH when set, else the newest story date: never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    dates = [story["date"] for story in listings if story["date"]]
+    dates = [card.date for card in cards if card.date]
     newest = dt.date.fromisoformat(max(dates)) if dates else dt.date(1970, 1, 1)
     return dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc)
 
 
-def sort_stories(listings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def sort_stories(cards: Sequence[StoryCard]) -> list[StoryCard]:
     """Newest first; undated stories last, then by slug for a stable order."""
-    by_slug = sorted(listings, key=lambda story: story["slug"])
-    dated = sorted((s for s in by_slug if s["date"]), key=lambda story: story["date"], reverse=True)
-    return dated + [s for s in by_slug if not s["date"]]
+    by_slug = sorted(cards, key=lambda card: card.slug)
+    dated = sorted((c for c in by_slug if c.date), key=lambda card: card.date or "", reverse=True)
+    return dated + [c for c in by_slug if not c.date]
+
+
+def story_card(slug: str, listing: Mapping[str, Any], key: str) -> StoryCard:
+    return StoryCard(slug, listing["date"], tuple(listing["tags"]), key)
 
 
 class Renderer:
     """Renders with one theme and config; built once per process and reused."""
 
-    def __init__(self, config: SiteConfig, theme: Theme) -> None:
+    def __init__(self, config: SiteConfig, theme: Theme, cache: Path | None = None) -> None:
         self.config = config
         self.theme = theme
-        self.env = environment(theme)
+        self.env = environment(theme, cache)
         story_site = site_globals(config, [])
         del story_site["updated"]  # see themes/default/README.md: listing pages only
         self.env.globals.update(site=story_site)
@@ -107,47 +113,61 @@ class Renderer:
         files[f"{digest.slug}/digest.json"] = digest_json_bytes(digest)
         return RenderedStory(listing_view(view), files)
 
-    def _tag_pages(self, summaries: Sequence[Mapping[str, Any]]) -> list[Page]:
-        """One page per tag (its stories, newest first) and a page listing the tags."""
-        by_tag: dict[str, list[Mapping[str, Any]]] = {}
-        for story in summaries:
-            for tag in story["tags"]:
-                by_tag.setdefault(tag_slug(tag), []).append(story)
-        if not by_tag:
-            return []
-        names = {tag_slug(t): t for story in summaries for t in story["tags"]}
-        single = {"number": 1, "count": 1, "previous": None, "next": None}
-        pages = [
-            Page(f"tags/{slug}/index.html", "index.html", {"stories": stories, "pager": single, "tag": names[slug]})
-            for slug, stories in sorted(by_tag.items())
-        ]
-        tags = [
-            {"name": names[slug], "url": f"tags/{slug}/index.html", "count": len(by_tag[slug])}
-            for slug in sorted(by_tag)
-        ]
-        pages.append(Page("tags/index.html", "tags.html", {"tags": tags}))
-        return pages
+    def site(
+        self,
+        cards: Sequence[StoryCard],
+        view: Callable[[str], Mapping[str, Any]],
+        story_paths: Sequence[str],
+        current: Callable[[str, str], bool] = lambda path, key: False,
+    ) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The pages about all stories (index and tag pages, feed, sitemap), 404 and
+        static files, as (files, keys).
 
-    def site(self, listings: Sequence[Mapping[str, Any]], story_paths: Sequence[str]) -> dict[str, bytes]:
-        """The pages about all stories (index pages, feed, sitemap), 404, static files.
-
-        ``story_paths`` are the stories' page paths, for the sitemap.
+        Each page has a key, a hash of all it shows: the site's globals, its template
+        and place, and its stories' listing keys. A page for which ``current(path,
+        key)`` holds is not rendered (the output has it), and ``view`` (slug ->
+        listing view) is asked only for the stories of pages that are, so an edit
+        of one story renders the few pages that list it. ``story_paths`` are the
+        stories' page paths, for the sitemap.
         """
-        config, env = self.config, self.env
+        env = self.env
         story_site = env.globals["site"]
-        env.globals.update(site=site_globals(config, listings))
+        site = site_globals(self.config, cards)
+        env.globals.update(site=site)
         try:
-            return self._site(listings, story_paths)
+            return self._site(cards, view, story_paths, current, json.dumps(site, sort_keys=True))
         finally:
             env.globals.update(site=story_site)
 
-    def _site(self, listings: Sequence[Mapping[str, Any]], story_paths: Sequence[str]) -> dict[str, bytes]:
+    def _site(
+        self,
+        cards: Sequence[StoryCard],
+        view: Callable[[str], Mapping[str, Any]],
+        story_paths: Sequence[str],
+        current: Callable[[str, str], bool],
+        site: str,
+    ) -> tuple[dict[str, bytes], dict[str, str]]:
         config, env = self.config, self.env
-        summaries = sort_stories(listings)
         files: dict[str, bytes] = {}
+        keys: dict[str, str] = {}
+
+        def page(path: str, template: str, context: dict[str, Any], stories: Sequence[StoryCard] | None = None) -> None:
+            """Render one page unless the output has it; ``stories`` become its views."""
+            listings = None if stories is None else [c.listing for c in stories]
+            key = hashlib.sha256(json.dumps([site, path, template, context, listings], sort_keys=True).encode())
+            keys[path] = key.hexdigest()
+            if current(path, keys[path]):
+                return
+            full = context if stories is None else {**context, "stories": [view(c.slug) for c in stories]}
+            if template.endswith(".xml"):
+                files[path] = _render(get_template(env, template), full)
+            else:
+                files[path] = _render_page(env, config, Page(path, template, full))
+
+        summaries = sort_stories(cards)
         page_size = config.page_size
         chunks = [summaries[i : i + page_size] for i in range(0, len(summaries), page_size)] or [[]]
-        shared: list[Page] = []
+        listed: list[str] = []
         for number, chunk in enumerate(chunks, start=1):
             path = "index.html" if number == 1 else f"page/{number}/index.html"
             pager = {
@@ -156,24 +176,37 @@ class Renderer:
                 "previous": None if number == 1 else ("index.html" if number == 2 else f"page/{number - 1}/index.html"),
                 "next": f"page/{number + 1}/index.html" if number < len(chunks) else None,
             }
-            shared.append(Page(path, "index.html", {"stories": chunk, "pager": pager, "tag": None}))
-        shared.extend(self._tag_pages(summaries))
-        shared.append(Page("404.html", "404.html", {}))
-        for page in shared:
-            files[page.path] = _render_page(env, config, page)
+            page(path, "index.html", {"pager": pager, "tag": None}, chunk)
+            listed.append(path)
+        by_tag: dict[str, list[StoryCard]] = {}
+        names: dict[str, str] = {}
+        for card in summaries:
+            for tag in card.tags:
+                by_tag.setdefault(tag_slug(tag), []).append(card)
+                names[tag_slug(tag)] = tag  # tags differing in case: the last spelling names the page
+        if by_tag:
+            single = {"number": 1, "count": 1, "previous": None, "next": None}
+            for slug, tagged in sorted(by_tag.items()):
+                page(f"tags/{slug}/index.html", "index.html", {"pager": single, "tag": names[slug]}, tagged)
+                listed.append(f"tags/{slug}/index.html")
+            tags = [
+                {"name": names[slug], "url": f"tags/{slug}/index.html", "count": len(by_tag[slug])}
+                for slug in sorted(by_tag)
+            ]
+            page("tags/index.html", "tags.html", {"tags": tags})
+            listed.append("tags/index.html")
+        page("404.html", "404.html", {})
         newest = summaries[: config.feed_size] if config.feed_size else summaries
-        files["feed.xml"] = _render(get_template(env, "feed.xml"), {"stories": newest, "root": ""})
-        listed = [p.path for p in shared if p.path != "404.html"] + sorted(story_paths)
-        files["sitemap.xml"] = _render(
-            get_template(env, "sitemap.xml"), {"urls": [config.base_url + _pretty(p) for p in listed], "root": ""}
-        )
+        page("feed.xml", "feed.xml", {"root": ""}, newest)
+        urls = [config.base_url + _pretty(p) for p in listed + sorted(story_paths)]
+        page("sitemap.xml", "sitemap.xml", {"urls": urls, "root": ""})
         files[".nojekyll"] = b""
         files[MARKER] = f"generated by digest {__version__}; 'digest clean' may delete this folder\n".encode()
         for folder in self.theme.static_folders():
             for asset in sorted(folder.rglob("*")):
                 if asset.is_file():
                     files["static/" + asset.relative_to(folder).as_posix()] = asset.read_bytes()
-        return files
+        return files, keys
 
 
 def tag_slug(tag: str) -> str:
@@ -203,14 +236,14 @@ def listing_view(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def site_globals(config: SiteConfig, listings: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def site_globals(config: SiteConfig, cards: Sequence[StoryCard]) -> dict[str, str]:
     return {
         "title": config.title,
         "description": config.description,
         "base_url": config.base_url,
         "language": config.language,
         "generator": f"digest {__version__}",
-        "updated": build_timestamp(listings).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "updated": build_timestamp(cards).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

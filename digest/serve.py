@@ -175,8 +175,6 @@ class Session:
 
 
 def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
-    import numpy  # noqa: F401  (rapidfuzz's cdist imports it: pay once at start, not on the first save)
-
     log = _printer()
     preview = Preview()
     session = Session(config_file, preview, log)

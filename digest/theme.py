@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from digest.cache import Store
 from digest.errors import DigestError
 from digest.model import SiteConfig
 
@@ -88,7 +89,26 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-def environment(theme: Theme) -> jinja2.Environment:
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in the build cache: compiling the theme costs a new
+    process ~0.1 s, a fifth of a one-story edit. Entries are checksummed like every
+    cache entry (see cache.Store); Jinja2 itself recompiles when a template's source,
+    Jinja2 or Python changes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.store = Store(folder)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.store.load("templates", bucket.key, bytes)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store.save("templates", bucket.key, bucket.bytecode_to_string())
+
+
+def environment(theme: Theme, cache: Path | None = None) -> jinja2.Environment:
+    """The theme's Jinja2 environment; with ``cache``, compiled templates are kept there."""
     base = jinja2.FileSystemLoader(str(theme.folder))
     loaders: list[jinja2.BaseLoader] = []
     if theme.overrides is not None:
@@ -102,6 +122,7 @@ def environment(theme: Theme) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=CompiledTemplates(cache) if cache is not None else None,
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from digest.align import LINK, align, similarity_model
 from digest.clean import clean_story
 from digest.model import CleanSource, Paragraph, RawSource, SplitSource
 from digest.sentences import split_source
-from tests.conftest import seed_sources
+from tests.conftest import REPO, seed_sources
 
 
 def make_sources(*articles: list[str]) -> list[SplitSource]:
@@ -136,3 +138,40 @@ def test_spelling_variants_merge_but_different_words_do_not() -> None:
         assert mapping.get(a, a) == mapping.get(b, b), (a, b)
     for a, b in [("president", "present"), ("prison", "person"), ("ration", "generation")]:
         assert mapping.get(a, a) != mapping.get(b, b), (a, b)
+
+
+def test_spelling_variants_same_by_matrix_or_word_by_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big buckets are compared as one rapidfuzz matrix, small ones word by word:
+    on the seeds' vocabulary both ways find the same variants."""
+    import digest.align
+    from digest.align import spelling_variants
+    from digest.words import matching_form
+
+    split = [split_source(c) for c in clean_story(seed_sources())]
+    vocabulary = sorted({w for s in split for sentence in s.sentences for w in matching_form(sentence.text)})
+    word_by_word = spelling_variants(vocabulary)
+    monkeypatch.setattr(digest.align, "MATRIX_CELLS", 0)
+    assert spelling_variants(vocabulary) == word_by_word
+    assert len(word_by_word) >= 10  # the seeds have variants to find ("sergei"/"sergey" among them)
+
+
+def test_consolidating_a_story_does_not_import_numpy() -> None:
+    """numpy (imported by rapidfuzz's matrix functions) costs 0.13 s, a quarter of a
+    one-story edit's budget; an ordinary story never needs it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from digest.build import digest_story\n"
+        "from digest.model import Story, StoryFile\n"
+        "from tests.conftest import seed_sources\n"
+        "from pathlib import Path\n"
+        "sources = tuple(seed_sources())\n"
+        "story = Story(StoryFile(file=Path('story.md'), slug='s', sources=()), sources)\n"
+        "digest = digest_story(story, 300)\n"
+        "assert digest.summary, 'no summary'\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.strip() == "False"

@@ -227,3 +227,56 @@ def test_lost_listing_views_mean_every_story_is_rendered_again(two_stories: Path
     assert result.rendered == 2 and result.consolidated == 1 and result.cache_rejected == 1
     build(load_config(two_stories / "digest.yml", output=str(tmp_path / "fresh")), use_cache=False)
     assert tree_bytes(two_stories / "output") == tree_bytes(tmp_path / "fresh")
+
+
+def test_compiled_templates_are_kept_and_a_damaged_one_is_compiled_again(two_stories: Path) -> None:
+    """A new process loads the theme's compiled templates from the cache instead of
+    compiling them; an entry that fails its checksum is compiled again, never run."""
+    from digest.render import site_globals
+    from digest.theme import environment, resolve_theme
+
+    config = load_config(two_stories / "digest.yml")
+    theme = resolve_theme(config)
+    cache = two_stories / ".digest-cache"
+    page = {"root": "", "site": site_globals(config, []), "canonical": "", "page_path": "404.html"}
+    expected = environment(theme).get_template("404.html").render(page)
+    environment(theme, cache).get_template("404.html")  # compiled and stored
+    entries = sorted((cache / "templates").glob("*.pickle"))
+    assert entries, "no compiled template was stored"
+    for entry in entries:
+        data = bytearray(entry.read_bytes())
+        data[-5] ^= 0x01  # one flipped bit in the compiled code
+        entry.write_bytes(bytes(data))
+    fresh = environment(theme, cache)
+    assert fresh.get_template("404.html").render(page) == expected
+    assert fresh.bytecode_cache.store.rejected == len(entries)  # type: ignore[union-attr]
+    assert all(Store(cache).load("templates", e.stem, bytes) is not None for e in entries)  # stored again
+
+
+def test_edit_renders_only_the_listing_pages_that_show_the_story(two_stories: Path) -> None:
+    """One story per index page and a feed of the newest story: editing the story on
+    page 2 renders page 2 again and needs no other story's listing view (here the
+    other one's is damaged: a build that read it would report it and render that
+    story again)."""
+    config_file = two_stories / "digest.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8") + "page_size: 1\nfeed_size: 1\n", encoding="utf-8")
+    run_build(two_stories)
+    output = two_stories / "output"
+    first = (output / "index.html").read_text(encoding="utf-8")
+    on_first = SLUG if f'href="{SLUG}/' in first else "pair"
+    assert f'href="{on_first}/' in first and (output / "page" / "2" / "index.html").is_file()
+    if on_first == "pair":
+        pytest.skip("the seed story sorts second; this test edits the pair story")
+    cache = two_stories / ".digest-cache"
+    state = Store(cache).load(*STATE, BuilderState)
+    assert state is not None
+    listed = state.stories[SLUG].card.listing
+    (cache / "listings" / f"{listed}.pickle").write_bytes(b"damaged")
+    before = inodes(output)
+    edit_copy(two_stories, "Cold War foes", "old rivals")
+    result = run_build(two_stories)
+    assert (result.rendered, result.consolidated, result.cache_rejected) == (1, 1, 0)
+    after = inodes(output)
+    assert after["index.html"] == before["index.html"] and after["feed.xml"] == before["feed.xml"]
+    assert 'href="../../pair/' in (output / "page" / "2" / "index.html").read_text(encoding="utf-8")
+    assert "old rivals" in (output / "pair" / "index.html").read_text(encoding="utf-8")
