@@ -142,10 +142,19 @@ class SimilarityModel:
         common = a & b
         if not common:
             return 0.0
-        shared = self._sum(common)
+        # _sum and total inlined: this runs ~2,000 times per story.
+        try:
+            shared = math.fsum(map(self.effective.__getitem__, common))
+        except KeyError:
+            shared = math.fsum(map(self.weight, common))
         if shared == 0:
             return 0.0
-        weight_a, weight_b = self.total(a), self.total(b)
+        weight_a = self.totals.get(a)
+        if weight_a is None:
+            weight_a = self.total(a)
+        weight_b = self.totals.get(b)
+        if weight_b is None:
+            weight_b = self.total(b)
         if weight_a > weight_b:
             weight_a, weight_b = weight_b, weight_a
         covered = shared / weight_a if shared < weight_a else 1.0

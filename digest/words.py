@@ -304,13 +304,22 @@ def matching_form(text: str) -> tuple[str, ...]:
     ("an hour" and "one hour" both give "1 hour", "8,000" stays one number)."""
     tokens = words(_THOUSANDS.sub("", text))
     out = []
+    last = len(tokens) - 1
     for i, w in enumerate(tokens):
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if w in ("a", "an") and following in _UNITS:
-            w = "1"
-        elif w in _NUMBER_WORDS and w not in ("a", "an"):
-            w = _NUMBER_WORDS[w]
-        if w in STOP_WORDS or (len(w) < 2 and not w.isdigit()):
+        if w == "a" or w == "an":
+            if i < last and tokens[i + 1] in _UNITS:
+                out.append("1")  # "an hour" is "1 hour"
             continue
-        out.append(stem(w))
+        form = _word_form(w)
+        if form:
+            out.append(form)
     return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_form(word: str) -> str:
+    """A word as compared, or "" when it is left out (a stop word, a lone letter)."""
+    word = _NUMBER_WORDS.get(word, word)
+    if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+        return ""
+    return stem(word)
