@@ -256,12 +256,17 @@ class BuilderState:
     parsed: dict[str, tuple[str, StoryFile]] = field(default_factory=dict)  # story file -> (hash, parsed)
     stories: dict[str, StoryState] = field(default_factory=dict)  # slug -> state
     site_key: str = ""  # what the site-wide pages were last rendered from
-    site_hashes: dict[str, str] = field(default_factory=dict)  # their output paths -> SHA-256
-    site_pages: dict[str, str] = field(default_factory=dict)  # path -> render signature + page key (see Renderer.site)
+    # Their output paths -> (render signature + page key (see Renderer.site), "" for
+    # static files; SHA-256 of the file).
+    site_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
+
+    @property
+    def site_hashes(self) -> dict[str, str]:
+        return {path: sha for path, (_, sha) in self.site_pages.items()}
 
 
 STATE = ("state", "builder")  # kind and key of the saved BuilderState
@@ -384,6 +389,7 @@ class IncrementalBuilder:
 
         def record(job: StoryJob, done: JobResult) -> None:
             slug = job.file.slug
+            rendering.add(slug)  # its files went to the sink: not to be kept as well
             counts["rendered"] += 1
             if done.consolidated:
                 counts["consolidated"] += 1
@@ -428,8 +434,11 @@ class IncrementalBuilder:
 
             def current(path: str, page_key: str) -> bool:
                 known = state.site_pages.get(path)
-                sha = state.site_hashes.get(path)
-                return known == signature + page_key and sha is not None and intact({path: sha}, manifest, output)
+                return (
+                    known is not None
+                    and known[0] == signature + page_key
+                    and intact({path: known[1]}, manifest, output)
+                )
 
             self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
             paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
@@ -438,11 +447,13 @@ class IncrementalBuilder:
             site_files, page_keys = renderer.site(cards, view, paths, current)
             data.update(site_files)
             state.site_key = site_key.hexdigest()
-            state.site_hashes = {
-                path: hashlib.sha256(site_files[path]).hexdigest() if path in site_files else state.site_hashes[path]
+            state.site_pages = {
+                path: (
+                    signature + page_keys[path] if path in page_keys else "",
+                    hashlib.sha256(site_files[path]).hexdigest() if path in site_files else state.site_pages[path][1],
+                )
                 for path in sorted(set(site_files) | set(page_keys))
             }
-            state.site_pages = {path: signature + page_key for path, page_key in page_keys.items()}
 
         stories = [state.stories[s.slug] for s in story_files]
         kept: dict[str, str] = {}
@@ -451,12 +462,12 @@ class IncrementalBuilder:
                 data.update(built.files)
             elif not (sink is not None and slug in rendering):
                 kept.update(built.hashes)
-        kept.update({path: sha for path, sha in state.site_hashes.items() if path not in data})
+        kept.update({path: sha for path, (_, sha) in state.site_pages.items() if path not in data})
         result = BuildResult(
             output=config.output_dir,
             stories=len(stories),
             sources=sum(s.sources for s in stories),
-            files=sum(len(built.hashes) for built in stories) + len(state.site_hashes),
+            files=sum(len(built.hashes) for built in stories) + len(state.site_pages),
             seconds=time.perf_counter() - started,
             warnings=tuple(w for s in stories for w in s.warnings),
             consolidated=counts["consolidated"],
