@@ -294,29 +294,32 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     clutter (a bio, a blurb) never vouches for another's.
     """
     lines = [_lines(s.text) for s in sources]
+    own = [_own_prose(ls) for ls in lines]  # the same in both passes
     everything = [frozenset(line.number for line in ls) for ls in lines]
     no_captions: list[frozenset[str]] = [frozenset() for _ in sources]
-    first, supported = _clean_all(sources, lines, everything, no_captions)
+    first, supported = _clean_all(sources, lines, own, everything, no_captions)
     if len(sources) < 2:
         return first
     bodies = [frozenset(_body_text_lines(c)) for c in first]
     # What pass 1 took out of a source as a caption (printed twice, a <figcaption>,
     # "(left)") is a caption wherever it appears, even without a cue there.
     captions = [frozenset(fold(r.text).lower() for r in c.removed if r.kind == "caption") for c in first]
-    return _clean_all(sources, lines, bodies, captions, supported)[0]
+    return _clean_all(sources, lines, own, bodies, captions, supported)[0]
 
 
 def _clean_all(
     sources: Sequence[RawSource],
     lines: Sequence[list[_Line]],
+    own: Sequence[_OwnProse],
     evidence: Sequence[frozenset[int]],
     captions: Sequence[frozenset[str]],
     supported_before: Sequence[dict[int, tuple[int, int]]] | None = None,
 ) -> tuple[tuple[CleanSource, ...], list[dict[int, tuple[int, int]]]]:
-    """Clean each source; ``evidence[j]`` holds the lines of source j others may cite
-    and ``captions[j]`` the (folded) texts source j removed as captions. Also returns
-    the lines of each source that others support (see _reported_elsewhere), which
-    ``supported_before`` (the result of a pass over wider evidence) bounds."""
+    """Clean each source; ``own[j]`` holds the words of source j's prose lines,
+    ``evidence[j]`` the lines of source j others may cite and ``captions[j]`` the
+    (folded) texts source j removed as captions. Also returns the lines of each
+    source that others support (see _reported_elsewhere), which ``supported_before``
+    (the result of a pass over wider evidence) bounds."""
     # Short lines found word for word in several sources are shared furniture:
     # they may not vouch for anything (see _reported_elsewhere).
     seen_in: dict[str, set[int]] = {}
@@ -339,7 +342,7 @@ def _clean_all(
         only = supported_before[index] if supported_before is not None else None
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
         supported_lines.append(supported)
-        cleaned.append(_clean(source, lines[index], others, other_captions, set(supported)))
+        cleaned.append(_clean(source, lines[index], own[index], others, other_captions, set(supported)))
     return tuple(cleaned), supported_lines
 
 
@@ -459,6 +462,7 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
 def _clean(
     source: RawSource,
     lines: list[_Line],
+    own: _OwnProse,
     others: frozenset[str] | None,
     other_captions: frozenset[str],
     supported: set[int],
@@ -484,7 +488,6 @@ def _clean(
             found = ("caption", "image caption (another source prints it as a caption)")
         if found:
             kinds[line.number] = found
-    own = _own_prose(lines)
     relevance = {line.number: _relevance(line, others, own) for line in lines}
     long_prose = {line.number for line in lines if line.prose and line.n_words >= 25}
     for number, hint_kind, hint_reason in source.hints:  # the HTML page's own structure
@@ -600,6 +603,8 @@ def _clean(
 
 
 def _file_lines_in(reason: str, line_of: Callable[[int], int]) -> str:
+    if "repeats line " not in reason:
+        return reason
     return re.sub(r"(?<=repeats line )(\d+)", lambda m: str(line_of(int(m.group(1)))), reason)
 
 
@@ -719,7 +724,8 @@ def _reported_elsewhere(
             continue
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
-        postings = [index.words.get(word) for word in set(line.content)]
+        # In the line's word order: ties in rarity are tried in the same order in every process.
+        postings = [index.words.get(word) for word in dict.fromkeys(line.content)]
         mine = " ".join(line.content)
         tried: set[int] = set()
         for posting in sorted((p for p in postings if p is not None and len(p) <= index.limit), key=len):

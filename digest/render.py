@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -460,30 +461,65 @@ def digest_json_bytes(digest: StoryDigest) -> bytes:
     return (readable_json(digest_json(digest)) + "\n").encode("utf-8")
 
 
-def readable_json(value: Any, indent: str = "") -> str:
+def readable_json(value: Any) -> str:
     """JSON with one record per line: nested structure is indented, but an object
     or list holding only plain values is written on one line. As readable in a diff
-    as ``indent=2`` and several times faster, since each line comes from the C
-    encoder (Python's encoder falls back to pure Python whenever it indents)."""
-    if isinstance(value, dict):
-        if any(map(_spans_lines, value.values())):
-            inner = indent + "  "
-            items = [f"{inner}{_encode(k)}: {readable_json(v, inner)}" for k, v in value.items()]
-            return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    elif isinstance(value, list) and any(isinstance(v, _CONTAINERS) for v in value):
+    as ``indent=2`` and several times faster: Python lays out the nesting, and the
+    one-line values are all encoded in one call to the C encoder (Python's encoder
+    falls back to pure Python whenever it indents)."""
+    one_liners: list[Any] = []
+    skeleton = _layout(value, "", one_liners)
+    # Wrapped in lists, the encoded values are parted by "]<separator>[", which
+    # cannot occur inside one: there a separator precedes a key or a plain value.
+    encoded = _encode_separated([[v] for v in one_liners])[2:-2]
+    lines = encoded.replace("]" + _SEPARATOR + "[", _PLACE).replace(_SEPARATOR, ", ").split(_PLACE)
+    gaps = skeleton.split(_PLACE)
+    return "".join([text for pair in zip(gaps[:-1], lines, strict=True) for text in pair]) + gaps[-1]
+
+
+# Control characters: the encoder escapes them inside strings, so they never occur
+# in its output except where placed here.
+_SEPARATOR = "\x1e"
+_PLACE = "\x1f"
+
+
+def _layout(value: Any, indent: str, one_liners: list[Any]) -> str:
+    """The nesting, with a placeholder for each value that fits on one line (those
+    are appended to ``one_liners`` in order)."""
+    kind = type(value)
+    if kind is dict and not _one_line(value):
         inner = indent + "  "
-        return "[\n" + ",\n".join([inner + readable_json(v, inner) for v in value]) + "\n" + indent + "]"
-    return _encode(value)
+        items = [f"{inner}{_encode_key(k)}: {_layout(v, inner, one_liners)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if kind is list and not _one_line(value):
+        inner = indent + "  "
+        if all(map(_one_line_container, value)):  # a list of records: the common case
+            one_liners.extend(value)
+            items = [inner + _PLACE] * len(value)
+        else:
+            items = [inner + _layout(v, inner, one_liners) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    one_liners.append(value)
+    return _PLACE
 
 
-_CONTAINERS = (dict, list)
+_CONTAINERS = frozenset({dict, list})
 
 
-def _spans_lines(value: Any) -> bool:
-    """A dict, or a list holding a dict or list: too much for one line."""
+def _one_line(value: dict[Any, Any] | list[Any]) -> bool:
+    """A list holding no dict or list, or a dict holding no dict and only such lists."""
     if isinstance(value, list):
-        return any(isinstance(v, _CONTAINERS) for v in value)
-    return isinstance(value, dict)
+        return not any(map(_CONTAINERS.__contains__, map(type, value)))
+    kinds = set(map(type, value.values()))
+    if dict in kinds:
+        return False
+    return list not in kinds or all(_one_line(v) for v in value.values() if type(v) is list)
+
+
+def _one_line_container(value: Any) -> bool:
+    return type(value) in _CONTAINERS and _one_line(value)
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
+_encode_key = lru_cache(maxsize=256)(_encode)  # field names recur in every record
+_encode_separated = json.JSONEncoder(ensure_ascii=False, separators=(_SEPARATOR, ": ")).encode

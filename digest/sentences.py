@@ -309,6 +309,12 @@ def _normalise_space(text: str) -> str:
 def _split_list_items(text: str) -> Iterator[str]:
     """Cut an inline enumerated list ("1) a 2) b", "a. x b. y") at its markers."""
     for line in text.split("\n"):
+        # A list opens the line (see below): a first marker, at most 7 characters and
+        # the space after it, starting by position 2, lies in the first 11.
+        first = _LIST_MARKER.search(line, 0, 11)
+        if first is None or first.start() > 2:
+            yield line
+            continue
         markers = list(_LIST_MARKER.finditer(line))
         starts = _consecutive_markers(markers)
         if len(starts) < 2 or starts[0] > 2:

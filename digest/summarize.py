@@ -29,7 +29,7 @@ from digest.model import (
     Support,
     Variant,
 )
-from digest.words import STOP_WORDS, fold, matching_form, stem, words
+from digest.words import STOP_WORDS, fold, has_any_case, matching_form, stem, words
 
 _DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
 # An outlet naming itself ("told RFE/RL", "reports Asian Lite News"): the name is
@@ -159,8 +159,7 @@ def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
     return not (_QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text))
 
 
-# Every match of _SELF_REFERENCE contains one of these (in ASCII text, where
-# ignoring case cannot turn another letter into an ASCII one).
+# Every match of _SELF_REFERENCE contains one of these, in some letter case.
 _SELF_REFERENCE_CUES = (
     "told",
     "tells",
@@ -176,10 +175,8 @@ _SELF_REFERENCE_CUES = (
 
 
 def _self_references(text: str) -> Iterator[re.Match[str]]:
-    if text.isascii():
-        lower = text.lower()
-        if not any(cue in lower for cue in _SELF_REFERENCE_CUES):
-            return iter(())
+    if not has_any_case(text, _SELF_REFERENCE_CUES):
+        return iter(())
     return _SELF_REFERENCE.finditer(text)
 
 

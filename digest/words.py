@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 STOP_WORDS = frozenset(
@@ -215,6 +216,22 @@ _NUMBER_WORDS = {
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 
 
+# Ignoring case, an ASCII letter matches itself in either case or one of these
+# (checked over all of Unicode): İ ı ſ and the Kelvin sign.
+_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def has_any_case(text: str, cues: Sequence[str]) -> bool:
+    """Whether one of the lower-case ASCII ``cues`` may occur in the text in any
+    letter case, as a case-ignoring regex would find it. A cheap test that lets a
+    costly regex run only on text where it can match (the answer is also True when
+    the text holds a letter that folds to ASCII, leaving the decision to the regex)."""
+    if not (text.isascii() or _FOLDS_TO_ASCII.isdisjoint(text)):
+        return True
+    lower = text.lower()
+    return any(cue in lower for cue in cues)
+
+
 def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
@@ -289,12 +306,16 @@ _TRAILING_ATTRIBUTION = re.compile(
     re.I,
 )
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|as reported by)\s+[^,]{1,60},\s*", re.I)
+# Every match of the two patterns above contains one of these, in some letter case.
+_ATTRIBUTION_CUES = ("said", "says", "reported", "added", "told reporters", "according to", "as reported by")
 
 
 def without_attribution(text: str) -> str:
     """The sentence without a trailing "..., officials said." or leading "According to
     X,": who reported a fact is not the fact, and outlets credit it differently."""
-    stripped = _LEADING_ATTRIBUTION.sub("", _TRAILING_ATTRIBUTION.sub(".", text.strip()))
+    stripped = text.strip()
+    if has_any_case(stripped, _ATTRIBUTION_CUES):
+        stripped = _LEADING_ATTRIBUTION.sub("", _TRAILING_ATTRIBUTION.sub(".", stripped))
     return stripped if len(stripped.split()) >= 4 else text
 
 

@@ -175,3 +175,25 @@ def test_consolidating_a_story_does_not_import_numpy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert done.stdout.strip() == "False"
+
+
+def test_attribution_is_left_out_of_matching_in_any_letter_case() -> None:
+    from digest.words import _LEADING_ATTRIBUTION, _TRAILING_ATTRIBUTION, has_any_case, without_attribution
+
+    def by_patterns(text: str) -> str:  # what the function gives without its cue test
+        stripped = _LEADING_ATTRIBUTION.sub("", _TRAILING_ATTRIBUTION.sub(".", text.strip()))
+        return stripped if len(stripped.split()) >= 4 else text
+
+    texts = [
+        "Forty ships were stuck in the ice near Tromso, port officials said.",
+        "Forty ships were stuck in the ice near Tromso, port officials SAID.",
+        "Forty ships were stuck in the ice near Tromso, port officials \u017faid.",  # long s
+        "According to the harbour master, forty ships were stuck in the ice.",
+        "“Forty ships are stuck,” the harbour master told reporters.",
+        "Forty ships were stuck in the ice near Tromso on Monday.",
+        "  Ice closed the port of Tromso for nine days.  ",
+    ]
+    for text in texts:
+        assert without_attribution(text) == by_patterns(text), text
+    assert without_attribution(texts[2]) == "Forty ships were stuck in the ice near Tromso."
+    assert has_any_case("Officials SAID so", ("said",)) and not has_any_case("Ice “closed” it", ("said",))

@@ -141,6 +141,26 @@ def test_self_reference_wording_is_never_chosen() -> None:
     assert {x.source for x in digest.summary[0].supports} == {"s1", "s2", "s3"}
 
 
+def test_self_reference_shortcut_agrees_with_the_pattern() -> None:
+    """The literal cue test that skips the regex never hides a match, in curly-quoted
+    text or with the letters that match ASCII only when case is ignored."""
+    from digest.summarize import _SELF_REFERENCE, _self_references
+
+    texts = [
+        "Officials said 40 ships were stuck, the mayor TOLD Polar Post.",
+        "“We will reopen the port,” the mayor told Polar Post on Monday.",
+        "“We will reopen the port,” the mayor said on Monday.",
+        "Readers who want updates can \u017fubscribe to the port bulletin.",  # long s
+        "The mayor said CLIC\u212a here for the ferry timetable.",  # Kelvin sign
+        "If you see ice on the quay, call the harbour office.",
+        "Ships waited at the quay – some for nine days.",
+    ]
+    for text in texts:
+        expected = [m.span() for m in _SELF_REFERENCE.finditer(text)]
+        assert [m.span() for m in _self_references(text)] == expected, text
+    assert [bool(list(_self_references(t))) for t in texts] == [True, True, False, True, True, True, False]
+
+
 def test_differences_in_numbers_are_reported() -> None:
     sources = make_sources(
         ["The bridge repair cost 41 million euros and took two years."],
