@@ -442,8 +442,8 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
         return "caption", "image caption (names who is pictured where)"
     if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
         return "caption", "image caption with a photo credit"
-    letters = sum(map(str.isalpha, text))
-    if letters < 0.5 * len(text.replace(" ", "")) or re.fullmatch(r"[\W\d_]*", text):
+    # (A line with no letter at all falls under this too: lines are never blank.)
+    if sum(map(str.isalpha, text)) < 0.5 * len(text.replace(" ", "")):
         return "junk", "not text (numbers or symbols)"
     if line.n_words <= 25 or not line.prose:
         for kind, pattern, reason in BOILERPLATE:
