@@ -19,6 +19,8 @@ Every line left out is recorded with a reason a person understands.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -237,7 +239,9 @@ class _Line:
 
     __slots__ = (
         "content",
+        "content_set",
         "folded",
+        "joined",
         "kind",
         "n_words",
         "number",
@@ -260,6 +264,8 @@ class _Line:
             self.folded,
             self.prose,
             self.kind,
+            self.content_set,
+            self.joined,
         ) = _shape(text)
 
 
@@ -273,6 +279,8 @@ class _Shape(NamedTuple):
     folded: str  # as lines are compared for sameness: typography folded, lower case
     prose: bool  # shaped like article prose: a sentence, not a label or a headline
     kind: tuple[str, str] | None  # a recognisable kind of non-body line
+    content_set: frozenset[str]  # of content
+    joined: str  # content as one string, as rapidfuzz compares lines
 
 
 @lru_cache(maxsize=1 << 15)
@@ -282,7 +290,21 @@ def _shape(text: str) -> _Shape:
     stop_density = sum(w in STOP_WORDS for w in tokens) / max(1, n_words)
     terminal = bool(_TERMINAL.search(text))
     prose = (n_words >= 15 and stop_density >= 0.2) or (n_words >= 6 and terminal and stop_density >= 0.25)
-    shape = _Shape(text, tokens, matching_form(text), n_words, stop_density, terminal, fold(text).lower(), prose, None)
+    content = matching_form(text)
+    folded = fold(text).lower()
+    shape = _Shape(
+        text,
+        tokens,
+        content,
+        n_words,
+        stop_density,
+        terminal,
+        folded,
+        prose,
+        None,
+        frozenset(content),
+        " ".join(content),
+    )
     return shape._replace(kind=_kind(shape))
 
 
@@ -331,13 +353,17 @@ def _clean_all(
     usable = [
         [line for line in ls if line.number in evidence[j] and line.folded not in shared] for j, ls in enumerate(lines)
     ]
-    vocabularies = [frozenset(w for line in ls for w in line.content) for ls in usable]
+    vocabularies = [frozenset().union(*(line.content_set for line in ls)) for ls in usable]
     evidence_index = _LineIndex(usable)
+    # The words the other sources use (their usable lines only): the union of the
+    # sources before and of those after each, from running unions both ways.
+    nothing: frozenset[str] = frozenset()
+    before = list(itertools.accumulate(vocabularies, operator.or_, initial=nothing))
+    after = list(itertools.accumulate(reversed(vocabularies), operator.or_, initial=nothing))[::-1]
     cleaned: list[CleanSource] = []
     supported_lines: list[dict[int, tuple[int, int]]] = []
     for index, source in enumerate(sources):
-        # The words the other sources use (their usable lines only); None when alone.
-        others = frozenset().union(*vocabularies[:index], *vocabularies[index + 1 :]) if len(sources) > 1 else None
+        others = before[index] | after[index + 1] if len(sources) > 1 else None  # None when alone
         other_captions = frozenset().union(*(c for j, c in enumerate(captions) if j != index))
         only = supported_before[index] if supported_before is not None else None
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
@@ -375,7 +401,7 @@ class _OwnProse(NamedTuple):
 
 
 def _own_prose(lines: Sequence[_Line]) -> _OwnProse:
-    counts = Counter(w for line in lines if line.prose for w in set(line.content))
+    counts = Counter(w for line in lines if line.prose for w in line.content_set)
     return _OwnProse(frozenset(counts), frozenset(w for w, n in counts.items() if n > 1))
 
 
@@ -443,7 +469,7 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
     if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
         return "caption", "image caption with a photo credit"
     # (A line with no letter at all falls under this too: lines are never blank.)
-    if sum(map(str.isalpha, text)) < 0.5 * len(text.replace(" ", "")):
+    if _letters(text) < 0.5 * len(text.replace(" ", "")):
         return "junk", "not text (numbers or symbols)"
     if line.n_words <= 25 or not line.prose:
         for kind, pattern, reason in BOILERPLATE:
@@ -457,6 +483,16 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
         if numeric * 2 >= len(tokens):
             return "junk", "not text (numbers or symbols)"
     return None
+
+
+_NOT_ASCII_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+
+
+def _letters(text: str) -> int:
+    """How many characters are letters (``str.isalpha``); for ASCII text, one C call."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _NOT_ASCII_LETTERS))
+    return sum(map(str.isalpha, text))
 
 
 def _clean(
@@ -683,14 +719,14 @@ class _LineIndex:
 
     def __init__(self, usable: Sequence[Sequence[_Line]]) -> None:
         self.lines = [(j, line) for j, ls in enumerate(usable) for line in ls if len(line.content) >= 5]
-        self.texts = [" ".join(line.content) for _, line in self.lines]
+        self.texts = [line.joined for _, line in self.lines]
         self.verbatim: dict[str, set[int]] = {}
         for j, ls in enumerate(usable):
             for line in ls:
                 self.verbatim.setdefault(line.folded, set()).add(j)
         self.words: dict[str, list[int]] = {}
         for k, (_, line) in enumerate(self.lines):
-            for word in set(line.content):
+            for word in line.content_set:
                 self.words.setdefault(word, []).append(k)
         self.limit = min(max(10, len(self.lines) // 3), 200)
         self.present = {(j, line.number) for j, line in self.lines}
@@ -726,7 +762,7 @@ def _reported_elsewhere(
             continue
         # In the line's word order: ties in rarity are tried in the same order in every process.
         postings = [index.words.get(word) for word in dict.fromkeys(line.content)]
-        mine = " ".join(line.content)
+        mine = line.joined
         tried: set[int] = set()
         for posting in sorted((p for p in postings if p is not None and len(p) <= index.limit), key=len):
             found = _first_match(mine, posting, tried, source, index)
@@ -756,11 +792,11 @@ def _repeats_later(line: _Line, later: Sequence[_Line]) -> bool:
     """A teaser or standfirst: most of its words recur in one later, longer-or-equal line."""
     if len(line.content) < 5:
         return False
-    mine = set(line.content)
+    mine = line.content_set
     for other in later:
         if len(other.content) < 0.7 * len(line.content):
             continue
-        if len(mine & set(other.content)) >= 0.75 * len(mine):
+        if len(mine & other.content_set) >= 0.75 * len(mine):
             return True
     return False
 

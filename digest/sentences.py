@@ -374,7 +374,18 @@ def _split_prose(text: str) -> Iterator[str]:
 
 
 _NEXT_WORD = re.compile(r"""["'“‘(\[]*([^\s]*)""")
-_LAST_TOKEN = re.compile(r"(\S*)$")
+
+
+def _last_token(text: str) -> str:
+    """The non-space characters that end ``text`` (as the regex ``\\S*$`` finds them,
+    without trying every position: split() and ``\\s`` agree on what is a space)."""
+    if text.endswith("\n"):
+        text = text[:-1]  # "$" also matches before a final line break
+    if not text or text[-1].isspace():
+        return ""
+    return text.rsplit(None, 1)[-1]
+
+
 _GLUED_WORD = re.compile(r"[a-z]{2,}|[\d,]+")
 
 
@@ -400,7 +411,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return gap > 0 and opens_sentence
     # A single period.
     before = text[max(0, match.start() - 200) : match.start()]
-    token = _LAST_TOKEN.search(before).group(1)  # type: ignore[union-attr]
+    token = _last_token(before)
     bare = token.lstrip("\"'“‘([").lower()
     if not _ABBREV_CHAIN.match(bare) and "." in bare:
         bare = bare.rsplit(".", 1)[1]  # "tuesday.mr" after a missing space: judge "mr"
