@@ -232,3 +232,26 @@ def test_caption_another_source_printed_twice_is_a_caption_here() -> None:
     reasons = {r.text: r.reason for r in cleaned[1].removed}
     assert reasons[caption] == "image caption (another source prints it as a caption)"
     assert len(cleaned[1].paragraphs) == 4
+
+
+def test_one_search_of_the_furniture_union_tells_whether_any_kind_matches() -> None:
+    """_kind searches the union of all furniture patterns first; it must match
+    exactly the lines one of BOILERPLATE's patterns matches, or clutter would
+    slip through (or body lines be judged twice)."""
+    from benchmarks import clutter
+    from digest.clean import _ANY_FURNITURE, BOILERPLATE, _union
+
+    lines = [line for source in seed_sources() for line in source.text.split("\n") if line.strip()]
+    for blocks in (clutter.TOP, clutter.MIDDLE, clutter.BOTTOM, clutter.HELD_OUT_BOTTOM, clutter.FRESH_BOTTOM):
+        lines += [line for block in blocks for line in block]
+    lines += ["Read more", "Copyright 2021 Polar Post", "Ice closed the port (0:45)", "© Polar Post", "Share this"]
+    matched = 0
+    for line in lines:
+        expected = any(pattern.search(line) for _, pattern, _ in BOILERPLATE)
+        assert bool(_ANY_FURNITURE.search(line)) == expected, line
+        matched += expected
+    assert 20 < matched < len(lines) - 20  # both sides are exercised
+    # An opening shared by a pattern with a top-level "|" is not factored out.
+    union = _union([r"\bport\b|ice", r"^quay", r"\bferry"])
+    assert union.search("the ICE melted") and union.search("quay side") and union.search("a Ferry")
+    assert not union.search("the seaport") and not union.search("by the quay")
