@@ -112,8 +112,19 @@ class StoryJob:
     story: Story | None = None
     digest: StoryDigest | None = None
     load_warnings: tuple[str, ...] = ()  # from reading the sources (an encoding guessed)
+    # Neither story nor digest: the sources are read from this site root by the
+    # process that runs the job (in parallel, and the texts never travel to it).
+    root: Path | None = None
     key: str = ""  # the story key, under which a new digest is cached
     listing: str = ""  # the listing key, under which the story's listing view is cached
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """A job whose sources could not be read: the build reports every such error
+    together once the other stories are done."""
+
+    error: DigestError
 
 
 @dataclass(frozen=True)
@@ -133,15 +144,23 @@ def _renderer(config: SiteConfig, theme: Theme, cache: Path | None = None) -> Re
     return Renderer(config, theme, cache)
 
 
-def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None = None) -> JobResult:
+def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None = None) -> JobResult | JobFailure:
     """Consolidate (unless the job has the digest) and render one story. With
     ``cache``, a new digest is saved there by whichever process made it, so it
     never travels back to the build process."""
     digest = job.digest
     if digest is None:
-        assert job.story is not None
-        digest = digest_story(job.story, config.summary_words)
-        digest = replace(digest, warnings=job.load_warnings + digest.warnings)
+        story, load_warnings = job.story, job.load_warnings
+        if story is None:
+            assert job.root is not None
+            read_warnings: list[str] = []
+            try:
+                story = load_story(job.file, job.root, read_warnings)
+            except DigestError as exc:
+                return JobFailure(exc)
+            load_warnings = tuple(read_warnings)
+        digest = digest_story(story, config.summary_words)
+        digest = replace(digest, warnings=load_warnings + digest.warnings)
     check_usable(digest, job.file)
     rendered = _renderer(config, theme, cache).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
@@ -167,22 +186,27 @@ def run_jobs(
     theme: Theme,
     progress: Progress | None = None,
     cache: Path | None = None,
-) -> Iterator[JobResult]:
+) -> Iterator[JobResult | JobFailure]:
     """Results in the order of ``jobs``, computed in worker processes when there are
     enough: stories are independent, so the output does not depend on which
     worker finished first."""
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if workers < 2 or len(jobs) < PARALLEL_FROM:
-        results: Iterator[JobResult] = (run_job(job, config, theme, cache) for job in jobs)
+    if not in_parallel(len(jobs)):
+        results: Iterator[JobResult | JobFailure] = (run_job(job, config, theme, cache) for job in jobs)
         yield from _counted(results, len(jobs), progress)
         return
     from concurrent.futures import ProcessPoolExecutor  # 15 ms of imports a one-story edit never needs
 
+    workers = min(os.cpu_count() or 1, len(jobs))
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_started) as pool:
         chunk = max(1, min(8, len(jobs) // (workers * 8)))
         count = len(jobs)
         mapped = pool.map(run_job, jobs, [config] * count, [theme] * count, [cache] * count, chunksize=chunk)
         yield from _counted(mapped, len(jobs), progress)
+
+
+def in_parallel(jobs: int) -> bool:
+    """Whether that many jobs run in worker processes."""
+    return jobs >= PARALLEL_FROM and min(os.cpu_count() or 1, jobs) >= 2
 
 
 def _worker_started() -> None:
@@ -193,7 +217,9 @@ def _worker_started() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def _counted(results: Iterator[JobResult], total: int, progress: Progress | None) -> Iterator[JobResult]:
+def _counted(
+    results: Iterator[JobResult | JobFailure], total: int, progress: Progress | None
+) -> Iterator[JobResult | JobFailure]:
     for done, result in enumerate(results, start=1):
         if progress is not None:
             progress(done, total)
@@ -387,7 +413,12 @@ class IncrementalBuilder:
         cache = self.store.folder if self.store is not None else None
         counts = {"consolidated": 0, "rendered": 0}
 
-        def record(job: StoryJob, done: JobResult) -> None:
+        failures: list[DigestError] = []
+
+        def record(job: StoryJob, done: JobResult | JobFailure) -> None:
+            if isinstance(done, JobFailure):
+                failures.append(done.error)
+                return
             slug = job.file.slug
             rendering.add(slug)  # its files went to the sink: not to be kept as well
             counts["rendered"] += 1
@@ -412,6 +443,8 @@ class IncrementalBuilder:
 
         for job, done in zip(jobs, run_jobs(jobs, config, theme, progress, cache), strict=True):
             record(job, done)
+        if failures:
+            raise DigestErrors(failures)
         stories_done = time.perf_counter()
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
@@ -492,11 +525,11 @@ class IncrementalBuilder:
         """Each story's key, and the work for the stories that need some: none when
         its key and theme are unchanged and its pages are in memory or intact in
         the output; rendering only when its digest is known; else all of it (its
-        sources are read here, every unreadable one reported at once)."""
+        sources are read here, every unreadable one reported at once, or, when
+        worker processes do the work, read there)."""
         state, root = self.state, str(config.root)
         keys: dict[str, str] = {}
-        jobs: list[StoryJob] = []
-        errors: list[DigestError] = []
+        needed: list[StoryFile] = []
         for story_file in story_files:
             slug = story_file.slug
             hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
@@ -505,22 +538,32 @@ class IncrementalBuilder:
             unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
                 continue
+            needed.append(story_file)
+        defer = in_parallel(len(needed))
+        jobs: list[StoryJob] = []
+        errors: list[DigestError] = []
+        for story_file in needed:
             try:
-                jobs.append(self._job(config, story_file, key, signature))
+                jobs.append(self._job(config, story_file, keys[story_file.slug], signature, defer))
             except DigestError as exc:
                 errors.append(exc)
         if errors:
             raise DigestErrors(errors)
         return keys, jobs
 
-    def _job(self, config: SiteConfig, story_file: StoryFile, key: str, signature: str) -> StoryJob:
+    def _job(
+        self, config: SiteConfig, story_file: StoryFile, key: str, signature: str, defer: bool = False
+    ) -> StoryJob:
         """Rendering alone when the story's digest is known, else all of the work
-        (its sources read here; DigestError names each unreadable one)."""
+        (its sources read here, DigestError naming each unreadable one, or with
+        ``defer`` by the process that runs the job)."""
         slug = story_file.slug
         digest = self._digest(slug, key)
         listed = listing_key(key, signature)
         if digest is not None:
             return StoryJob(story_file, digest=digest, listing=listed)
+        if defer:
+            return StoryJob(story_file, root=config.root, key=key, listing=listed)
         warnings: list[str] = []
         story = load_story(story_file, config.root, warnings, self._files.read)
         return StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed)

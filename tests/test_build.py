@@ -254,3 +254,27 @@ def test_parallel_consolidation_gives_the_same_bytes(
     monkeypatch.setattr(digest.build, "PARALLEL_FROM", 10_000)
     build_site(site, tmp_path / "sequential")
     assert tree_bytes(tmp_path / "parallel") == tree_bytes(tmp_path / "sequential")
+
+
+def test_unreadable_sources_read_by_workers_are_all_reported(site: Path, tmp_path: Path) -> None:
+    """With enough stories for worker processes, the workers read the sources; a
+    binary file and an invalid UTF-16 one in two stories are both reported, and
+    the previous output stays as it was."""
+    from digest.errors import DigestErrors
+
+    output = tmp_path / "out"
+    build_site(site, output)
+    before = tree_bytes(output)
+    seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
+    (site / "seeds" / "binary.txt").write_bytes(b"Ice closed the port\n\x00\x01\x02")
+    (site / "seeds" / "broken16.txt").write_bytes(b"\xff\xfeI\x00c\x00\x00\xd8")  # a lone surrogate
+    for n in range(5):
+        extra = {1: "seeds/binary.txt", 3: "seeds/broken16.txt"}.get(n, f"seeds/{seeds[(n + 1) % 5]}")
+        write(site / "content" / f"pair-{n}.md", f"---\nsources: [seeds/{seeds[n % 5]}, {extra}]\n---\n")
+    with pytest.raises(DigestErrors) as caught:
+        build_site(site, output)
+    messages = [e.location_message() for e in caught.value.errors]
+    assert len(messages) == 2, messages
+    assert messages[0].endswith("binary.txt:2: binary file (NUL byte); expected text")
+    assert "broken16.txt" in messages[1] and "invalid UTF-16" in messages[1]
+    assert tree_bytes(output) == before
