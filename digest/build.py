@@ -229,13 +229,21 @@ def _counted(
 # --- keys --------------------------------------------------------------------------
 
 
-def story_key(story_file: StoryFile, source_hashes: Sequence[str], summary_words: int) -> str:
-    """A content hash of everything a story's digest depends on."""
+def story_key(
+    story_file: StoryFile, source_hashes: Sequence[str], summary_words: int, file_hash: str | None = None
+) -> str:
+    """A content hash of everything a story's digest depends on (``file_hash``:
+    story_file_hash of the story file, when known)."""
     h = hashlib.sha256(f"{code_fingerprint()}\0{summary_words}\0".encode())
-    h.update(repr(replace(story_file, file=Path(story_file.file.name))).encode())
+    h.update((file_hash or story_file_hash(story_file)).encode())
     for source_hash in source_hashes:
         h.update(source_hash.encode())
     return h.hexdigest()
+
+
+def story_file_hash(story_file: StoryFile) -> str:
+    """A hash of what a parsed story file says (where it lies aside)."""
+    return hashlib.sha256(repr(replace(story_file, file=Path(story_file.file.name))).encode()).hexdigest()
 
 
 def render_signature(config: SiteConfig, theme: Theme) -> str:
@@ -288,6 +296,9 @@ class BuilderState:
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
+    # slug -> (its parsed story file, story_file_hash of it): the same object as in
+    # ``parsed`` while the file is unchanged, so a no-op build hashes none again.
+    file_hashes: dict[str, tuple[StoryFile, str]] = field(default_factory=dict)
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
 
     @property
@@ -448,6 +459,8 @@ class IncrementalBuilder:
         stories_done = time.perf_counter()
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
+        if len(state.file_hashes) != len(keys):
+            state.file_hashes = {slug: v for slug, v in state.file_hashes.items() if slug in keys}
         self._changed = self._changed or bool(jobs) or not site_current
         state.hashes.forget_except(set(self._sources) | named)
 
@@ -533,7 +546,10 @@ class IncrementalBuilder:
         for story_file in story_files:
             slug = story_file.slug
             hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
-            key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words)
+            known = state.file_hashes.get(slug)
+            if known is None or known[0] is not story_file:
+                known = state.file_hashes[slug] = (story_file, story_file_hash(story_file))
+            key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words, known[1])
             old = state.stories.get(slug)
             unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):

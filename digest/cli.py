@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -189,3 +190,21 @@ def clean(config_file: Path | None) -> None:
     config = _config(config_file)
     for folder, remove in ((config.output_dir, clean_output), (config.cache_path, remove_cache)):
         click.echo(f"removed {folder}" if remove(folder) else f"nothing to remove at {folder}")
+
+
+def run() -> None:
+    """The ``digest`` command: ``main``, then an exit that skips tearing down the
+    interpreter. Freeing a large site's objects one by one costs ~25 ms, a twentieth
+    of a one-story edit, and nothing is left to clean up by then (worker pools
+    are shut down and output is written when ``main`` returns)."""
+    try:
+        main()
+        status: int | str | None = 0
+    except SystemExit as exc:
+        status = exc.code
+    if isinstance(status, str):  # sys.exit("message") prints it
+        print(status, file=sys.stderr)
+        status = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status or 0)
