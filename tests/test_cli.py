@@ -108,3 +108,17 @@ def test_python_dash_m(site: Path) -> None:
 
     done = run_digest(site, "--version")
     assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_command_exit_statuses_and_output_survive_the_fast_exit(site: Path) -> None:
+    """``python -m digest`` ends with os._exit: statuses and every printed line
+    must still come through."""
+    built = run_digest(site, "build")
+    assert (
+        built.returncode == 0 and built.stdout.startswith("built 1 stories, 5 sources") and built.stdout.endswith("\n")
+    )
+    (site / "digest.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    broken = run_digest(site, "build")
+    assert broken.returncode == 1 and broken.stderr.startswith("error: ") and "digest.yml" in broken.stderr
+    unknown = run_digest(site, "no-such-command")
+    assert unknown.returncode == 2 and "No such command" in unknown.stderr
