@@ -165,6 +165,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Generate the sites here (default: a temporary folder).")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    # digest runs with its bytecode compiled, as pip leaves an installed package
+    # (this checkout is an editable install, and PYTHONDONTWRITEBYTECODE may be set).
+    import digest
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(digest.__file__).parent)], check=True)
     with tempfile.TemporaryDirectory() as scratch:
         base = args.keep or Path(scratch)
         for count in args.stories:
