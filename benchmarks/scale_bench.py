@@ -106,7 +106,10 @@ def stage_rows(site: Path, sample: int) -> list[tuple[str, float, str]]:
         timed("render story", renderer.story, digest)
     count = min(sample, len(stories))
     rows = [("stage: load all stories and sources", load, f"{len(stories)} stories")]
-    rows += [(f"stage: {name}", seconds / count, "per story") for name, seconds in spent.items()]
+    rows += [
+        (f"stage: {name}", seconds / count, f"{seconds / count * 1000:.1f} ms per story")
+        for name, seconds in spent.items()
+    ]
     return rows
 
 
