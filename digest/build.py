@@ -38,7 +38,7 @@ from digest.content import (
 from digest.errors import DigestError, DigestErrors
 from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryCard, StoryDigest, StoryFile
 from digest.render import RenderedStory, Renderer, story_card, story_page_paths
-from digest.textio import FileCache
+from digest.textio import Decoded, FileCache, decode, read_bytes
 from digest.theme import Theme, resolve_theme
 from digest.write import Manifest, StagedOutput, check_replaceable, intact
 
@@ -113,8 +113,10 @@ class StoryJob:
     digest: StoryDigest | None = None
     load_warnings: tuple[str, ...] = ()  # from reading the sources (an encoding guessed)
     # Neither story nor digest: the sources are read from this site root by the
-    # process that runs the job (in parallel, and the texts never travel to it).
+    # process that runs the job (in parallel, and the texts never travel to it),
+    # and checked against the SHA-256 the story key was made of (unique_sources order).
     root: Path | None = None
+    source_hashes: tuple[str, ...] = ()
     key: str = ""  # the story key, under which a new digest is cached
     listing: str = ""  # the listing key, under which the story's listing view is cached
 
@@ -135,6 +137,9 @@ class JobResult:
     sources: int
     consolidated: bool
     digest: StoryDigest | None  # None when it went straight into the cache
+    # A source changed between hashing and reading: the result shows the newer
+    # text, so it is not cached under the key of the older one.
+    changed: bool = False
 
 
 @lru_cache(maxsize=2)
@@ -149,30 +154,39 @@ def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None 
     ``cache``, a new digest is saved there by whichever process made it, so it
     never travels back to the build process."""
     digest = job.digest
+    changed = False
     if digest is None:
         story, load_warnings = job.story, job.load_warnings
         if story is None:
             assert job.root is not None
             read_warnings: list[str] = []
+            read_hashes: list[str] = []
+
+            def read(path: Path) -> Decoded:
+                data = read_bytes(path)
+                read_hashes.append(hashlib.sha256(data).hexdigest())
+                return decode(data, path)
+
             try:
-                story = load_story(job.file, job.root, read_warnings)
+                story = load_story(job.file, job.root, read_warnings, read)
             except DigestError as exc:
                 return JobFailure(exc)
             load_warnings = tuple(read_warnings)
+            changed = tuple(read_hashes) != job.source_hashes
         digest = digest_story(story, config.summary_words)
         digest = replace(digest, warnings=load_warnings + digest.warnings)
     check_usable(digest, job.file)
     rendered = _renderer(config, theme, cache).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
     fresh = job.digest is None
-    if cache is not None:
+    if cache is not None and not changed:
         store = Store(cache)
         if fresh and job.key:
             store.save("digests", job.key, digest)
         if job.listing:
             store.save("listings", job.listing, rendered.listing)
-    keep = None if cache is not None else digest
-    return JobResult(rendered, hashes, digest.warnings, len(digest.sources), fresh, keep)
+    keep = None if cache is not None or changed else digest
+    return JobResult(rendered, hashes, digest.warnings, len(digest.sources), fresh, keep, changed)
 
 
 # Stories to process before worker processes pay off (each costs ~0.05-0.4 s;
@@ -443,7 +457,7 @@ class IncrementalBuilder:
                 for path, content in done.rendered.files.items():
                     sink(path, content, done.hashes[path])
             state.stories[slug] = StoryState(
-                key=keys[slug],
+                key="" if done.changed else keys[slug],  # "": made again by the next build
                 signature=signature,
                 hashes=done.hashes,
                 warnings=done.warnings,
@@ -542,25 +556,26 @@ class IncrementalBuilder:
         worker processes do the work, read there)."""
         state, root = self.state, str(config.root)
         keys: dict[str, str] = {}
-        needed: list[StoryFile] = []
+        needed: list[tuple[StoryFile, tuple[str, ...]]] = []  # with the source hashes of its key
         for story_file in story_files:
             slug = story_file.slug
-            hashes = [state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
+            found = [state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
+            hashes = tuple(h or "" for h in found)
             known = state.file_hashes.get(slug)
             if known is None or known[0] is not story_file:
                 known = state.file_hashes[slug] = (story_file, story_file_hash(story_file))
-            key = keys[slug] = story_key(story_file, [h or "" for h in hashes], config.summary_words, known[1])
+            key = keys[slug] = story_key(story_file, hashes, config.summary_words, known[1])
             old = state.stories.get(slug)
-            unchanged = old is not None and old.key == key and old.signature == signature and None not in hashes
+            unchanged = old is not None and old.key == key and old.signature == signature and None not in found
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
                 continue
-            needed.append(story_file)
+            needed.append((story_file, hashes))
         defer = in_parallel(len(needed))
         jobs: list[StoryJob] = []
         errors: list[DigestError] = []
-        for story_file in needed:
+        for story_file, hashes in needed:
             try:
-                jobs.append(self._job(config, story_file, keys[story_file.slug], signature, defer))
+                jobs.append(self._job(config, story_file, keys[story_file.slug], signature, hashes if defer else None))
             except DigestError as exc:
                 errors.append(exc)
         if errors:
@@ -568,18 +583,23 @@ class IncrementalBuilder:
         return keys, jobs
 
     def _job(
-        self, config: SiteConfig, story_file: StoryFile, key: str, signature: str, defer: bool = False
+        self,
+        config: SiteConfig,
+        story_file: StoryFile,
+        key: str,
+        signature: str,
+        deferred: tuple[str, ...] | None = None,
     ) -> StoryJob:
         """Rendering alone when the story's digest is known, else all of the work
-        (its sources read here, DigestError naming each unreadable one, or with
-        ``defer`` by the process that runs the job)."""
+        (its sources read here, DigestError naming each unreadable one; or, given
+        the source hashes the key was made of, read by the process that runs the job)."""
         slug = story_file.slug
         digest = self._digest(slug, key)
         listed = listing_key(key, signature)
         if digest is not None:
             return StoryJob(story_file, digest=digest, listing=listed)
-        if defer:
-            return StoryJob(story_file, root=config.root, key=key, listing=listed)
+        if deferred is not None:
+            return StoryJob(story_file, root=config.root, source_hashes=deferred, key=key, listing=listed)
         warnings: list[str] = []
         story = load_story(story_file, config.root, warnings, self._files.read)
         return StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed)

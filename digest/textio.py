@@ -22,6 +22,11 @@ class Decoded:
 
 
 def read_text(path: Path) -> Decoded:
+    return decode(read_bytes(path), path)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, refused with a DigestError when too large or unreadable."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -29,14 +34,13 @@ def read_text(path: Path) -> Decoded:
                 f"file is {size / (1024 * 1024):.1f} MB; an article may be at most {MAX_BYTES // (1024 * 1024)} MB",
                 path,
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         raise DigestError("is a folder, not a file", path) from None
     except FileNotFoundError:
         raise DigestError("file not found", path) from None
     except OSError as exc:
         raise DigestError(f"cannot read file: {exc.strerror or exc}", path) from None
-    return decode(data, path)
 
 
 def decode(data: bytes, path: Path) -> Decoded:

@@ -278,3 +278,39 @@ def test_unreadable_sources_read_by_workers_are_all_reported(site: Path, tmp_pat
     assert messages[0].endswith("binary.txt:2: binary file (NUL byte); expected text")
     assert "broken16.txt" in messages[1] and "invalid UTF-16" in messages[1]
     assert tree_bytes(output) == before
+
+
+def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers read the sources a while after the build hashed them. A source
+    saved in between gives pages of its newer text, but no cache entry under the
+    key of the older one, and the next build makes the story again."""
+    import digest.build
+    from digest.cache import FileHashes
+
+    seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
+    for n in range(5):  # enough stories for worker processes
+        write(
+            site / "content" / f"pair-{n}.md",
+            f"---\nsources: [seeds/{seeds[n % 5]}, seeds/{seeds[(n + 1) % 5]}]\n---\n",
+        )
+    edited = str(site / "seeds" / seeds[2])
+    real_sha = FileHashes.sha
+
+    def sha_of_the_text_before_a_save(self: FileHashes, path: str) -> str | None:
+        return "0" * 64 if path == edited else real_sha(self, path)
+
+    monkeypatch.setattr(FileHashes, "sha", sha_of_the_text_before_a_save)
+    output = tmp_path / "out"
+    first = build_site(site, output)
+    assert first.consolidated == 6
+    state = digest.build.IncrementalBuilder.from_store(digest.build.Store(site / ".digest-cache")).state
+    stale = {slug for slug, story in state.stories.items() if story.key == ""}
+    assert stale == {"pair-1", "pair-2", SLUG}  # the stories that read the edited seed
+    kept = digest.build.Store(site / ".digest-cache").keys("digests")
+    assert len(kept) == 3
+    monkeypatch.undo()
+    again = build_site(site, output)
+    assert again.consolidated == 3  # (same bytes as before: the text did not really change)
+    assert build_site(site, output).consolidated == 0
