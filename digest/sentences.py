@@ -356,7 +356,7 @@ def _split_prose(text: str) -> Iterator[str]:
     start = 0
     for match in _END.finditer(text):
         end = match.end()
-        if any(a <= match.start() < b for a, b in protected):
+        if protected and any(a <= match.start() < b for a, b in protected):
             continue
         if _is_boundary(text, match):
             if (

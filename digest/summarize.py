@@ -233,6 +233,8 @@ _QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 
 
 _SCALES = frozenset("percent million billion trillion".split())
+_VALUE_WORDS = frozenset(_COUNT_WORDS) | _WEEKDAYS
+_DIGIT = re.compile(r"\d")  # what a token needs to be a number (isdecimal, as \d)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TERM = re.compile(r"[\w$][\w.,'’-]*")
@@ -243,6 +245,8 @@ def _values(text: str) -> dict[str, dict[str, frozenset[str]]]:
     the content words around it, which say what the value measures."""
     tokens = words(_THOUSANDS.sub("", text))
     found: dict[str, dict[str, frozenset[str]]] = {"numbers": {}, "days": {}}
+    if _VALUE_WORDS.isdisjoint(tokens) and not _DIGIT.search(" ".join(tokens)):
+        return found  # most sentences: no number, count or weekday to look at
     for i, token in enumerate(tokens):
         if token[:1].isdecimal() and _NUMBER.fullmatch(token):  # \d: isdecimal
             kind, value = "numbers", token + (tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1] in _SCALES else "")

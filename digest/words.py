@@ -233,7 +233,10 @@ def has_any_case(text: str, cues: Sequence[str]) -> bool:
     if not (text.isascii() or _FOLDS_TO_ASCII.isdisjoint(text)):
         return True
     lower = text.lower()
-    return any(cue in lower for cue in cues)
+    for cue in cues:  # noqa: SIM110 (a plain loop: twice as fast as any() over a generator)
+        if cue in lower:
+            return True
+    return False
 
 
 def strip_invisible(text: str) -> str:

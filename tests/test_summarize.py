@@ -260,3 +260,15 @@ def test_one_long_sentence_covers_two_short_ones() -> None:
     claims = align(sources)
     long_claim = next(c for c in claims if any(m.source == "s1" for m in c.members))
     assert sorted((m.source, m.sentence) for m in long_claim.members) == [("s1", 1), ("s2", 1), ("s2", 2)]
+
+
+def test_values_are_found_in_the_folded_words() -> None:
+    """The shortcut for sentences without values looks at the folded tokens, where
+    a circled or superscript digit has become a plain one."""
+    from digest.summarize import _values
+
+    assert set(_values("Ships waited ② days at the quay.")["numbers"]) == {"2"}
+    assert set(_values("The quay is 40 m² in size, said the harbour master.")["numbers"]) == {"40"}  # "m2"
+    assert _values("Ships waited at the quay until Friday.")["days"].keys() == {"friday"}
+    assert _values("Ships waited at the quay for a long time.") == {"numbers": {}, "days": {}}
+    assert set(_values("Twelve ships waited.")["numbers"]) == {"12"}
