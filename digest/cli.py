@@ -36,6 +36,9 @@ def reports_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted; the previous output is unchanged", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader went away (digest build | head): nothing to say to it
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (so the final flush cannot fail again)
+            sys.exit(1)
         except Exception as exc:  # a bug in digest, not in the user's input
             if debug:
                 raise
@@ -205,6 +208,9 @@ def run() -> None:
     if isinstance(status, str):  # sys.exit("message") prints it
         print(status, file=sys.stderr)
         status = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (digest build | head) or stream
+            status = status or 1
     os._exit(status or 0)

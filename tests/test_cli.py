@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,17 @@ def test_command_exit_statuses_and_output_survive_the_fast_exit(site: Path) -> N
     assert broken.returncode == 1 and broken.stderr.startswith("error: ") and "digest.yml" in broken.stderr
     unknown = run_digest(site, "no-such-command")
     assert unknown.returncode == 2 and "No such command" in unknown.stderr
+
+
+def test_a_reader_closing_the_pipe_ends_the_command_quietly(site: Path) -> None:
+    """`digest build | head -0`: the site is built, then the summary line finds no
+    reader; that ends the command with status 1 and no traceback or "internal error"."""
+    from tests.conftest import digest_process
+
+    process = digest_process(site, "build", stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the build prints anything
+    errors = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert errors == ""
+    assert (site / "output" / "index.html").is_file()
