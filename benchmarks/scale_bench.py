@@ -25,18 +25,23 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.generate import big_story, generate
 
 DIGEST = [sys.executable, "-m", "digest"]
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of one command in a child process.
+class Run(NamedTuple):
+    seconds: float
+    peak: float  # MB: the largest resident size of the process or one it waited for
+    user: float  # CPU seconds, its worker processes included
+    system: float
 
-    The memory is the child's own peak resident size (from wait4; for a build with
-    worker processes, the largest of them).
-    """
+
+def run(command: list[str], cwd: Path) -> Run:
+    """Wall seconds, peak memory and CPU time of one command in a child process
+    (from wait4, which counts the worker processes the child waited for)."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=log)
@@ -46,17 +51,16 @@ def run(command: list[str], cwd: Path) -> tuple[float, float]:
         if process.returncode != 0:
             log.seek(0)
             raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{log.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime, usage.ru_stime)
 
 
 def digest_rows(site: Path, runs: int) -> list[tuple[str, float, str]]:
-    full, peaks = [], []
+    full = []
     for _ in range(runs):
         for folder in ("output", ".digest-cache"):
             shutil.rmtree(site / folder, ignore_errors=True)
-        seconds, peak = run([*DIGEST, "build", "--quiet"], site)
-        full.append(seconds)
-        peaks.append(peak)
+        full.append(run([*DIGEST, "build", "--quiet"], site))
+    middle = sorted(full)[len(full) // 2]  # the median run, for its CPU times
     noop = [run([*DIGEST, "build", "--quiet"], site)[0] for _ in range(runs)]
     edits = []
     for n in range(runs):
@@ -67,7 +71,12 @@ def digest_rows(site: Path, runs: int) -> list[tuple[str, float, str]]:
         path.write_text("\n".join(lines), encoding="utf-8")
         edits.append(run([*DIGEST, "build", "--quiet"], site)[0])
     return [
-        ("digest: full build (empty cache)", statistics.median(full), f"peak {max(peaks):.0f} MB"),
+        (
+            "digest: full build (empty cache)",
+            statistics.median(r.seconds for r in full),
+            f"peak {max(r.peak for r in full):.0f} MB; median run's CPU {middle.user:.1f} s user,"
+            f" {middle.system:.1f} s system",
+        ),
         ("digest: no-op rebuild", statistics.median(noop), ""),
         ("digest: one-story edit", statistics.median(edits), ""),
     ]
@@ -124,7 +133,7 @@ def floor_row(site: Path) -> tuple[str, float, str]:
         "    t.write_text('<pre>' + html.escape(p.read_text(encoding='utf-8')) + '</pre>', encoding='utf-8')\n"
     )
     with tempfile.TemporaryDirectory() as out:
-        seconds, _ = run([sys.executable, "-c", script, str(site / "seeds"), out], site)
+        seconds = run([sys.executable, "-c", script, str(site / "seeds"), out], site).seconds
     return ("python: read + write each article", seconds, "floor")
 
 
@@ -142,7 +151,7 @@ def peer_rows(pelican_site: Path, hugo_site: Path, pelican: str | None, runs: in
         timings, peaks = [], []
         for _ in range(runs):
             shutil.rmtree(site / output, ignore_errors=True)
-            seconds, peak = run([executable, *arguments], site)
+            seconds, peak, _, _ = run([executable, *arguments], site)
             timings.append(seconds)
             peaks.append(peak)
         rows.append((f"{name}: plain pages", statistics.median(timings), f"peak {max(peaks):.0f} MB"))
