@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,10 +146,12 @@ def _expand(pattern: str, root: Path, file: Path, line: int, real_dirs: dict[str
         full = _real_path(os.path.join(root_text, match), real_dirs)
         if not (full == root_text or full.startswith(root_text + os.sep)):
             raise DigestError(f"source path {match!r} leads outside the site folder", file, line)
-        if not os.path.exists(full):
-            raise DigestError(f"source file {match!r} not found", file, line)
-        if os.path.isfile(full):
-            result.append(Path(os.path.relpath(full, root_text)).as_posix())
+        try:
+            mode = os.stat(full).st_mode
+        except OSError:
+            raise DigestError(f"source file {match!r} not found", file, line) from None
+        if stat.S_ISREG(mode):  # inside root (checked above): the rest of the path is relative to it
+            result.append(full[len(root_text) + 1 :].replace(os.sep, "/"))
     return result
 
 
