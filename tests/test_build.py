@@ -302,6 +302,7 @@ def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
         return "0" * 64 if path == edited else real_sha(self, path)
 
     monkeypatch.setattr(FileHashes, "sha", sha_of_the_text_before_a_save)
+    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs: True)  # workers read, even on one core
     output = tmp_path / "out"
     first = build_site(site, output)
     assert first.consolidated == 6
