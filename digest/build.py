@@ -243,13 +243,11 @@ def _counted(
 # --- keys --------------------------------------------------------------------------
 
 
-def story_key(
-    story_file: StoryFile, source_hashes: Sequence[str], summary_words: int, file_hash: str | None = None
-) -> str:
+def story_key(file_hash: str, source_hashes: Sequence[str], summary_words: int) -> str:
     """A content hash of everything a story's digest depends on (``file_hash``:
-    story_file_hash of the story file, when known)."""
+    story_file_hash of its story file)."""
     h = hashlib.sha256(f"{code_fingerprint()}\0{summary_words}\0".encode())
-    h.update((file_hash or story_file_hash(story_file)).encode())
+    h.update(file_hash.encode())
     for source_hash in source_hashes:
         h.update(source_hash.encode())
     return h.hexdigest()
@@ -301,7 +299,8 @@ class BuilderState:
 
     code: str
     hashes: FileHashes = field(default_factory=FileHashes)
-    parsed: dict[str, tuple[str, StoryFile]] = field(default_factory=dict)  # story file -> (hash, parsed)
+    # story file -> (hash of its bytes, the parsed file, story_file_hash of that)
+    parsed: dict[str, tuple[str, StoryFile, str]] = field(default_factory=dict)
     stories: dict[str, StoryState] = field(default_factory=dict)  # slug -> state
     site_key: str = ""  # what the site-wide pages were last rendered from
     # Their output paths -> (render signature + page key (see Renderer.site), "" for
@@ -310,9 +309,6 @@ class BuilderState:
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
-    # slug -> (its parsed story file, story_file_hash of it): the same object as in
-    # ``parsed`` while the file is unchanged, so a no-op build hashes none again.
-    file_hashes: dict[str, tuple[StoryFile, str]] = field(default_factory=dict)
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
 
     @property
@@ -399,7 +395,7 @@ class IncrementalBuilder:
             return cached[1]
         story_file = parse_story_file(path, root, read, real_dirs)
         if digest is not None:
-            self.state.parsed[str(path)] = (digest, story_file)
+            self.state.parsed[str(path)] = (digest, story_file, story_file_hash(story_file))
             self._changed = True
         return story_file
 
@@ -473,8 +469,6 @@ class IncrementalBuilder:
         stories_done = time.perf_counter()
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
-        if len(state.file_hashes) != len(keys):
-            state.file_hashes = {slug: v for slug, v in state.file_hashes.items() if slug in keys}
         self._changed = self._changed or bool(jobs) or not site_current
         state.hashes.forget_except(set(self._sources) | named)
 
@@ -561,10 +555,10 @@ class IncrementalBuilder:
             slug = story_file.slug
             found = [state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
             hashes = tuple(h or "" for h in found)
-            known = state.file_hashes.get(slug)
-            if known is None or known[0] is not story_file:
-                known = state.file_hashes[slug] = (story_file, story_file_hash(story_file))
-            key = keys[slug] = story_key(story_file, hashes, config.summary_words, known[1])
+            # A story file unchanged since it was parsed keeps the hash made then.
+            parsed = state.parsed.get(str(story_file.file))
+            file_hash = parsed[2] if parsed is not None and parsed[1] is story_file else story_file_hash(story_file)
+            key = keys[slug] = story_key(file_hash, hashes, config.summary_words)
             old = state.stories.get(slug)
             unchanged = old is not None and old.key == key and old.signature == signature and None not in found
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
