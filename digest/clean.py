@@ -250,7 +250,7 @@ def _top_level_branch(pattern: str) -> bool:
     return False
 
 
-def _union(patterns: Sequence[str]) -> re.Pattern[str]:
+def _union(patterns: Sequence[str], flags: re.RegexFlag = re.I) -> re.Pattern[str]:
     """One pattern that matches a text exactly when one of ``patterns`` does. Those
     opening with \\b or ^ share one test of it (\\bX|\\bY is \\b(?:X|Y)), which
     makes the union several times faster to search than the patterns one by one."""
@@ -261,12 +261,27 @@ def _union(patterns: Sequence[str]) -> re.Pattern[str]:
             opening = ""  # "\\bX|Y": the opening belongs to X alone
         groups[opening].append(pattern[len(opening) :])
     parts = [f"{opening}(?:{'|'.join(f'(?:{p})' for p in found)})" for opening, found in groups.items() if found]
-    return re.compile("|".join(parts), re.I)
+    return re.compile("|".join(parts), flags)
 
 
 # Most lines are no furniture: one search of the union tells, before BOILERPLATE's
 # kinds are tried in order.
-_ANY_FURNITURE = _union([p for _, _, patterns in _FURNITURE for p in patterns])
+_FURNITURE_PATTERNS = [p for _, _, patterns in _FURNITURE for p in patterns]
+_ANY_FURNITURE = _union(_FURNITURE_PATTERNS)
+# The same, case-sensitive, for lower-cased ASCII text: there it matches exactly
+# where the case-ignoring one matches the text itself (the patterns' letters are
+# lower-case ASCII, and no ASCII character folds to another letter but its own
+# other case), and it searches three times as fast (re skips a failing
+# alternative by its first character only when case counts).
+_ANY_FURNITURE_LOWER = _union(_FURNITURE_PATTERNS, re.RegexFlag(0))
+
+
+def _any_furniture(text: str) -> bool:
+    if text.isascii():
+        return _ANY_FURNITURE_LOWER.search(text.lower()) is not None
+    return _ANY_FURNITURE.search(text) is not None
+
+
 _HEADING_RELATED = re.compile("|".join(f"(?:{p})" for p in _FURNITURE[5][2]) + r"|\bdon'?t miss\b|\bnews$", re.I)
 
 
@@ -511,7 +526,7 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
     # (A line with no letter at all falls under this too: lines are never blank.)
     if _letters(text) < 0.5 * len(text.replace(" ", "")):
         return "junk", "not text (numbers or symbols)"
-    if (line.n_words <= 25 or not line.prose) and _ANY_FURNITURE.search(text):
+    if (line.n_words <= 25 or not line.prose) and _any_furniture(text):
         for kind, pattern, reason in BOILERPLATE:
             if pattern.search(text):
                 return kind, reason

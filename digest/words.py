@@ -196,8 +196,6 @@ _QUOTE_PAIRS = tuple((chr(code), plain) for code, plain in _QUOTES.items())
 _WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*", re.UNICODE)
 _INNER_HYPHEN = re.compile(r"(?<=[^\W\d])-(?=[^\W\d])")
 _INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
-# A "." or "'" inside a token of _WORD (between two of its letters or digits).
-_INNER_MARK = re.compile(r"[^\W_]['.][^\W_]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 _NUMBER_WORDS = {
     "one": "1",
@@ -267,7 +265,10 @@ def words(text: str) -> tuple[str, ...]:
     if "-" in text:
         text = _INNER_HYPHEN.sub("", text)  # "business-like", not "6.5-km"
     tokens = _WORD.findall(text)
-    if _INNER_MARK.search(text) is None:  # most lines: no token to rewrite
+    # A token holds a "." or "'" exactly when the text has one between two of its
+    # letters or digits (_WORD takes those in); most lines have none to rewrite.
+    joined = " ".join(tokens)
+    if "." not in joined and "'" not in joined:
         return tuple(tokens)
     return tuple([_unmarked(t) if "." in t or "'" in t else t for t in tokens])
 

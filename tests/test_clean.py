@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.seed_truth import BODY, HEADLINE
 from digest.clean import clean_source, clean_story
@@ -234,23 +238,92 @@ def test_caption_another_source_printed_twice_is_a_caption_here() -> None:
     assert len(cleaned[1].paragraphs) == 4
 
 
+_FURNITURE_WORDS = [
+    "cookies",
+    "Consent",
+    "privacy policy",
+    "accept all",
+    "leave a reply",
+    "COMMENTS",
+    "spam",
+    "log in to",
+    "subscribe",
+    "Sign up",
+    "share",
+    "tweet",
+    "copy link",
+    "on",
+    "x",
+    "skip to",
+    "read more",
+    "Search",
+    "menu",
+    "related",
+    "don't miss",
+    "most read",
+    "copyright",
+    "terms of use",
+    "typo",
+    "ctrl + enter",
+    "12 comments",
+    "advertisement",
+    "photo:",
+    "getty images",
+    "credit:",
+    "watch:",
+    "(3:15)",
+    "450x300 image",
+    "tags:",
+    "5 min listen",
+    "author:",
+    "about the writer",
+    "icebreaker",
+    "port",
+    "talks",
+    "minister",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(_FURNITURE_WORDS), st.sampled_from(["", " ", " - ", ": ", ", "])), max_size=5)
+)
+def test_furniture_union_on_lower_cased_ascii_agrees_with_the_patterns(parts: list[tuple[str, str]]) -> None:
+    from digest.clean import BOILERPLATE, _any_furniture
+
+    for line in ("".join(word + gap for word, gap in parts).strip(), "".join(w.upper() + g for w, g in parts)):
+        expected = any(pattern.search(line) for _, pattern, _ in BOILERPLATE)
+        assert _any_furniture(line) == expected, line
+
+
+def test_furniture_patterns_have_only_lower_case_letters() -> None:
+    """What lets the union search lower-cased ASCII text case-sensitively."""
+    from digest.clean import _FURNITURE_PATTERNS
+
+    for pattern in _FURNITURE_PATTERNS:
+        assert not re.search(r"(?<!\\)[A-Z]", pattern), pattern
+
+
 def test_one_search_of_the_furniture_union_tells_whether_any_kind_matches() -> None:
     """_kind searches the union of all furniture patterns first; it must match
     exactly the lines one of BOILERPLATE's patterns matches, or clutter would
     slip through (or body lines be judged twice)."""
     from benchmarks import clutter
-    from digest.clean import _ANY_FURNITURE, BOILERPLATE, _union
+    from digest.clean import BOILERPLATE, _any_furniture, _union
 
     lines = [line for source in seed_sources() for line in source.text.split("\n") if line.strip()]
     for blocks in (clutter.TOP, clutter.MIDDLE, clutter.BOTTOM, clutter.HELD_OUT_BOTTOM, clutter.FRESH_BOTTOM):
         lines += [line for block in blocks for line in block]
     lines += ["Read more", "Copyright 2021 Polar Post", "Ice closed the port (0:45)", "© Polar Post", "Share this"]
+    lines += ["READ MORE", "Sign Up for our Newsletter", "SKIP TO content", "Back To Top", "ADVERTISEMENT"]
     matched = 0
     for line in lines:
         expected = any(pattern.search(line) for _, pattern, _ in BOILERPLATE)
-        assert bool(_ANY_FURNITURE.search(line)) == expected, line
+        assert _any_furniture(line) == expected, line
         matched += expected
     assert 20 < matched < len(lines) - 20  # both sides are exercised
+    # Lines in ASCII are searched lower-cased (case-sensitively), the rest as they are.
+    assert 20 < sum(line.isascii() for line in lines) < len(lines) - 20
     # An opening shared by a pattern with a top-level "|" is not factored out.
     union = _union([r"\bport\b|ice", r"^quay", r"\bferry"])
     assert union.search("the ICE melted") and union.search("quay side") and union.search("a Ferry")
