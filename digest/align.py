@@ -66,7 +66,7 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     alike for the fuzzy rule, so "prison" never meets "person". Computed once
     per story, so comparing two sentences stays plain set arithmetic.
     """
-    words = sorted({w for w in vocabulary if len(w) >= 5 and not _DIGIT.search(w)})
+    words = sorted(w for w in set(vocabulary) if len(w) >= 5 and not _DIGIT.search(w))
     parent = {w: w for w in words}
 
     def find(w: str) -> str:

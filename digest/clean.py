@@ -30,7 +30,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 
 from digest.model import CleanSource, Paragraph, RawSource, Removed
-from digest.words import STOP_WORDS, fold, matching_form, strip_invisible, words
+from digest.words import STOP_WORDS, fold, lowered_for_caseless_patterns, matching_form, strip_invisible, words
 
 MONTHS = {
     m: i + 1
@@ -82,7 +82,15 @@ _CAPTION_POSITION = re.compile(
     r"from left|pictured|file|file photo|photo|archive)\)",
     re.I,
 )
-_TERMINAL = re.compile(r"""[.!?…](?:["'”’)\]]*)$|["”]$""")
+# What may close a sentence after its final mark.
+_CLOSERS = "\"'”’)]"
+
+
+def _ends_sentence(text: str) -> bool:
+    """Whether a line (stripped) ends as a sentence does: a final mark, perhaps
+    followed by closing quotes and brackets, or a closing double quote."""
+    return text.rstrip(_CLOSERS)[-1:] in (".", "!", "?", "…") or text.endswith(('"', "”"))
+
 
 # Generic page furniture, by kind: (kind, reason, patterns). They apply to short
 # lines only, so an article sentence that mentions "cookies" or "comments" is safe.
@@ -268,17 +276,14 @@ def _union(patterns: Sequence[str], flags: re.RegexFlag = re.I) -> re.Pattern[st
 # kinds are tried in order.
 _FURNITURE_PATTERNS = [p for _, _, patterns in _FURNITURE for p in patterns]
 _ANY_FURNITURE = _union(_FURNITURE_PATTERNS)
-# The same, case-sensitive, for lower-cased ASCII text: there it matches exactly
-# where the case-ignoring one matches the text itself (the patterns' letters are
-# lower-case ASCII, and no ASCII character folds to another letter but its own
-# other case), and it searches three times as fast (re skips a failing
-# alternative by its first character only when case counts).
+# The same, case-sensitive, for lower-cased text (see lowered_for_caseless_patterns).
 _ANY_FURNITURE_LOWER = _union(_FURNITURE_PATTERNS, re.RegexFlag(0))
 
 
 def _any_furniture(text: str) -> bool:
-    if text.isascii():
-        return _ANY_FURNITURE_LOWER.search(text.lower()) is not None
+    lowered = lowered_for_caseless_patterns(text)
+    if lowered is not None:
+        return _ANY_FURNITURE_LOWER.search(lowered) is not None
     return _ANY_FURNITURE.search(text) is not None
 
 
@@ -343,7 +348,7 @@ def _shape(text: str) -> _Shape:
     tokens = words(text)
     n_words = len(tokens)
     stop_density = sum(w in STOP_WORDS for w in tokens) / max(1, n_words)
-    terminal = bool(_TERMINAL.search(text))
+    terminal = _ends_sentence(text)
     prose = (n_words >= 15 and stop_density >= 0.2) or (n_words >= 6 and terminal and stop_density >= 0.25)
     content = matching_form(text)
     folded = fold(text).lower()

@@ -29,7 +29,7 @@ from digest.model import (
     Support,
     Variant,
 )
-from digest.words import STOP_WORDS, fold, has_any_case, matching_form, stem, words
+from digest.words import STOP_WORDS, fold, has_any_case, matching_form, stem, without_thousands_separators, words
 
 _DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
 # An outlet naming itself ("told RFE/RL", "reports Asian Lite News"): the name is
@@ -235,7 +235,6 @@ _QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 _SCALES = frozenset("percent million billion trillion".split())
 _VALUE_WORDS = frozenset(_COUNT_WORDS) | _WEEKDAYS
 _DIGIT = re.compile(r"\d")  # what a token needs to be a number (isdecimal, as \d)
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TERM = re.compile(r"[\w$][\w.,'’-]*")
 
@@ -243,7 +242,7 @@ _TERM = re.compile(r"[\w$][\w.,'’-]*")
 def _values(text: str) -> dict[str, dict[str, frozenset[str]]]:
     """The checkable values of a sentence by kind (numbers, weekdays), each with
     the content words around it, which say what the value measures."""
-    tokens = words(_THOUSANDS.sub("", text))
+    tokens = words(without_thousands_separators(text))
     found: dict[str, dict[str, frozenset[str]]] = {"numbers": {}, "days": {}}
     if _VALUE_WORDS.isdisjoint(tokens) and not _DIGIT.search(" ".join(tokens)):
         return found  # most sentences: no number, count or weekday to look at

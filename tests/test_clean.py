@@ -296,12 +296,22 @@ def test_furniture_union_on_lower_cased_ascii_agrees_with_the_patterns(parts: li
         assert _any_furniture(line) == expected, line
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab .!?…\"'”’)]“(", max_size=12))
+def test_a_line_ends_as_a_sentence_exactly_where_the_pattern_says(text: str) -> None:
+    from digest.clean import _ends_sentence
+
+    pattern = re.compile(r"""[.!?…](?:["'”’)\]]*)$|["”]$""")  # the rule, written as a pattern
+    assert _ends_sentence(text) == bool(pattern.search(text)), text
+
+
 def test_furniture_patterns_have_only_lower_case_letters() -> None:
-    """What lets the union search lower-cased ASCII text case-sensitively."""
+    """What lets the union search lower-cased text case-sensitively."""
     from digest.clean import _FURNITURE_PATTERNS
 
     for pattern in _FURNITURE_PATTERNS:
         assert not re.search(r"(?<!\\)[A-Z]", pattern), pattern
+        assert all(c.lower() == c.upper() for c in pattern if not c.isascii()), pattern  # "©": no case
 
 
 def test_one_search_of_the_furniture_union_tells_whether_any_kind_matches() -> None:

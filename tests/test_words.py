@@ -78,3 +78,53 @@ def _words_token_by_token(text: str) -> tuple[str, ...]:
 @given(st.text(alphabet="ab1 .,'’-_éU.S“”\u00a0", max_size=40))
 def test_words_equal_the_token_by_token_rules(text: str) -> None:
     assert words(text) == _words_token_by_token(text)
+
+
+def _non_ascii_characters() -> str:
+    return "".join(chr(code) for code in range(0x80, 0x110000))
+
+
+def test_only_four_characters_outside_ascii_match_an_ascii_letter_ignoring_case() -> None:
+    """What has_any_case and lowered_for_caseless_patterns rely on."""
+    from digest.words import _FOLDS_TO_ASCII
+
+    every = _non_ascii_characters()
+    found = {m for letter in "abcdefghijklmnopqrstuvwxyz" for m in re.findall(letter, every, re.I)}
+    assert found == set(_FOLDS_TO_ASCII)
+
+
+def test_lower_case_keeps_each_character_in_its_class() -> None:
+    """Where lowered_for_caseless_patterns lowers a text, every character becomes one
+    character of the same kind for \\w, \\d and \\s, and none becomes ASCII."""
+    from digest.words import lowered_for_caseless_patterns
+
+    eligible = "".join(c for c in _non_ascii_characters() if len(c.lower()) == 1)
+    eligible = "".join(c for c in eligible if lowered_for_caseless_patterns(c) is not None)
+    lowered = eligible.lower()
+    assert len(lowered) == len(eligible) > 1_000_000 and not any(c.isascii() for c in lowered)
+    for kind in (r"\w", r"\d", r"\s"):
+        assert [m.start() for m in re.finditer(kind, eligible)] == [m.start() for m in re.finditer(kind, lowered)]
+
+
+def test_caseless_patterns_find_the_same_in_lowered_text() -> None:
+    from digest.words import lowered_for_caseless_patterns
+
+    patterns = [r"\bcookies?\b", r"^\W*(?:advertisement|ad)\W*$", r"\bdon'?t miss\b", r"©", r"\(\d{1,2}:\d{2}\)\s*$"]
+    texts = ["COOKIES", "Ad", "— AD —", "DON'T MISS", "Don’t miss", "© Polar Post", "Ice (0:45)", "ÉCOLE cookie"]
+    for text in texts + ["İstanbul cookies", "Kelvin \u212a"]:
+        lowered = lowered_for_caseless_patterns(text)
+        if lowered is None:
+            assert not text.isascii()
+            continue
+        for pattern in patterns:
+            assert bool(re.search(pattern, lowered)) == bool(re.search(pattern, text, re.I)), (pattern, text)
+    assert lowered_for_caseless_patterns("İstanbul") is None and lowered_for_caseless_patterns("\u212a") is None
+    assert lowered_for_caseless_patterns("ÉCOLE") == "école"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789, .a", max_size=30))
+def test_thousands_separators_go_where_the_pattern_says(text: str) -> None:
+    from digest.words import without_thousands_separators
+
+    assert without_thousands_separators(text) == re.sub(r"(?<=\d),(?=\d{3})", "", text)
