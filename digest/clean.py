@@ -529,7 +529,7 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
     if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
         return "caption", "image caption with a photo credit"
     # (A line with no letter at all falls under this too: lines are never blank.)
-    if _letters(text) < 0.5 * len(text.replace(" ", "")):
+    if _letters_below(text, 0.5 * len(text.replace(" ", ""))):
         return "junk", "not text (numbers or symbols)"
     if (line.n_words <= 25 or not line.prose) and _any_furniture(text):
         for kind, pattern, reason in BOILERPLATE:
@@ -545,14 +545,17 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
     return None
 
 
-_NOT_ASCII_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+# Every byte but the ASCII letters (UTF-8 encodes the other characters in bytes >= 128).
+_NOT_ASCII_LETTER_BYTES = bytes(c for c in range(256) if not (c < 128 and chr(c).isalpha()))
 
 
-def _letters(text: str) -> int:
-    """How many characters are letters (``str.isalpha``); for ASCII text, one C call."""
-    if text.isascii():
-        return len(text.encode("ascii").translate(None, _NOT_ASCII_LETTERS))
-    return sum(map(str.isalpha, text))
+def _letters_below(text: str, bound: float) -> bool:
+    """Whether fewer than ``bound`` characters are letters (``str.isalpha``). The
+    ASCII letters are counted in one C call; the others only when those fall short."""
+    ascii_letters = len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER_BYTES))
+    if ascii_letters >= bound or text.isascii():
+        return ascii_letters < bound
+    return sum(map(str.isalpha, text)) < bound
 
 
 def _clean(

@@ -264,7 +264,7 @@ def strip_invisible(text: str) -> str:
 
 def without_thousands_separators(text: str) -> str:
     """Digit groups joined: "8,000" is the one number 8000, as a token."""
-    return _THOUSANDS.sub("", text) if _THOUSANDS_AT.search(text) else text
+    return _THOUSANDS.sub("", text) if "," in text and _THOUSANDS_AT.search(text) else text
 
 
 def fold(text: str) -> str:

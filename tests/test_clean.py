@@ -305,6 +305,14 @@ def test_a_line_ends_as_a_sentence_exactly_where_the_pattern_says(text: str) -> 
     assert _ends_sentence(text) == bool(pattern.search(text)), text
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aZ1 .,“”é日\ud800-", max_size=20), st.floats(min_value=0, max_value=20))
+def test_letters_are_counted_as_isalpha_counts_them(text: str, bound: float) -> None:
+    from digest.clean import _letters_below
+
+    assert _letters_below(text, bound) == (sum(map(str.isalpha, text)) < bound)
+
+
 def test_furniture_patterns_have_only_lower_case_letters() -> None:
     """What lets the union search lower-cased text case-sensitively."""
     from digest.clean import _FURNITURE_PATTERNS
