@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 # --- configuration and content files ---------------------------------------------
@@ -230,7 +231,7 @@ class Claim:
     representative: Support
     position: float  # mean relative position of the members in their sources, 0..1
 
-    @property
+    @cached_property  # asked for often while summarizing; members never change
     def source_ids(self) -> tuple[str, ...]:
         return tuple(sorted({m.source for m in self.members}, key=_source_order))
 
