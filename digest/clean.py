@@ -792,6 +792,8 @@ class _LineIndex:
             for word in line.content_set:
                 self.words.setdefault(word, []).append(k)
         self.limit = min(max(10, len(self.lines) // 3), 200)
+        # The postings a line's search may use: those of words no more common than limit.
+        self.rare = {word: posting for word, posting in self.words.items() if len(posting) <= self.limit}
         self.present = {(j, line.number) for j, line in self.lines}
 
 
@@ -824,10 +826,10 @@ def _reported_elsewhere(
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
         # In the line's word order: ties in rarity are tried in the same order in every process.
-        postings = [index.words.get(word) for word in dict.fromkeys(line.content)]
+        postings = [p for p in map(index.rare.get, dict.fromkeys(line.content)) if p is not None]
         mine = line.joined
         tried: set[int] = set()
-        for posting in sorted((p for p in postings if p is not None and len(p) <= index.limit), key=len):
+        for posting in sorted(postings, key=len):
             found = _first_match(mine, posting, tried, source, index)
             if found is not None:
                 supported[line.number] = found
