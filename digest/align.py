@@ -18,12 +18,12 @@ never chained through a middle one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 
 from rapidfuzz import fuzz, process
 
@@ -240,23 +240,47 @@ def _candidate_pairs(
     keys = [model.keys[(s.source, s.index)] for s in sentences]
     limit = min(max(10, len(sentences) // 3), 200)
     frequency = Counter(w for key in keys for w in key)
+    weight = model.effective  # every sentence word's weight (see similarity_model)
     index: dict[str, list[int]] = {}  # distinctive word -> the sentences that use it
+    # For each sentence, the weights of its distinctive words summed from the
+    # heaviest (tops[i][n]: its n heaviest), and those of its common words.
+    tops: list[list[float]] = []
+    common: list[float] = []
     for i, key in enumerate(keys):
+        distinctive = []
+        common_weight = 0.0
         for word in key:
-            if 2 <= frequency[word] <= limit:
+            count = frequency[word]
+            if count > limit:
+                common_weight += weight[word]
+            elif count >= 2:
                 index.setdefault(word, []).append(i)
+                distinctive.append(weight[word])
+        distinctive.sort(reverse=True)
+        tops.append(list(itertools.accumulate(distinctive, initial=0.0)))
+        common.append(common_weight)
     found: list[tuple[int, int]] = []  # (i, j) once for each distinctive word they share
     for posting in index.values():
-        found.extend(combinations(posting, 2))  # i < j: postings are in sentence order
+        found.extend(itertools.combinations(posting, 2))  # i < j: postings are in sentence order
+    source = [s.source for s in sentences]
+    totals = [model.total(key) for key in keys]
     pairs = []
     score_keys = model.score_keys
-    for (i, j), count in Counter(found).items():
+    for (i, j), shared in Counter(found).items():
         # Two distinctive words in common (measured: no linked pair has fewer), and
         # two sources: pairs within one source came along in the postings.
-        if count >= 2 and sentences[i].source != sentences[j].source:
-            score = score_keys(keys[i], keys[j])
-            if score >= LINK:
-                pairs.append((score, i, j))
+        if shared < 2 or source[i] == source[j]:
+            continue
+        # What the pair's shared words can weigh at most: its ``shared`` distinctive
+        # words, as heavy as either sentence's heaviest, and the common words of the
+        # lighter side. Scoring LINK needs at least 0.549 of the lighter sentence
+        # (score_keys: 75% coverage + 25% overall, rounded); most pairs fall short.
+        most = min(tops[i][shared], tops[j][shared]) + min(common[i], common[j])
+        if most * 1.000001 < 0.549 * min(totals[i], totals[j]):
+            continue
+        score = score_keys(keys[i], keys[j])
+        if score >= LINK:
+            pairs.append((score, i, j))
 
     def order(pair: tuple[float, int, int]) -> tuple[float, tuple[str, int], tuple[str, int]]:
         score, i, j = pair

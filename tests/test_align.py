@@ -197,3 +197,58 @@ def test_attribution_is_left_out_of_matching_in_any_letter_case() -> None:
         assert without_attribution(text) == by_patterns(text), text
     assert without_attribution(texts[2]) == "Forty ships were stuck in the ice near Tromso."
     assert has_any_case("Officials SAID so", ("said",)) and not has_any_case("Ice “closed” it", ("said",))
+
+
+def _pairs_scoring_every_candidate(split: list[SplitSource]) -> list[tuple[float, int, int]]:
+    """_candidate_pairs without its upper bound: every cross-source pair sharing two
+    distinctive words is scored."""
+    from collections import Counter
+    from itertools import combinations
+
+    model = similarity_model(split)
+    sentences = [s for src in split for s in src.sentences]
+    paths = {src.id: src.clean.raw.path for src in split}
+    keys = [model.keys[(s.source, s.index)] for s in sentences]
+    limit = min(max(10, len(sentences) // 3), 200)
+    frequency = Counter(w for key in keys for w in key)
+    postings: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        for word in key:
+            if 2 <= frequency[word] <= limit:
+                postings.setdefault(word, []).append(i)
+    shared = Counter(pair for posting in postings.values() for pair in combinations(posting, 2))
+    pairs = []
+    for (i, j), count in shared.items():
+        if count >= 2 and sentences[i].source != sentences[j].source:
+            score = model.score_keys(keys[i], keys[j])
+            if score >= LINK:
+                pairs.append((score, i, j))
+
+    def position(k: int) -> tuple[str, int]:
+        return paths[sentences[k].source], sentences[k].index
+
+    return sorted(
+        pairs, key=lambda p: (-p[0], min(position(p[1]), position(p[2])), max(position(p[1]), position(p[2])))
+    )
+
+
+def test_the_bound_on_shared_weight_skips_no_linked_pair() -> None:
+    """_candidate_pairs leaves unscored the pairs whose shared words cannot weigh
+    enough to reach LINK; on the seeds and generated stories it must find exactly
+    the pairs that scoring every candidate finds."""
+    from benchmarks.generate import story_texts
+    from digest.align import _candidate_pairs
+
+    stories = [seed_sources()]
+    for number in (3, 4, 11, 27):
+        stories.append([RawSource(f"s{k + 1}", f"{k}.txt", t) for k, t in enumerate(story_texts(number))])
+    linked = 0
+    for sources in stories:
+        split = [split_source(c) for c in clean_story(sources)]
+        model = similarity_model(split)
+        sentences = [s for src in split for s in src.sentences]
+        paths = {src.id: src.clean.raw.path for src in split}
+        expected = _pairs_scoring_every_candidate(split)
+        assert _candidate_pairs(sentences, model, paths) == expected
+        linked += len(expected)
+    assert linked > 200
