@@ -275,6 +275,7 @@ def _candidate_pairs(
         # words, as heavy as either sentence's heaviest, and the common words of the
         # lighter side. Scoring LINK needs at least 0.549 of the lighter sentence
         # (score_keys: 75% coverage + 25% overall, rounded); most pairs fall short.
+        # (The margin covers rounding in these sums; fsum's in score_keys is exact.)
         most = min(tops[i][shared], tops[j][shared]) + min(common[i], common[j])
         if most * 1.000001 < 0.549 * min(totals[i], totals[j]):
             continue
