@@ -226,20 +226,6 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 _FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 
 
-def has_any_case(text: str, cues: Sequence[str]) -> bool:
-    """Whether one of the lower-case ASCII ``cues`` may occur in the text in any
-    letter case, as a case-ignoring regex would find it. A cheap test that lets a
-    costly regex run only on text where it can match (the answer is also True when
-    the text holds a letter that folds to ASCII, leaving the decision to the regex)."""
-    if not (text.isascii() or _FOLDS_TO_ASCII.isdisjoint(text)):
-        return True
-    lower = text.lower()
-    for cue in cues:  # noqa: SIM110 (a plain loop: twice as fast as any() over a generator)
-        if cue in lower:
-            return True
-    return False
-
-
 def lowered_for_caseless_patterns(text: str) -> str | None:
     """The text in lower case, where a case-sensitive search of a pattern whose
     letters are all lower-case ASCII finds what a case-ignoring search finds in the
@@ -254,6 +240,20 @@ def lowered_for_caseless_patterns(text: str) -> str | None:
         return None
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else None
+
+
+def has_any_case(text: str, cues: Sequence[str]) -> bool:
+    """Whether one of the lower-case ASCII ``cues`` may occur in the text in any
+    letter case, as a case-ignoring regex would find it. A cheap test that lets a
+    costly regex run only on text where it can match (the answer is also True where
+    lower case is not safe to search, leaving the decision to the regex)."""
+    lower = lowered_for_caseless_patterns(text)
+    if lower is None:
+        return True
+    for cue in cues:  # noqa: SIM110 (a plain loop: twice as fast as any() over a generator)
+        if cue in lower:
+            return True
+    return False
 
 
 def strip_invisible(text: str) -> str:
