@@ -110,6 +110,8 @@ class SimilarityModel:
     canonical: dict[str, str]
     totals: dict[frozenset[str], float] = field(default_factory=dict)  # weight sums, filled on use
     effective: dict[str, float] = field(default_factory=dict)  # weight() of each word seen
+    # score_keys of each pair scored (symmetric: a pair is keyed in one order).
+    scores: dict[tuple[frozenset[str], frozenset[str]], float] = field(default_factory=dict)
 
     def score(self, a: Sentence, b: Sentence) -> float:
         return self.score_keys(self.keys[(a.source, a.index)], self.keys[(b.source, b.index)])
@@ -136,7 +138,16 @@ class SimilarityModel:
             return math.fsum(map(self.weight, words))
 
     def score_keys(self, a: frozenset[str], b: frozenset[str]) -> float:
-        """0-100: mostly how much of the shorter sentence the other states."""
+        """0-100: mostly how much of the shorter sentence the other states. Each pair
+        is scored once: aligning, choosing a wording and citing ask again about
+        two pairs in five."""
+        pair = (a, b) if id(a) < id(b) else (b, a)  # any fixed order will do: the score is symmetric
+        score = self.scores.get(pair)
+        if score is None:
+            score = self.scores[pair] = self._score_keys(a, b)
+        return score
+
+    def _score_keys(self, a: frozenset[str], b: frozenset[str]) -> float:
         if not a or not b:
             return 0.0
         common = a & b

@@ -143,16 +143,21 @@ class JobResult:
 
 
 @lru_cache(maxsize=2)
-def _renderer(config: SiteConfig, theme: Theme, cache: Path | None = None) -> Renderer:
+def _renderer(config: SiteConfig, theme: Theme, cache: Path | None = None, theme_fixed: bool = False) -> Renderer:
     """One Jinja environment per process and theme: templates compile once (and,
-    with a build cache, once for all processes until a template changes)."""
-    return Renderer(config, theme, cache)
+    with a build cache, once for all processes until a template changes). Unless
+    ``theme_fixed``, each use of a template first checks its file for changes."""
+    return Renderer(config, theme, cache, reload_templates=not theme_fixed)
 
 
-def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None = None) -> JobResult | JobFailure:
+def run_job(
+    job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None = None, theme_fixed: bool = False
+) -> JobResult | JobFailure:
     """Consolidate (unless the job has the digest) and render one story. With
     ``cache``, a new digest is saved there by whichever process made it, so it
-    never travels back to the build process."""
+    never travels back to the build process. ``theme_fixed``: the process lives
+    for one build only (a worker), whose theme is the one it started with, so its
+    templates need no check for changes (a system call per template and page)."""
     digest = job.digest
     changed = False
     if digest is None:
@@ -176,7 +181,7 @@ def run_job(job: StoryJob, config: SiteConfig, theme: Theme, cache: Path | None 
         digest = digest_story(story, config.summary_words)
         digest = replace(digest, warnings=load_warnings + digest.warnings)
     check_usable(digest, job.file)
-    rendered = _renderer(config, theme, cache).story(digest)
+    rendered = _renderer(config, theme, cache, theme_fixed).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
     fresh = job.digest is None
     if cache is not None and not changed:
@@ -214,7 +219,8 @@ def run_jobs(
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_started) as pool:
         chunk = max(1, min(8, len(jobs) // (workers * 8)))
         count = len(jobs)
-        mapped = pool.map(run_job, jobs, [config] * count, [theme] * count, [cache] * count, chunksize=chunk)
+        repeated = [config] * count, [theme] * count, [cache] * count, [True] * count
+        mapped = pool.map(run_job, jobs, *repeated, chunksize=chunk)
         yield from _counted(mapped, len(jobs), progress)
 
 

@@ -14,12 +14,15 @@ wrong type is deleted and rebuilt, never used. The folder holds a CACHEDIR.TAG
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -77,11 +80,8 @@ class Store:
 
     def save(self, kind: str, key: str, value: Any) -> None:
         """Write an entry; a cache that cannot be written only makes builds slower."""
-        try:
-            self._ensure_folder()
-            _write_atomically(self._path(kind, key), _pack(value))
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            _write_atomically(self._path(kind, key), _pack(value), self._ensure_folder)
 
     def keys(self, kind: str) -> set[str]:
         folder = self.folder / kind
@@ -95,11 +95,13 @@ class Store:
             gone += 1
         return gone
 
-    def _ensure_folder(self) -> None:
+    def _ensure_folder(self, kind_folder: Path) -> None:
+        """Make a missing entry folder, and the cache folder with its tag."""
         tag = self.folder / TAG_NAME
         if not tag.is_file():
             self.folder.mkdir(parents=True, exist_ok=True)
             tag.write_bytes(_TAG)
+        kind_folder.mkdir(parents=True, exist_ok=True)
 
 
 def _pack(value: Any) -> bytes:
@@ -124,9 +126,23 @@ def _unpack(data: bytes) -> Any:
         return _NOT_FOUND
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _write_atomically(path: Path, data: bytes, make_folder: Callable[[Path], None]) -> None:
+    """Write through a temporary file beside ``path``, renamed over it: a reader sees
+    the old bytes or the new, never part. The temporary name is this process's and
+    thread's own, so no other writer can hold it (one left by a killed process of
+    the same id is passed over, for mkstemp's pick). ``make_folder`` is called
+    when the folder is missing: looking for it before every write would cost a
+    system call per entry."""
+    temporary = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{threading.get_ident()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        try:
+            handle = os.open(temporary, flags, 0o600)
+        except FileNotFoundError:
+            make_folder(path.parent)
+            handle = os.open(temporary, flags, 0o600)
+    except FileExistsError:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

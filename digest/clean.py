@@ -23,8 +23,8 @@ import itertools
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -376,32 +376,7 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     clutter (a bio, a blurb) never vouches for another's.
     """
     lines = [_lines(s.text) for s in sources]
-    own = [_own_prose(ls) for ls in lines]  # the same in both passes
-    everything = [frozenset(line.number for line in ls) for ls in lines]
-    no_captions: list[frozenset[str]] = [frozenset() for _ in sources]
-    first, supported = _clean_all(sources, lines, own, everything, no_captions)
-    if len(sources) < 2:
-        return first
-    bodies = [frozenset(_body_text_lines(c)) for c in first]
-    # What pass 1 took out of a source as a caption (printed twice, a <figcaption>,
-    # "(left)") is a caption wherever it appears, even without a cue there.
-    captions = [frozenset(fold(r.text).lower() for r in c.removed if r.kind == "caption") for c in first]
-    return _clean_all(sources, lines, own, bodies, captions, supported)[0]
-
-
-def _clean_all(
-    sources: Sequence[RawSource],
-    lines: Sequence[list[_Line]],
-    own: Sequence[_OwnProse],
-    evidence: Sequence[frozenset[int]],
-    captions: Sequence[frozenset[str]],
-    supported_before: Sequence[dict[int, tuple[int, int]]] | None = None,
-) -> tuple[tuple[CleanSource, ...], list[dict[int, tuple[int, int]]]]:
-    """Clean each source; ``own[j]`` holds the words of source j's prose lines,
-    ``evidence[j]`` the lines of source j others may cite and ``captions[j]`` the
-    (folded) texts source j removed as captions. Also returns the lines of each
-    source that others support (see _reported_elsewhere), which ``supported_before``
-    (the result of a pass over wider evidence) bounds."""
+    own = [_own_prose(ls) for ls in lines]
     # Short lines found word for word in several sources are shared furniture:
     # they may not vouch for anything (see _reported_elsewhere).
     seen_in: dict[str, set[int]] = {}
@@ -410,11 +385,35 @@ def _clean_all(
             if line.n_words < 12:
                 seen_in.setdefault(line.folded, set()).add(j)
     shared = {text for text, where in seen_in.items() if len(where) > 1}
-    usable = [
-        [line for line in ls if line.number in evidence[j] and line.folded not in shared] for j, ls in enumerate(lines)
-    ]
+    usable = [[line for line in ls if line.folded not in shared] for ls in lines]
+    no_captions: list[frozenset[str]] = [frozenset() for _ in sources]
+    first, supported, index = _clean_all(sources, lines, own, usable, no_captions)
+    if len(sources) < 2:
+        return first
+    bodies = [frozenset(_body_text_lines(c)) for c in first]
+    usable = [[line for line in ls if line.number in bodies[j]] for j, ls in enumerate(usable)]
+    # What pass 1 took out of a source as a caption (printed twice, a <figcaption>,
+    # "(left)") is a caption wherever it appears, even without a cue there.
+    captions = [frozenset(fold(r.text).lower() for r in c.removed if r.kind == "caption") for c in first]
+    return _clean_all(sources, lines, own, usable, captions, (supported, index))[0]
+
+
+def _clean_all(
+    sources: Sequence[RawSource],
+    lines: Sequence[list[_Line]],
+    own: Sequence[_OwnProse],
+    usable: Sequence[list[_Line]],
+    captions: Sequence[frozenset[str]],
+    wider: tuple[Sequence[dict[int, tuple[int, int]]], _LineIndex] | None = None,
+) -> tuple[tuple[CleanSource, ...], list[dict[int, tuple[int, int]]], _LineIndex]:
+    """Clean each source; ``own[j]`` holds the words of source j's prose lines,
+    ``usable[j]`` the lines of source j others may cite and ``captions[j]`` the
+    (folded) texts source j removed as captions. Also returns the lines of each
+    source that others support (see _reported_elsewhere) and the index of the
+    usable lines. ``wider`` holds those two from a pass over more usable lines:
+    that pass's support bounds this one's."""
     vocabularies = [frozenset().union(*(line.content_set for line in ls)) for ls in usable]
-    evidence_index = _LineIndex(usable)
+    evidence_index = _LineIndex(usable, wider[1] if wider is not None else None)
     # The words the other sources use (their usable lines only): the union of the
     # sources before and of those after each, from running unions both ways.
     nothing: frozenset[str] = frozenset()
@@ -425,11 +424,11 @@ def _clean_all(
     for index, source in enumerate(sources):
         others = before[index] | after[index + 1] if len(sources) > 1 else None  # None when alone
         other_captions = frozenset().union(*(c for j, c in enumerate(captions) if j != index))
-        only = supported_before[index] if supported_before is not None else None
+        only = wider[0][index] if wider is not None else None
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
         supported_lines.append(supported)
         cleaned.append(_clean(source, lines[index], own[index], others, other_captions, set(supported)))
-    return tuple(cleaned), supported_lines
+    return tuple(cleaned), supported_lines, evidence_index
 
 
 def _body_text_lines(clean: CleanSource) -> list[int]:
@@ -568,6 +567,7 @@ def _clean(
 ) -> CleanSource:
     if not lines:
         return CleanSource(raw=source, title=None, paragraphs=(), removed=())
+    line_of = source.file_line  # what the user's file numbers the line (see RawSource)
     kinds: dict[int, tuple[str, str]] = {}
     seen: dict[str, int] = {}
     for line in lines:
@@ -575,7 +575,7 @@ def _clean(
         if key in seen:
             kinds[line.number] = (
                 "duplicate",
-                f"repeats line {seen[key]} (a caption or heading printed twice)",
+                f"repeats line {line_of(seen[key])} (a caption or heading printed twice)",
             )
             first = seen[key]
             if first not in kinds and not _is_long_prose(lines, first):
@@ -623,11 +623,11 @@ def _clean(
             byline = match.group("name").strip() if match else None
         if body_start <= i <= end:
             if kind:
-                removed.append(Removed(line.number, line.text, kind[1], kind[0]))
+                removed.append(Removed(line_of(line.number), line.text, kind[1], kind[0]))
             elif not line.prose and not line.terminal and relevance[line.number] < 0.3 and line.number not in supported:
                 removed.append(
                     Removed(
-                        line.number,
+                        line_of(line.number),
                         line.text,
                         "short line unrelated to the story inside the body",
                         "heading",
@@ -638,18 +638,18 @@ def _clean(
             ):
                 removed.append(
                     Removed(
-                        line.number,
+                        line_of(line.number),
                         line.text,
                         "standfirst that repeats a later paragraph",
                         "standfirst",
                     )
                 )
             else:
-                paragraphs.append(Paragraph(line.text, line.number))
+                paragraphs.append(Paragraph(line.text, line_of(line.number)))
             continue
         if i < body_start:
             reason = kind[1] if kind else "before the article (page header or navigation)"
-            removed.append(Removed(line.number, line.text, reason, kind[0] if kind else "header"))
+            removed.append(Removed(line_of(line.number), line.text, reason, kind[0] if kind else "header"))
             continue
         # After the body: trailing lists, bios and footers.
         if (
@@ -658,7 +658,7 @@ def _clean(
             and (_HEADING_RELATED.search(line.text) or (kind and kind[0] == "navigation"))
         ):
             trailing_heading = line.text
-            removed.append(Removed(line.number, line.text, "heading of a list of other articles", "related"))
+            removed.append(Removed(line_of(line.number), line.text, "heading of a list of other articles", "related"))
             continue
         if kind and trailing_heading and kind[0] == "navigation" and line.n_words > 6:
             kind = None  # a teaser ending in "Read More": judged as part of the list
@@ -666,12 +666,12 @@ def _clean(
             reason = kind[1]
             if trailing_heading and kind[0] in ("date", "navigation"):
                 reason = f"{kind[1]} in the list after {trailing_heading!r}"
-            removed.append(Removed(line.number, line.text, reason, kind[0]))
+            removed.append(Removed(line_of(line.number), line.text, reason, kind[0]))
         elif trailing_heading:
             shape = "headline" if not line.prose else "teaser"
             removed.append(
                 Removed(
-                    line.number,
+                    line_of(line.number),
                     line.text,
                     f"unrelated {shape} in the list after {trailing_heading!r}",
                     "related",
@@ -680,31 +680,24 @@ def _clean(
         elif relevance[line.number] < 0.5:
             removed.append(
                 Removed(
-                    line.number,
+                    line_of(line.number),
                     line.text,
                     "after the article body, unrelated to the story",
                     "footer",
                 )
             )
         else:
-            removed.append(Removed(line.number, line.text, "after the article body", "footer"))
+            removed.append(Removed(line_of(line.number), line.text, "after the article body", "footer"))
     title = lines[title_index].text if title_index is not None else None
-    line_of = source.file_line
     return CleanSource(
         raw=source,
         title=title,
-        paragraphs=tuple(Paragraph(p.text, line_of(p.line)) for p in paragraphs),
-        removed=tuple(Removed(line_of(r.line), r.text, _file_lines_in(r.reason, line_of), r.kind) for r in removed),
+        paragraphs=tuple(paragraphs),
+        removed=tuple(removed),
         byline=byline,
         date=date or source.published,
         title_line=line_of(lines[title_index].number) if title_index is not None else None,
     )
-
-
-def _file_lines_in(reason: str, line_of: Callable[[int], int]) -> str:
-    if "repeats line " not in reason:
-        return reason
-    return re.sub(r"(?<=repeats line )(\d+)", lambda m: str(line_of(int(m.group(1)))), reason)
 
 
 # Kinds of line that usually close an article: the body rarely goes on after them.
@@ -777,24 +770,59 @@ class _LineIndex:
     """The lines of all sources that may vouch for others, indexed by word.
 
     Built once per cleaning pass, so each source looks up its candidates instead
-    of scanning every other source's lines (blocking on shared words).
+    of scanning every other source's lines (blocking on shared words). The index
+    of a pass over fewer lines (``wider`` indexes more, in the same order) takes
+    the postings it is asked for from that one's: that pass searches a few lines.
     """
 
-    def __init__(self, usable: Sequence[Sequence[_Line]]) -> None:
+    def __init__(self, usable: Sequence[Sequence[_Line]], wider: _LineIndex | None = None) -> None:
+        self.usable = usable
         self.lines = [(j, line) for j, ls in enumerate(usable) for line in ls if len(line.content) >= 5]
         self.texts = [line.joined for _, line in self.lines]
-        self.verbatim: dict[str, set[int]] = {}
-        for j, ls in enumerate(usable):
-            for line in ls:
-                self.verbatim.setdefault(line.folded, set()).add(j)
-        self.words: dict[str, list[int]] = {}
-        for k, (_, line) in enumerate(self.lines):
-            for word in line.content_set:
-                self.words.setdefault(word, []).append(k)
         self.limit = min(max(10, len(self.lines) // 3), 200)
-        # The postings a line's search may use: those of words no more common than limit.
-        self.rare = {word: posting for word, posting in self.words.items() if len(posting) <= self.limit}
         self.present = {(j, line.number) for j, line in self.lines}
+        self.wider = wider
+        # Each word's posting: the lines that use it, by position in ``lines``.
+        self.words: dict[str, list[int]] = {}
+        if wider is None:
+            for k, (_, line) in enumerate(self.lines):
+                for word in line.content_set:
+                    self.words.setdefault(word, []).append(k)
+        else:
+            position = {(j, line.number): k for k, (j, line) in enumerate(self.lines)}
+            self.renumbered = [position.get((j, line.number)) for j, line in wider.lines]
+        # The postings a search may use: those no longer than limit (None: longer).
+        self.rare: dict[str, list[int] | None] = {
+            word: posting if len(posting) <= self.limit else None for word, posting in self.words.items()
+        }
+
+    def postings(self, words: Iterable[str]) -> list[list[int]]:
+        """The postings a search may use of those of ``words`` found, in that order."""
+        found = []
+        rare = self.rare
+        for word in words:
+            if word not in rare:
+                rare[word] = self._derived(word)
+            posting = rare[word]
+            if posting is not None:
+                found.append(posting)
+        return found
+
+    def _derived(self, word: str) -> list[int] | None:
+        """A word's posting taken from the wider index (None: no line, or too many)."""
+        if self.wider is None or word not in self.wider.words:
+            return None
+        posting = [k for k in map(self.renumbered.__getitem__, self.wider.words[word]) if k is not None]
+        return posting if posting and len(posting) <= self.limit else None
+
+    @cached_property
+    def verbatim(self) -> dict[str, set[int]]:
+        """The sources in which each (folded) usable line occurs."""
+        found: dict[str, set[int]] = {}
+        for j, ls in enumerate(self.usable):
+            for line in ls:
+                found.setdefault(line.folded, set()).add(j)
+        return found
 
 
 def _reported_elsewhere(
@@ -826,7 +854,7 @@ def _reported_elsewhere(
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
         # In the line's word order: ties in rarity are tried in the same order in every process.
-        postings = [p for p in map(index.rare.get, dict.fromkeys(line.content)) if p is not None]
+        postings = index.postings(dict.fromkeys(line.content))
         mine = line.joined
         tried: set[int] = set()
         for posting in sorted(postings, key=len):

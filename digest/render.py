@@ -102,10 +102,12 @@ def story_card(slug: str, listing: Mapping[str, Any], key: str) -> StoryCard:
 class Renderer:
     """Renders with one theme and config; built once per process and reused."""
 
-    def __init__(self, config: SiteConfig, theme: Theme, cache: Path | None = None) -> None:
+    def __init__(
+        self, config: SiteConfig, theme: Theme, cache: Path | None = None, reload_templates: bool = True
+    ) -> None:
         self.config = config
         self.theme = theme
-        self.env = environment(theme, cache)
+        self.env = environment(theme, cache, reload_templates)
         story_site = site_globals(config, [])
         del story_site["updated"]  # see themes/default/README.md: listing pages only
         self.env.globals.update(site=story_site)

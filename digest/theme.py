@@ -107,8 +107,9 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.store.save("templates", bucket.key, bucket.bytecode_to_string())
 
 
-def environment(theme: Theme, cache: Path | None = None) -> jinja2.Environment:
-    """The theme's Jinja2 environment; with ``cache``, compiled templates are kept there."""
+def environment(theme: Theme, cache: Path | None = None, reload_templates: bool = True) -> jinja2.Environment:
+    """The theme's Jinja2 environment; with ``cache``, compiled templates are kept
+    there. With ``reload_templates``, a template whose file changed is loaded again."""
     base = jinja2.FileSystemLoader(str(theme.folder))
     loaders: list[jinja2.BaseLoader] = []
     if theme.overrides is not None:
@@ -123,6 +124,7 @@ def environment(theme: Theme, cache: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=CompiledTemplates(cache) if cache is not None else None,
+        auto_reload=reload_templates,
     )
 
 

@@ -252,3 +252,18 @@ def test_the_bound_on_shared_weight_skips_no_linked_pair() -> None:
         assert _candidate_pairs(sentences, model, paths) == expected
         linked += len(expected)
     assert linked > 200
+
+
+def test_a_pair_scored_again_or_reversed_keeps_its_score() -> None:
+    """score_keys keeps each pair's score: asked again, in either order, it must
+    give what a model that never scored the pair gives."""
+    split = [split_source(c) for c in clean_story(seed_sources())]
+    model = similarity_model(split)
+    keys = sorted(set(model.keys.values()), key=sorted)
+    pairs = [(a, b) for n, a in enumerate(keys) for b in keys[n : n + 12]]
+    first = [model.score_keys(a, b) for a, b in pairs]
+    again = [model.score_keys(b, a) for a, b in pairs]
+    fresh = similarity_model(split)
+    assert first == again == [fresh._score_keys(b, a) for a, b in pairs]
+    assert len(model.scores) <= len(pairs) and len(fresh.scores) == 0
+    assert sum(score >= LINK for score in first) >= 10  # linked pairs among them, not only zeros

@@ -315,3 +315,35 @@ def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
     again = build_site(site, output)
     assert again.consolidated == 3  # (same bytes as before: the text did not really change)
     assert build_site(site, output).consolidated == 0
+
+
+def test_a_worker_keeps_the_templates_it_started_with(site: Path) -> None:
+    """A worker process serves one build, whose theme was fixed (hashed) as it
+    began, so it reads each template once; a process that lives through many
+    builds (the preview server's) loads an edited template again."""
+    import os
+
+    from digest.build import JobResult, StoryJob, run_job
+    from digest.config import load_config
+    from digest.content import load_stories
+    from digest.theme import resolve_theme
+
+    config = load_config(site / "digest.yml")
+    theme = resolve_theme(config)
+    [story] = load_stories(config, [])
+    job = StoryJob(file=story.file, story=story)
+    page = f"{SLUG}/s1.html"
+
+    def rendered(theme_fixed: bool) -> str:
+        result = run_job(job, config, theme, None, theme_fixed)
+        assert isinstance(result, JobResult)
+        return result.rendered.files[page].decode("utf-8")
+
+    assert "Rendered after the edit" not in rendered(True) + rendered(False)
+    template = site / "themes" / "default" / "source.html"
+    edited = template.read_text(encoding="utf-8").replace("</article>", "</article><!-- Rendered after the edit -->")
+    template.write_text(edited, encoding="utf-8")
+    later = template.stat().st_mtime + 10
+    os.utime(template, (later, later))
+    assert "Rendered after the edit" not in rendered(True)
+    assert "Rendered after the edit" in rendered(False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,26 @@ def test_cache_folder_is_tagged_and_clean_removes_only_ours(two_stories: Path, t
     with pytest.raises(DigestError, match="not a digest cache folder"):
         remove_cache(foreign.parent)
     assert foreign.exists()
+
+
+def test_entries_are_written_whole_into_folders_made_on_demand(tmp_path: Path) -> None:
+    store = Store(tmp_path / "cache")
+    store.save("digests", "k1", {"text": "Lavrov met Blinken in Reykjavik."})
+    assert store.load("digests", "k1", dict) == {"text": "Lavrov met Blinken in Reykjavik."}
+    assert (tmp_path / "cache" / "CACHEDIR.TAG").is_file()
+    # A temporary file a killed process of the same id left behind is passed over.
+    leftover = tmp_path / "cache" / "digests" / f".k2.pickle.{os.getpid()}-{threading.get_ident()}"
+    leftover.write_bytes(b"half an entry")
+    store.save("digests", "k2", ["second"])
+    assert store.load("digests", "k2", list) == ["second"]
+    assert leftover.read_bytes() == b"half an entry"
+    assert store.keys("digests") == {"k1", "k2"}
+    # Nothing else stays behind: each entry's own temporary file was renamed over it.
+    assert sorted(p.name for p in (tmp_path / "cache" / "digests").iterdir()) == [
+        leftover.name,
+        "k1.pickle",
+        "k2.pickle",
+    ]
 
 
 def test_no_cache_option_consolidates_everything(two_stories: Path) -> None:
