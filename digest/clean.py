@@ -347,7 +347,7 @@ class _Shape(NamedTuple):
 def _shape(text: str) -> _Shape:
     tokens = words(text)
     n_words = len(tokens)
-    stop_density = sum(w in STOP_WORDS for w in tokens) / max(1, n_words)
+    stop_density = sum(map(STOP_WORDS.__contains__, tokens)) / max(1, n_words)
     terminal = _ends_sentence(text)
     prose = (n_words >= 15 and stop_density >= 0.2) or (n_words >= 6 and terminal and stop_density >= 0.25)
     content = matching_form(text)

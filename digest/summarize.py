@@ -11,6 +11,7 @@ cited, and only those. Each decision is recorded for ``digest.json``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -304,9 +305,10 @@ def _differences(claims: Sequence[Claim]) -> list[Difference]:
                 found.append(Difference(claim.id, kind, variants))
         quotes = {m: _QUOTE.findall(m.text) for m in claim.members}
         quoted = [m for m, q in quotes.items() if q]
-        differing = {
-            m for m in quoted for o in quoted if m.source != o.source and _quoted_differently(quotes[m], quotes[o])
-        }
+        differing: set[Support] = set()
+        for m, o in itertools.combinations(quoted, 2):  # (_quoted_differently is symmetric)
+            if m.source != o.source and _quoted_differently(quotes[m], quotes[o]):
+                differing.update((m, o))
         if len({m.source for m in differing}) >= 2:
             variants = tuple(
                 Variant(m.source, m.sentence, m.text, tuple(quotes[m])) for m in claim.members if m in differing
