@@ -376,7 +376,7 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     clutter (a bio, a blurb) never vouches for another's.
     """
     lines = [_lines(s.text) for s in sources]
-    own = [_own_prose(ls) for ls in lines]
+    own = [_own_agreement(ls) for ls in lines]
     # Short lines found word for word in several sources are shared furniture:
     # they may not vouch for anything (see _reported_elsewhere).
     seen_in: dict[str, set[int]] = {}
@@ -401,12 +401,12 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
 def _clean_all(
     sources: Sequence[RawSource],
     lines: Sequence[list[_Line]],
-    own: Sequence[_OwnProse],
+    own: Sequence[dict[int, float]],
     usable: Sequence[list[_Line]],
     captions: Sequence[frozenset[str]],
     wider: tuple[Sequence[dict[int, tuple[int, int]]], _LineIndex] | None = None,
 ) -> tuple[tuple[CleanSource, ...], list[dict[int, tuple[int, int]]], _LineIndex]:
-    """Clean each source; ``own[j]`` holds the words of source j's prose lines,
+    """Clean each source; ``own[j]`` holds source j's lines' agreement with its own prose,
     ``usable[j]`` the lines of source j others may cite and ``captions[j]`` the
     (folded) texts source j removed as captions. Also returns the lines of each
     source that others support (see _reported_elsewhere) and the index of the
@@ -452,31 +452,31 @@ def _lines(text: str) -> list[_Line]:
     return result
 
 
-class _OwnProse(NamedTuple):
-    """The words of an article's prose lines: in at least one, in at least two."""
-
-    once: frozenset[str]
-    twice: frozenset[str]
-
-
-def _own_prose(lines: Sequence[_Line]) -> _OwnProse:
+def _own_agreement(lines: Sequence[_Line]) -> dict[int, float]:
+    """For each line, the share of its words that the article's own other prose
+    lines use (a list of facts repeats the article's numbers and names; an
+    unrelated headline list does not). The same in both cleaning passes."""
     counts = Counter(w for line in lines if line.prose for w in line.content_set)
-    return _OwnProse(frozenset(counts), frozenset(w for w, n in counts.items() if n > 1))
+    once = frozenset(counts)
+    twice = frozenset(w for w, n in counts.items() if n > 1)
+    # A prose line's own words count once in ``once``: another prose line must have them too.
+    return {
+        line.number: sum(map((twice if line.prose else once).__contains__, line.content)) / len(line.content)
+        for line in lines
+        if line.content
+    }
 
 
-def _relevance(line: _Line, others: frozenset[str] | None, own: _OwnProse) -> float:
+def _relevance(line: _Line, others: frozenset[str] | None, own: dict[int, float]) -> float:
     """Share of the line's words that the rest of the story also uses.
 
     Two measures, the higher wins: the words other sources of the story use, and
-    the words of the article's own other prose lines (a list of facts repeats the
-    article's numbers and names; an unrelated headline list does not).
+    the words of the article's own other prose lines (``own``, by line number).
     """
     content = line.content
     if not content:
         return 0.0
-    # A prose line's own words count once in ``once``: another prose line must have them too.
-    elsewhere_here = own.twice if line.prose else own.once
-    local = sum(map(elsewhere_here.__contains__, content)) / len(content)
+    local = own[line.number]
     if others is None:
         return local
     cross = sum(map(others.__contains__, content)) / len(content)
@@ -560,7 +560,7 @@ def _letters_below(text: str, bound: float) -> bool:
 def _clean(
     source: RawSource,
     lines: list[_Line],
-    own: _OwnProse,
+    own: dict[int, float],
     others: frozenset[str] | None,
     other_captions: frozenset[str],
     supported: set[int],
