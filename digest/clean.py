@@ -365,7 +365,8 @@ def _shape(text: str) -> _Shape:
         frozenset(content),
         " ".join(content),
     )
-    return shape._replace(kind=_kind(shape))
+    kind = _kind(shape)
+    return shape if kind is None else shape._replace(kind=kind)
 
 
 def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
