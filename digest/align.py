@@ -182,7 +182,7 @@ def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
     forms = {(s.source, s.index): matching_form(without_attribution(s.text)) for src in sources for s in src.sentences}
     canonical = spelling_variants(w for form in forms.values() for w in form)
     keys = {at: frozenset(canonical.get(w, w) for w in form) for at, form in forms.items()}
-    frequency = Counter(w for key in keys.values() for w in key)
+    frequency = Counter(itertools.chain.from_iterable(keys.values()))
     total = max(1, len(keys))
     weights = {w: math.log((total + 1) / (count + 0.5)) for w, count in frequency.items()}
     model = SimilarityModel(keys, weights, canonical)
@@ -243,56 +243,76 @@ def _candidate_pairs(
     Blocking on distinctive words: two sentences can only reach LINK when they
     share at least two words (see score_keys), and a pair whose shared words are
     found all over the story cannot state one specific fact. So candidates come
-    from an index of the rarer words, pairs across sources only, and only pairs
-    sharing two of them are scored (on the seed story and 40 generated ones, no
-    pair at or above LINK shares fewer). Cost grows with the pairs that share such
-    words, not with all pairs of sentences.
+    from the users of each of the rarer words, pairs across sources only, and only
+    pairs sharing two of them are looked at (on the seed story and 40 generated
+    ones, no pair at or above LINK shares fewer). Cost grows with the words the
+    sentences use (two operations on sets of sentences, in C, for each) and the
+    pairs that share two such words, not with all pairs of sentences.
     """
     keys = [model.keys[(s.source, s.index)] for s in sentences]
     limit = min(max(10, len(sentences) // 3), 200)
-    frequency = Counter(w for key in keys for w in key)
+    frequency = Counter(itertools.chain.from_iterable(keys))
     weight = model.effective  # every sentence word's weight (see similarity_model)
-    index: dict[str, list[int]] = {}  # distinctive word -> the sentences that use it
+    # Sets of sentences as the bits of an int (bit i: sentence i), so that which
+    # sentences share two words with one is found by a few operations per word
+    # in C, and no pair sharing one word or none is ever looked at.
+    users: dict[str, int] = {}  # distinctive word -> the sentences that use it
+    distinctive: list[frozenset[str]] = []  # each sentence's distinctive words
     # For each sentence, the weights of its distinctive words summed from the
     # heaviest (tops[i][n]: its n heaviest), and those of its common words.
     tops: list[list[float]] = []
     common: list[float] = []
     for i, key in enumerate(keys):
-        distinctive = []
+        mine = []
         common_weight = 0.0
         for word in key:
             count = frequency[word]
             if count > limit:
                 common_weight += weight[word]
             elif count >= 2:
-                index.setdefault(word, []).append(i)
-                distinctive.append(weight[word])
-        distinctive.sort(reverse=True)
-        tops.append(list(itertools.accumulate(distinctive, initial=0.0)))
+                users[word] = users.get(word, 0) | 1 << i
+                mine.append(word)
+        distinctive.append(frozenset(mine))
+        tops.append(list(itertools.accumulate(sorted(map(weight.__getitem__, mine), reverse=True), initial=0.0)))
         common.append(common_weight)
-    found: list[tuple[int, int]] = []  # (i, j) once for each distinctive word they share
-    for posting in index.values():
-        found.extend(itertools.combinations(posting, 2))  # i < j: postings are in sentence order
-    source = [s.source for s in sentences]
+    # Sentences come source by source: those of later sources follow ends[i].
+    ends = [0] * len(sentences)
+    end = len(sentences)
+    for k in range(len(sentences) - 1, -1, -1):
+        if k + 1 < len(sentences) and sentences[k].source != sentences[k + 1].source:
+            end = k + 1
+        ends[k] = end
     totals = [model.total(key) for key in keys]
     pairs = []
     score_keys = model.score_keys
-    for (i, j), shared in Counter(found).items():
+    for i, words in enumerate(distinctive):
         # Two distinctive words in common (measured: no linked pair has fewer), and
-        # two sources: pairs within one source came along in the postings.
-        if shared < 2 or source[i] == source[j]:
+        # two sources: each pair once, from its sentence in the earlier source.
+        once = twice = 0
+        for word in words:
+            using = users[word]
+            twice |= once & using
+            once |= using
+        later = twice >> ends[i]
+        if not later:
             continue
-        # What the pair's shared words can weigh at most: its ``shared`` distinctive
-        # words, as heavy as either sentence's heaviest, and the common words of the
-        # lighter side. Scoring LINK needs at least 0.549 of the lighter sentence
-        # (score_keys: 75% coverage + 25% overall, rounded); most pairs fall short.
-        # (The margin covers rounding in these sums; fsum's in score_keys is exact.)
-        most = min(tops[i][shared], tops[j][shared]) + min(common[i], common[j])
-        if most * 1.000001 < 0.549 * min(totals[i], totals[j]):
-            continue
-        score = score_keys(keys[i], keys[j])
-        if score >= LINK:
-            pairs.append((score, i, j))
+        bits = bin(later)[:1:-1]  # bit n of ``later`` at position n
+        at = bits.find("1")
+        while at >= 0:
+            j = ends[i] + at
+            at = bits.find("1", at + 1)
+            shared = len(words & distinctive[j])
+            # What the pair's shared words can weigh at most: its ``shared`` distinctive
+            # words, as heavy as either sentence's heaviest, and the common words of the
+            # lighter side. Scoring LINK needs at least 0.549 of the lighter sentence
+            # (score_keys: 75% coverage + 25% overall, rounded); most pairs fall short.
+            # (The margin covers rounding in these sums; fsum's in score_keys is exact.)
+            most = min(tops[i][shared], tops[j][shared]) + min(common[i], common[j])
+            if most * 1.000001 < 0.549 * min(totals[i], totals[j]):
+                continue
+            score = score_keys(keys[i], keys[j])
+            if score >= LINK:
+                pairs.append((score, i, j))
 
     def order(pair: tuple[float, int, int]) -> tuple[float, tuple[str, int], tuple[str, int]]:
         score, i, j = pair

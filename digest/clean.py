@@ -457,7 +457,7 @@ def _own_agreement(lines: Sequence[_Line]) -> dict[int, float]:
     """For each line, the share of its words that the article's own other prose
     lines use (a list of facts repeats the article's numbers and names; an
     unrelated headline list does not). The same in both cleaning passes."""
-    counts = Counter(w for line in lines if line.prose for w in line.content_set)
+    counts = Counter(itertools.chain.from_iterable(line.content_set for line in lines if line.prose))
     once = frozenset(counts)
     twice = frozenset(w for w, n in counts.items() if n > 1)
     # A prose line's own words count once in ``once``: another prose line must have them too.
