@@ -18,6 +18,7 @@ never chained through a middle one.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -44,14 +45,20 @@ MATRIX_CELLS = 250_000
 
 
 def _close_pairs(bucket: list[str]) -> Iterator[tuple[int, int]]:
-    """Index pairs i < j of the words in ``bucket`` at fuzz.ratio >= 80."""
+    """Index pairs i < j of the words in ``bucket`` (sorted by length) at fuzz.ratio
+    >= 80 whose lengths differ by a letter at most."""
     if len(bucket) ** 2 >= MATRIX_CELLS:
         matrix = process.cdist(bucket, bucket, scorer=fuzz.ratio, score_cutoff=80, workers=-1)
-        yield from ((int(i), int(j)) for i, j in zip(*matrix.nonzero(), strict=True) if i < j)
+        for i, j in zip(*matrix.nonzero(), strict=True):
+            if i < j and len(bucket[j]) - len(bucket[i]) <= 1:
+                yield int(i), int(j)
         return
+    lengths = [len(word) for word in bucket]
     for i, word in enumerate(bucket):
-        for _, _, k in process.extract(word, bucket[i + 1 :], scorer=fuzz.ratio, score_cutoff=80, limit=None):
-            yield i, i + 1 + k
+        end = bisect.bisect_right(lengths, lengths[i] + 1)  # the words after it at most a letter longer
+        if end > i + 1:
+            for _, _, k in process.extract(word, bucket[i + 1 : end], scorer=fuzz.ratio, score_cutoff=80, limit=None):
+                yield i, i + 1 + k
 
 
 _DIGIT = re.compile(r"\d")
@@ -94,10 +101,12 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     for bucket in buckets.values():
         if len(bucket) < 2:
             continue
+        # By length, so that each word meets only those a letter longer or shorter
+        # ("president" is not "present"). Which words are unioned first does not
+        # matter: a group's root is always its first word in sorted order.
+        bucket.sort(key=len)
         for i, j in _close_pairs(bucket):
-            a, b = bucket[i], bucket[j]
-            if abs(len(a) - len(b)) <= 1:  # "president" is not "present"
-                union(a, b)
+            union(bucket[i], bucket[j])
     return {w: find(w) for w in words if find(w) != w}
 
 
