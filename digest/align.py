@@ -292,36 +292,60 @@ def _candidate_pairs(
             end = k + 1
         ends[k] = end
     totals = [model.total(key) for key in keys]
+
+    def bound(i: int, j: int, shared: int) -> bool:
+        """Whether what the pair's shared words can weigh at most reaches what LINK
+        needs: its ``shared`` distinctive words, as heavy as either sentence's
+        heaviest, and the common words of the lighter side, against 0.549 of the
+        lighter sentence (score_keys: 75% coverage + 25% overall, rounded); most
+        pairs fall short. (The margin covers rounding in these sums; fsum's in
+        score_keys is exact.)"""
+        most = min(tops[i][shared], tops[j][shared]) + min(common[i], common[j])
+        return most * 1.000001 >= 0.549 * min(totals[i], totals[j])
+
+    # A pair sharing exactly two (three) distinctive words can pass the bound only
+    # if its lighter sentence could, paired with a copy of itself: those sentences.
+    able = {
+        shared: sum(1 << i for i in range(len(keys)) if len(tops[i]) > shared and bound(i, i, shared))
+        for shared in (2, 3)
+    }
     pairs = []
     score_keys = model.score_keys
     for i, words in enumerate(distinctive):
         # Two distinctive words in common (measured: no linked pair has fewer), and
-        # two sources: each pair once, from its sentence in the earlier source.
-        once = twice = 0
+        # two sources: each pair once, from its sentence in the earlier source. The
+        # bits of at_least[n]: the sentences sharing n of the words or more.
+        one = two = three = four = 0
         for word in words:
             using = users[word]
-            twice |= once & using
-            once |= using
-        later = twice >> ends[i]
-        if not later:
+            four |= three & using
+            three |= two & using
+            two |= one & using
+            one |= using
+        start = ends[i]
+        two >>= start
+        if not two:
             continue
-        bits = bin(later)[:1:-1]  # bit n of ``later`` at position n
-        at = bits.find("1")
-        while at >= 0:
-            j = ends[i] + at
-            at = bits.find("1", at + 1)
-            shared = len(words & distinctive[j])
-            # What the pair's shared words can weigh at most: its ``shared`` distinctive
-            # words, as heavy as either sentence's heaviest, and the common words of the
-            # lighter side. Scoring LINK needs at least 0.549 of the lighter sentence
-            # (score_keys: 75% coverage + 25% overall, rounded); most pairs fall short.
-            # (The margin covers rounding in these sums; fsum's in score_keys is exact.)
-            most = min(tops[i][shared], tops[j][shared]) + min(common[i], common[j])
-            if most * 1.000001 < 0.549 * min(totals[i], totals[j]):
+        three >>= start
+        four >>= start
+        exactly_two, exactly_three = two & ~three, three & ~four
+        if not able[2] >> i & 1:
+            exactly_two &= able[2] >> start
+        if not able[3] >> i & 1:
+            exactly_three &= able[3] >> start
+        for known, found in ((2, exactly_two), (3, exactly_three), (0, four)):
+            if not found:
                 continue
-            score = score_keys(keys[i], keys[j])
-            if score >= LINK:
-                pairs.append((score, i, j))
+            bits = bin(found)[:1:-1]  # bit n of ``found`` at position n
+            at = bits.find("1")
+            while at >= 0:
+                j = start + at
+                at = bits.find("1", at + 1)
+                if not bound(i, j, known or len(words & distinctive[j])):
+                    continue
+                score = score_keys(keys[i], keys[j])
+                if score >= LINK:
+                    pairs.append((score, i, j))
 
     def order(pair: tuple[float, int, int]) -> tuple[float, tuple[str, int], tuple[str, int]]:
         score, i, j = pair
