@@ -154,6 +154,15 @@ def peer_rows(pelican_site: Path, hugo_site: Path, pelican: str | None, runs: in
             seconds, peak, _, _ = run([executable, *arguments], site)
             timings.append(seconds)
             peaks.append(peak)
+        # A peer that skips the articles (Pelican without the markdown package reads
+        # no .md file, silently) would look fast: its time counts only if it wrote
+        # a page for each article.
+        articles = sum(1 for _ in (site / "content").rglob("*.md"))
+        pages = sum(1 for _ in (site / output).rglob("*.html"))
+        if pages < articles:
+            note = f"{pages} pages for {articles} articles: not counted (is its Markdown reader installed?)"
+            rows.append((f"{name}: incomplete build", float("nan"), note))
+            continue
         rows.append((f"{name}: plain pages", statistics.median(timings), f"peak {max(peaks):.0f} MB"))
     return rows
 
