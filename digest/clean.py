@@ -30,7 +30,15 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 
 from digest.model import CleanSource, Paragraph, RawSource, Removed
-from digest.words import STOP_WORDS, fold, lowered_for_caseless_patterns, matching_form, strip_invisible, words
+from digest.words import (
+    STOP_WORDS,
+    fold,
+    fold_lower,
+    lowered_for_caseless_patterns,
+    matching_form,
+    strip_invisible,
+    words,
+)
 
 MONTHS = {
     m: i + 1
@@ -351,7 +359,7 @@ def _shape(text: str) -> _Shape:
     terminal = _ends_sentence(text)
     prose = (n_words >= 15 and stop_density >= 0.2) or (n_words >= 6 and terminal and stop_density >= 0.25)
     content = matching_form(text)
-    folded = fold(text).lower()
+    folded = fold_lower(text)
     shape = _Shape(
         text,
         tokens,

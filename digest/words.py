@@ -272,8 +272,18 @@ def fold(text: str) -> str:
     if text.isascii():  # NFKC leaves ASCII alone; only the backtick needs mapping
         return text.replace("`", "'") if "`" in text else text
     # Mapped before NFKC too, which would turn "´" into a space and an accent and
-    # the non-breaking hyphen into another hyphen; after it for what it composes.
-    return _plain_quotes(unicodedata.normalize("NFKC", _plain_quotes(strip_invisible(text))))
+    # the non-breaking hyphen into another hyphen; after it for what it composes
+    # (nothing, when NFKC hands the text back unchanged).
+    plain = _plain_quotes(strip_invisible(text))
+    normal = unicodedata.normalize("NFKC", plain)
+    return plain if normal is plain else _plain_quotes(normal)
+
+
+@lru_cache(maxsize=1 << 14)
+def fold_lower(text: str) -> str:
+    """``fold(text).lower()``, the form in which lines and words are compared
+    (kept: the cleaner asks for a line's right after tokenising it)."""
+    return fold(text).lower()
 
 
 def _plain_quotes(text: str) -> str:
@@ -287,7 +297,7 @@ def _plain_quotes(text: str) -> str:
 def words(text: str) -> tuple[str, ...]:
     """Lower-case word tokens; "U.S." and "US" both become "us", "business-like"
     and "businesslike" both become "businesslike"."""
-    text = fold(text).lower()
+    text = fold_lower(text)
     if "-" in text:
         text = _INNER_HYPHEN.sub("", text)  # "business-like", not "6.5-km"
     tokens = _WORD.findall(text)
