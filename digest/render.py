@@ -319,14 +319,10 @@ def story_view(digest: StoryDigest) -> dict[str, Any]:
                 "sources": [s.source for s in sentence.supports],
             }
         )
-    coverage = [
-        {
-            "id": s.id,
-            "text": s.text,
-            "cells": [any(x.source == src["id"] for x in s.supports) for src in sources],
-        }
-        for s in digest.summary
-    ]
+    coverage = []
+    for s in digest.summary:
+        citing = {x.source for x in s.supports}
+        coverage.append({"id": s.id, "text": s.text, "cells": [src["id"] in citing for src in sources]})
     lead = digest.summary[0].text if digest.summary else ""
     return {
         "slug": digest.slug,
@@ -368,9 +364,10 @@ def story_view(digest: StoryDigest) -> dict[str, Any]:
 
 def source_view(source: SplitSource, digest: StoryDigest) -> dict[str, Any]:
     used: dict[int, list[str]] = {}
+    source_id = source.id
     for sentence in digest.summary:
         for support in sentence.supports:
-            if support.source == source.id:
+            if support.source == source_id:
                 used.setdefault(support.sentence, []).append(sentence.id)
     paragraphs: list[list[dict[str, Any]]] = [[] for _ in source.clean.paragraphs]
     for s in source.sentences:
