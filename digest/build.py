@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from digest.cache import FileHashes, Store, code_fingerprint
 from digest.content import (
@@ -41,6 +42,8 @@ from digest.render import RenderedStory, Renderer, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, read_bytes
 from digest.theme import Theme, resolve_theme
 from digest.write import Manifest, StagedOutput, check_replaceable, intact
+
+T = TypeVar("T")
 
 Progress = Callable[[int, int], None]  # (stories done, stories to do)
 Sink = Callable[[str, bytes, str], None]  # (output path, bytes, SHA-256): takes a finished file
@@ -200,28 +203,37 @@ PARALLEL_FROM = 4
 
 
 def run_jobs(
-    jobs: Sequence[StoryJob],
+    jobs: Iterable[StoryJob],
+    count: int,
     config: SiteConfig,
     theme: Theme,
     progress: Progress | None = None,
     cache: Path | None = None,
-) -> Iterator[JobResult | JobFailure]:
-    """Results in the order of ``jobs``, computed in worker processes when there are
-    enough: stories are independent, so the output does not depend on which
-    worker finished first."""
-    if not in_parallel(len(jobs)):
-        results: Iterator[JobResult | JobFailure] = (run_job(job, config, theme, cache) for job in jobs)
-        yield from _counted(results, len(jobs), progress)
+) -> Iterator[tuple[StoryJob, JobResult | JobFailure]]:
+    """Each of the ``count`` jobs with its result, in the order of ``jobs``, computed
+    in worker processes when there are enough: stories are independent, so the
+    output does not depend on which worker finished first. Workers start on the
+    first jobs while the rest are still being made (``jobs`` may be lazy)."""
+    if not in_parallel(count):
+        results = ((job, run_job(job, config, theme, cache)) for job in jobs)
+        yield from _counted(results, count, progress)
         return
     from concurrent.futures import ProcessPoolExecutor  # 15 ms of imports a one-story edit never needs
 
-    workers = min(os.cpu_count() or 1, len(jobs))
+    workers = min(os.cpu_count() or 1, count)
+    taken: list[StoryJob] = []
+
+    def taking() -> Iterator[StoryJob]:
+        for job in jobs:
+            taken.append(job)
+            yield job
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_started) as pool:
-        chunk = max(1, min(8, len(jobs) // (workers * 8)))
-        count = len(jobs)
-        repeated = [config] * count, [theme] * count, [cache] * count, [True] * count
-        mapped = pool.map(run_job, jobs, *repeated, chunksize=chunk)
-        yield from _counted(mapped, len(jobs), progress)
+        chunk = max(1, min(8, count // (workers * 8)))
+        repeated = itertools.repeat(config), itertools.repeat(theme), itertools.repeat(cache), itertools.repeat(True)
+        # map submits every chunk as the jobs come, before it returns.
+        mapped = pool.map(run_job, taking(), *repeated, chunksize=chunk)
+        yield from _counted(zip(taken, mapped, strict=True), count, progress)
 
 
 def in_parallel(jobs: int) -> bool:
@@ -237,9 +249,7 @@ def _worker_started() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def _counted(
-    results: Iterator[JobResult | JobFailure], total: int, progress: Progress | None
-) -> Iterator[JobResult | JobFailure]:
+def _counted(results: Iterator[T], total: int, progress: Progress | None) -> Iterator[T]:
     for done, result in enumerate(results, start=1):
         if progress is not None:
             progress(done, total)
@@ -429,14 +439,9 @@ class IncrementalBuilder:
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
         rejected_before = self.store.rejected if self.store else 0
-        keys, jobs = self._plan(config, story_files, signature, manifest, output)
+        keys, jobs, count = self._plan(config, story_files, signature, manifest, output)
         loaded = time.perf_counter()
-
-        site_key = hashlib.sha256("\0".join([signature, *(f"{slug} {key}" for slug, key in keys.items())]).encode())
-        site_current = (
-            not jobs and state.site_key == site_key.hexdigest() and intact(state.site_hashes, manifest, output)
-        )
-        rendering = {job.file.slug for job in jobs}
+        rendering: set[str] = set()  # the stories whose files this build makes
         cache = self.store.folder if self.store is not None else None
         counts = {"consolidated": 0, "rendered": 0}
 
@@ -468,14 +473,18 @@ class IncrementalBuilder:
                 card=story_card(slug, done.rendered.listing, listed),
             )
 
-        for job, done in zip(jobs, run_jobs(jobs, config, theme, progress, cache), strict=True):
+        for job, done in run_jobs(jobs, count, config, theme, progress, cache):
             record(job, done)
         if failures:
             raise DigestErrors(failures)
         stories_done = time.perf_counter()
+        site_key = hashlib.sha256("\0".join([signature, *(f"{slug} {key}" for slug, key in keys.items())]).encode())
+        site_current = (
+            not count and state.site_key == site_key.hexdigest() and intact(state.site_hashes, manifest, output)
+        )
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
-        self._changed = self._changed or bool(jobs) or not site_current
+        self._changed = self._changed or bool(count) or not site_current
         state.hashes.forget_except(set(self._sources) | named)
 
         data: dict[str, bytes] = {}
@@ -534,7 +543,7 @@ class IncrementalBuilder:
             rendered=counts["rendered"],
             cache_rejected=(self.store.rejected - rejected_before) if self.store else 0,
             phases=(
-                ("load and hash inputs", loaded - started),
+                ("load inputs, plan the work", loaded - started),  # a first build hashes later, in parallel
                 ("consolidate, render, write stories", stories_done - loaded),
                 ("render site pages", time.perf_counter() - stories_done),
             ),
@@ -548,25 +557,35 @@ class IncrementalBuilder:
         signature: str,
         manifest: Manifest,
         output: Path | None,
-    ) -> tuple[dict[str, str], list[StoryJob]]:
-        """Each story's key, and the work for the stories that need some: none when
-        its key and theme are unchanged and its pages are in memory or intact in
-        the output; rendering only when its digest is known; else all of it (its
-        sources are read here, every unreadable one reported at once, or, when
-        worker processes do the work, read there)."""
-        state, root = self.state, str(config.root)
+    ) -> tuple[dict[str, str], Iterable[StoryJob], int]:
+        """Each story's key, and the work for the stories that need some, with how
+        many there are: none when its key and theme are unchanged and its pages
+        are in memory or intact in the output; rendering only when its digest is
+        known; else all of it (its sources are read here, every unreadable one
+        reported at once, or, when worker processes do the work, read there).
+
+        A build that knows no story from before (the first, or one after the cache
+        was deleted) does all of the work for every story: then the jobs (and the
+        keys) are made as the workers take them, so hashing the sources overlaps
+        with consolidating the first stories."""
+        state = self.state
         keys: dict[str, str] = {}
+        if not state.stories and in_parallel(len(story_files)):
+
+            def every_job() -> Iterator[StoryJob]:
+                for story_file in story_files:
+                    key, hashes, _ = self._key(config, story_file)
+                    keys[story_file.slug] = key
+                    yield self._job(config, story_file, key, signature, hashes)
+
+            return keys, every_job(), len(story_files)
         needed: list[tuple[StoryFile, tuple[str, ...]]] = []  # with the source hashes of its key
         for story_file in story_files:
             slug = story_file.slug
-            found = [state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
-            hashes = tuple(h or "" for h in found)
-            # A story file unchanged since it was parsed keeps the hash made then.
-            parsed = state.parsed.get(str(story_file.file))
-            file_hash = parsed[2] if parsed is not None and parsed[1] is story_file else story_file_hash(story_file)
-            key = keys[slug] = story_key(file_hash, hashes, config.summary_words)
+            key, hashes, readable = self._key(config, story_file)
+            keys[slug] = key
             old = state.stories.get(slug)
-            unchanged = old is not None and old.key == key and old.signature == signature and None not in found
+            unchanged = old is not None and old.key == key and old.signature == signature and readable
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
                 continue
             needed.append((story_file, hashes))
@@ -580,7 +599,18 @@ class IncrementalBuilder:
                 errors.append(exc)
         if errors:
             raise DigestErrors(errors)
-        return keys, jobs
+        return keys, jobs, len(jobs)
+
+    def _key(self, config: SiteConfig, story_file: StoryFile) -> tuple[str, tuple[str, ...], bool]:
+        """A story's key, the hashes of its sources it is made of ("": unreadable)
+        and whether every source could be read."""
+        root = str(config.root)
+        found = [self.state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
+        hashes = tuple(h or "" for h in found)
+        # A story file unchanged since it was parsed keeps the hash made then.
+        parsed = self.state.parsed.get(str(story_file.file))
+        file_hash = parsed[2] if parsed is not None and parsed[1] is story_file else story_file_hash(story_file)
+        return story_key(file_hash, hashes, config.summary_words), hashes, None not in found
 
     def _job(
         self,

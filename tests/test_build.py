@@ -280,6 +280,59 @@ def test_unreadable_sources_read_by_workers_are_all_reported(site: Path, tmp_pat
     assert tree_bytes(output) == before
 
 
+def test_a_first_build_streams_its_jobs_and_reports_every_unreadable_source(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build with no earlier state hands each story to the workers as soon as its
+    key is known (the jobs are made while the first ones run); an unreadable
+    source is still reported with the others, and nothing is written."""
+    import digest.build
+    from digest.errors import DigestErrors
+
+    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs: True)  # workers, even on one core
+    made: list[str] = []
+    make_job = digest.build.IncrementalBuilder._job
+
+    def recording_job(self: digest.build.IncrementalBuilder, *args: object, **kwargs: object) -> object:
+        job = make_job(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(job.file.slug)
+        return job
+
+    monkeypatch.setattr(digest.build.IncrementalBuilder, "_job", recording_job)
+    seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
+    (site / "seeds" / "binary.txt").write_bytes(b"Ice closed the port\n\x00\x01")
+    for n in range(5):
+        extra = "seeds/binary.txt" if n == 2 else f"seeds/{seeds[(n + 1) % 5]}"
+        write(site / "content" / f"pair-{n}.md", f"---\nsources: [seeds/{seeds[n % 5]}, {extra}]\n---\n")
+    from digest.config import load_config
+    from digest.content import load_story_files
+    from digest.theme import resolve_theme
+
+    config = load_config(site / "digest.yml")
+    fresh = digest.build.IncrementalBuilder()
+    story_files = load_story_files(config, fresh._files.read, fresh._parse)
+    signature = digest.build.render_signature(config, resolve_theme(config))
+    keys, jobs, count = fresh._plan(config, story_files, signature, {}, None)
+    assert (keys, made, count) == ({}, [], 6)  # nothing hashed or made yet
+    first_job = next(iter(jobs))
+    assert list(keys) == [first_job.file.slug] == made[:1]
+    made.clear()
+    output = tmp_path / "out"
+    with pytest.raises(DigestErrors) as caught:
+        build_site(site, output)
+    assert [e.location_message() for e in caught.value.errors] == [
+        f"{site / 'seeds' / 'binary.txt'}:2: binary file (NUL byte); expected text"
+    ]
+    assert not output.exists()
+    assert sorted(made) == sorted([SLUG, *(f"pair-{n}" for n in range(5))])
+    (site / "seeds" / "binary.txt").write_text("Ice closed the port.\n", encoding="utf-8")
+    # Still a first build (a failed one saves no state), but the workers of the failed
+    # one cached the digests they made: only the story that read the file is made again.
+    first = build_site(site, output)
+    assert (first.consolidated, first.rendered) == (1, 6)
+    assert "Ice closed the port." in (output / "pair-2" / "s2.html").read_text(encoding="utf-8")
+
+
 def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
