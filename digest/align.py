@@ -313,8 +313,8 @@ def _candidate_pairs(
     score_keys = model.score_keys
     for i, words in enumerate(distinctive):
         # Two distinctive words in common (measured: no linked pair has fewer), and
-        # two sources: each pair once, from its sentence in the earlier source. The
-        # bits of at_least[n]: the sentences sharing n of the words or more.
+        # two sources: each pair once, from its sentence in the earlier source.
+        # one, two, three, four: the sentences sharing at least that many of its words.
         one = two = three = four = 0
         for word in words:
             using = users[word]

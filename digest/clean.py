@@ -32,7 +32,6 @@ from rapidfuzz import fuzz
 from digest.model import CleanSource, Paragraph, RawSource, Removed
 from digest.words import (
     STOP_WORDS,
-    fold,
     fold_lower,
     lowered_for_caseless_patterns,
     matching_form,
@@ -403,7 +402,7 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
     usable = [[line for line in ls if line.number in bodies[j]] for j, ls in enumerate(usable)]
     # What pass 1 took out of a source as a caption (printed twice, a <figcaption>,
     # "(left)") is a caption wherever it appears, even without a cue there.
-    captions = [frozenset(fold(r.text).lower() for r in c.removed if r.kind == "caption") for c in first]
+    captions = [frozenset(fold_lower(r.text) for r in c.removed if r.kind == "caption") for c in first]
     return _clean_all(sources, lines, own, usable, captions, (supported, index))[0]
 
 
@@ -797,7 +796,7 @@ class _LineIndex:
             for k, (_, line) in enumerate(self.lines):
                 for word in line.content_set:
                     self.words.setdefault(word, []).append(k)
-        else:
+        else:  # (so a derived index has no postings of its own: it is never another's wider)
             position = {(j, line.number): k for k, (j, line) in enumerate(self.lines)}
             self.renumbered = [position.get((j, line.number)) for j, line in wider.lines]
         # The postings a search may use: those no longer than limit (None: longer).
