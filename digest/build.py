@@ -379,6 +379,7 @@ class IncrementalBuilder:
             return
         state.manifest, state.output = manifest, str(output)
         state.hashes.changed = False
+        self.store.tag_folder()  # (entries are written without looking for it)
         self.store.save(*STATE, state)
         self.store.prune("digests", {s.key for s in state.stories.values()})
         self.store.prune("listings", {listing_key(s.key, s.signature) for s in state.stories.values()})

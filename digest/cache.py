@@ -95,12 +95,17 @@ class Store:
             gone += 1
         return gone
 
-    def _ensure_folder(self, kind_folder: Path) -> None:
-        """Make a missing entry folder, and the cache folder with its tag."""
+    def tag_folder(self) -> None:
+        """Make the cache folder with its CACHEDIR.TAG, or the tag again if it went."""
         tag = self.folder / TAG_NAME
         if not tag.is_file():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tag.write_bytes(_TAG)
+            with contextlib.suppress(OSError):
+                self.folder.mkdir(parents=True, exist_ok=True)
+                tag.write_bytes(_TAG)
+
+    def _ensure_folder(self, kind_folder: Path) -> None:
+        """Make a missing entry folder (and the cache folder, tagged)."""
+        self.tag_folder()
         kind_folder.mkdir(parents=True, exist_ok=True)
 
 

@@ -152,6 +152,10 @@ def test_cache_folder_is_tagged_and_clean_removes_only_ours(two_stories: Path, t
     run_build(two_stories)
     cache = two_stories / ".digest-cache"
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    (cache / "CACHEDIR.TAG").unlink()  # a tag deleted by hand comes back with the next build that saves
+    edit_copy(two_stories, "Lavrov", "Lavrov,")
+    run_build(two_stories)
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     assert remove_cache(cache) and not cache.exists()
     foreign = write(tmp_path / "notes" / "keep.txt", "mine")
     with pytest.raises(DigestError, match="not a digest cache folder"):
