@@ -291,14 +291,11 @@ def split_source(clean: CleanSource) -> SplitSource:
     return SplitSource(clean, tuple(sentences))
 
 
-_SPACING = ("\n", "\t", "\u00a0", "  ")  # what _normalise_space changes
-
-
 def _normalise_space(text: str) -> str:
     # A line break after a space (or a hyphen) is wrapping; any other one ends a line
     # that stands alone, like an item of an unpunctuated list.
     stripped = text.strip()
-    if not any(mark in stripped for mark in _SPACING):
+    if "\n" not in stripped and "\t" not in stripped and "\u00a0" not in stripped and "  " not in stripped:
         return stripped  # one line of single spaces, as the cleaner leaves paragraphs
     text = re.sub(r"[ \t]+\n\s*", " ", text.strip())
     text = re.sub(r"\s*\n\s*", "\n", text)
@@ -358,7 +355,10 @@ def _split_prose(text: str) -> Iterator[str]:
         end = match.end()
         if protected and any(a <= match.start() < b for a, b in protected):
             continue
-        if _is_boundary(text, match):
+        if end == len(text):  # the closing mark: a boundary, as _is_boundary would find
+            yield text[start:end]
+            start = end
+        elif _is_boundary(text, match):
             if (
                 match.group("end").count(". ") >= 3
                 and text[match.start() - 1 : match.start()] != " "
