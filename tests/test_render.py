@@ -1,0 +1,68 @@
+"""Rendering: the layout of digest.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.render import readable_json
+
+
+def _one_line(value: dict[str, Any] | list[Any]) -> bool:
+    if isinstance(value, list):
+        return not any(isinstance(item, (dict, list)) for item in value)
+    return all(not isinstance(v, dict) and (not isinstance(v, list) or _one_line(v)) for v in value.values())
+
+
+def _layout_by_the_rule(value: Any, indent: str = "") -> str:
+    """readable_json's rule, value by value: nesting indented by two spaces, an
+    object or list of plain values (or an object of such lists) on one line."""
+    if isinstance(value, (dict, list)) and not _one_line(value):
+        inner = indent + "  "
+        if isinstance(value, dict):
+            items = [
+                f"{inner}{json.dumps(k, ensure_ascii=False)}: {_layout_by_the_rule(v, inner)}" for k, v in value.items()
+            ]
+            return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+        return "[\n" + ",\n".join(inner + _layout_by_the_rule(v, inner) for v in value) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+# Text includes the two control characters readable_json uses as markers.
+_TEXT = st.text(alphabet=st.sampled_from("ab “”é\n\x1e\x1f]["), max_size=6)
+_PLAIN = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _TEXT
+_VALUES = st.recursive(
+    _PLAIN, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4), max_leaves=30
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES)
+def test_readable_json_lays_out_by_its_rule(value: Any) -> None:
+    text = readable_json(value)
+    assert text == _layout_by_the_rule(value)
+    assert json.loads(text) == value
+
+
+def test_a_digest_record_list_is_one_line_per_record() -> None:
+    story = {
+        "slug": "s",
+        "claims": [{"id": "c1", "sources": ["s1", "s2"], "members": [{"source": "s1", "score": 87.5}]}],
+    }
+    assert readable_json(story) == (
+        "{\n"
+        '  "slug": "s",\n'
+        '  "claims": [\n'
+        "    {\n"
+        '      "id": "c1",\n'
+        '      "sources": ["s1", "s2"],\n'
+        '      "members": [\n'
+        '        {"source": "s1", "score": 87.5}\n'
+        "      ]\n"
+        "    }\n"
+        "  ]\n"
+        "}"
+    )
