@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 
 from digest.clean import MONTHS, parse_date
 from digest.model import Group, LooseArticle
-from digest.words import STOP_WORDS, fold, matching_form, words
+from digest.words import STOP_WORDS, fold, fold_lower, matching_form, words
 
 LINK = 0.4  # combined similarity at which two articles report one event
 _TOKEN = re.compile(r"[\w$][\w.,'’-]*")
@@ -243,7 +243,7 @@ def _when(article: LooseArticle) -> dt.date:
 
 
 def _slug(title: str) -> str:
-    tokens = [w for w in re.findall(r"[a-z0-9]+", fold(title).lower()) if w not in STOP_WORDS]
+    tokens = [w for w in re.findall(r"[a-z0-9]+", fold_lower(title)) if w not in STOP_WORDS]
     return "-".join(tokens[:7]) or "story"
 
 

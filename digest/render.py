@@ -26,7 +26,7 @@ from digest import __version__
 from digest.errors import DigestError
 from digest.model import SiteConfig, SplitSource, StoryCard, StoryDigest
 from digest.theme import Theme, environment, get_template
-from digest.words import fold, strip_invisible
+from digest.words import fold_lower, strip_invisible
 
 MARKER = ".digest-output"
 
@@ -216,7 +216,7 @@ class Renderer:
 
 
 def tag_slug(tag: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", fold(tag).lower())) or "tag"
+    return "-".join(re.findall(r"[a-z0-9]+", fold_lower(tag))) or "tag"
 
 
 def story_page_paths(paths: Sequence[str]) -> list[str]:

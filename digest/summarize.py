@@ -30,7 +30,7 @@ from digest.model import (
     Support,
     Variant,
 )
-from digest.words import STOP_WORDS, fold, has_any_case, matching_form, stem, without_thousands_separators, words
+from digest.words import STOP_WORDS, fold_lower, has_any_case, matching_form, stem, without_thousands_separators, words
 
 _DANGLING = re.compile(r"^(?:[\"“‘']?)(?:he|she|they|it|this|these|those|that|him|her|but|and|also|so)\b", re.I)
 # An outlet naming itself ("told RFE/RL", "reports Asian Lite News"): the name is
@@ -146,7 +146,7 @@ def summarize(
 
 
 def _outlet_key(source: SplitSource) -> str:
-    return fold(source.clean.raw.name).lower()
+    return fold_lower(source.clean.raw.name)
 
 
 def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
@@ -156,7 +156,8 @@ def _stands_alone(text: str, outlets: dict[str, str]) -> bool:
         name = match.group("name")
         if name is None:
             return False
-        if any(o and (o in fold(name).lower() or fold(name).lower() in o) for o in outlets.values()):
+        named = fold_lower(name)
+        if any(o and (o in named or named in o) for o in outlets.values()):
             return False
     return not (_QUOTE_OPEN.match(text) and not re.search(r"\b(?:said|says|added|told|according)\b", text))
 
@@ -321,7 +322,7 @@ def _quoted_differently(mine: Sequence[str], theirs: Sequence[str]) -> bool:
     """The same statement (most words shared) quoted in different wording."""
     pairs = [(a, b) for a in mine for b in theirs]
     same_statement = max(fuzz.token_set_ratio(a, b) for a, b in pairs) >= 50
-    same_wording = max(fuzz.ratio(fold(a).lower(), fold(b).lower()) for a, b in pairs) >= 75
+    same_wording = max(fuzz.ratio(fold_lower(a), fold_lower(b)) for a, b in pairs) >= 75
     return same_statement and not same_wording
 
 

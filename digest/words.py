@@ -281,8 +281,9 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def fold_lower(text: str) -> str:
-    """``fold(text).lower()``, the form in which lines and words are compared
-    (kept: the cleaner asks for a line's right after tokenising it)."""
+    """``fold(text).lower()``, the form in which lines, names and words are
+    compared (kept: the cleaner asks for a line's right after tokenising it, and
+    summaries compare the same quotes and names again)."""
     return fold(text).lower()
 
 
