@@ -5,7 +5,9 @@
 For each N: a generated site (benchmarks/generate.py; N stories, 5N articles) is
 built with ``digest build`` in a fresh process each time: a full build (empty cache,
 no output), a no-op rebuild, and a one-story edit (one source changed), each the
-median of ``--runs`` runs, with the peak memory of the full build. Then the time
+median of ``--runs`` runs, with the peak memory of the full build. When Hugo is
+installed, each full build is followed at once by a Hugo build of the same
+articles, and the median ratio of those pairs is reported. Then the time
 per stage, measured in one process on a sample of the stories. Then, on the same
 articles as plain pages: a Python script that only reads every input and writes
 one output file per input (the floor for any Python generator), and Pelican and
@@ -54,12 +56,49 @@ def run(command: list[str], cwd: Path) -> Run:
     return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime, usage.ru_stime)
 
 
-def digest_rows(site: Path, runs: int) -> list[tuple[str, float, str]]:
-    full = []
+class Peer(NamedTuple):
+    name: str
+    executable: str | None
+    site: Path
+    output: str  # the folder it builds into, deleted before each build
+    arguments: list[str]
+
+    def build(self) -> Run:
+        assert self.executable is not None
+        shutil.rmtree(self.site / self.output, ignore_errors=True)
+        return run([self.executable, *self.arguments], self.site)
+
+    def complete(self) -> tuple[bool, str]:
+        """Whether the last build wrote a page per article: a peer that skips them
+        (Pelican without the markdown package reads no .md file, silently) would
+        look fast."""
+        articles = sum(1 for _ in (self.site / "content").rglob("*.md"))
+        pages = sum(1 for _ in (self.site / self.output).rglob("*.html"))
+        return (
+            pages >= articles,
+            f"{pages} pages for {articles} articles: not counted (is its Markdown reader installed?)",
+        )
+
+
+def hugo(site: Path) -> Peer:
+    return Peer("hugo", shutil.which("hugo"), site, "public", ["--quiet"])
+
+
+def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> list[tuple[str, float, str]]:
+    """digest's full build, no-op rebuild and one-story edit. With ``paired`` (an
+    installed peer), each full build is followed at once by one of the peer's, and
+    the ratio of the two is reported per pair: this machine's speed, above all its
+    file creation, drifts over minutes (creating the same 7,000 files has taken
+    0.3 s and 6 s of system time within one hour), so builds minutes apart compare
+    the machine's moods as much as the generators."""
+    full, ratios, peer_runs = [], [], []
     for _ in range(runs):
         for folder in ("output", ".digest-cache"):
             shutil.rmtree(site / folder, ignore_errors=True)
         full.append(run([*DIGEST, "build", "--quiet"], site))
+        if paired is not None:
+            peer_runs.append(paired.build())
+            ratios.append(full[-1].seconds / peer_runs[-1].seconds)
     middle = sorted(full)[len(full) // 2]  # the median run, for its CPU times
     noop = [run([*DIGEST, "build", "--quiet"], site)[0] for _ in range(runs)]
     edits = []
@@ -70,7 +109,7 @@ def digest_rows(site: Path, runs: int) -> list[tuple[str, float, str]]:
         lines[index] = lines[index].rstrip(".") + f" after edit {n}."
         path.write_text("\n".join(lines), encoding="utf-8")
         edits.append(run([*DIGEST, "build", "--quiet"], site)[0])
-    return [
+    rows = [
         (
             "digest: full build (empty cache)",
             statistics.median(r.seconds for r in full),
@@ -80,6 +119,20 @@ def digest_rows(site: Path, runs: int) -> list[tuple[str, float, str]]:
         ("digest: no-op rebuild", statistics.median(noop), ""),
         ("digest: one-story edit", statistics.median(edits), ""),
     ]
+    if paired is not None:
+        complete, why = paired.complete()
+        if not complete:
+            rows.append((f"{paired.name}: incomplete build", float("nan"), why))
+        else:
+            shown = " / ".join(f"{r.seconds:.2f}" for r in peer_runs)
+            rows.append(
+                (f"{paired.name}: right after each full build", statistics.median(r.seconds for r in peer_runs), shown)
+            )
+            each = ", ".join(f"{r:.2f}" for r in ratios)
+            rows.append(
+                (f"digest full build / {paired.name}, paired", statistics.median(ratios), f"ratio; each pair: {each}")
+            )
+    return rows
 
 
 def stage_rows(site: Path, sample: int) -> list[tuple[str, float, str]]:
@@ -137,33 +190,20 @@ def floor_row(site: Path) -> tuple[str, float, str]:
     return ("python: read + write each article", seconds, "floor")
 
 
-def peer_rows(pelican_site: Path, hugo_site: Path, pelican: str | None, runs: int) -> list[tuple[str, float, str]]:
-    """Pelican and Hugo on the same articles, each the median of ``runs`` builds."""
+def peer_rows(peers: list[Peer], runs: int) -> list[tuple[str, float, str]]:
+    """Each peer on the same articles, the median of ``runs`` builds."""
     rows = []
-    peers = [
-        ("pelican", pelican, pelican_site, "output", ["content", "-s", "pelicanconf.py", "-o", "output", "-q"]),
-        ("hugo", shutil.which("hugo"), hugo_site, "public", ["--quiet"]),
-    ]
-    for name, executable, site, output, arguments in peers:
-        if not executable:
-            rows.append((f"{name}: not installed", float("nan"), "skipped"))
+    for peer in peers:
+        if not peer.executable:
+            rows.append((f"{peer.name}: not installed", float("nan"), "skipped"))
             continue
-        timings, peaks = [], []
-        for _ in range(runs):
-            shutil.rmtree(site / output, ignore_errors=True)
-            seconds, peak, _, _ = run([executable, *arguments], site)
-            timings.append(seconds)
-            peaks.append(peak)
-        # A peer that skips the articles (Pelican without the markdown package reads
-        # no .md file, silently) would look fast: its time counts only if it wrote
-        # a page for each article.
-        articles = sum(1 for _ in (site / "content").rglob("*.md"))
-        pages = sum(1 for _ in (site / output).rglob("*.html"))
-        if pages < articles:
-            note = f"{pages} pages for {articles} articles: not counted (is its Markdown reader installed?)"
-            rows.append((f"{name}: incomplete build", float("nan"), note))
+        builds = [peer.build() for _ in range(runs)]
+        complete, why = peer.complete()
+        if not complete:
+            rows.append((f"{peer.name}: incomplete build", float("nan"), why))
             continue
-        rows.append((f"{name}: plain pages", statistics.median(timings), f"peak {max(peaks):.0f} MB"))
+        peak = max(b.peak for b in builds)
+        rows.append((f"{peer.name}: plain pages", statistics.median(b.seconds for b in builds), f"peak {peak:.0f} MB"))
     return rows
 
 
@@ -197,10 +237,18 @@ def main() -> None:
             site, pelican_site, hugo_site = base / f"digest-{count}", base / f"pelican-{count}", base / f"hugo-{count}"
             generate(site, count, pelican_site, hugo_site)
             articles = sum(1 for _ in (site / "seeds").rglob("*.txt"))
-            rows = digest_rows(site, args.runs)
+            paired = hugo(hugo_site)
+            rows = digest_rows(site, args.runs, paired if paired.executable else None)
             rows += stage_rows(site, args.sample)
             rows.append(floor_row(site))
-            rows += peer_rows(pelican_site, hugo_site, args.pelican, args.runs)
+            pelican = Peer(
+                "pelican",
+                args.pelican,
+                pelican_site,
+                "output",
+                ["content", "-s", "pelicanconf.py", "-o", "output", "-q"],
+            )
+            rows += peer_rows([pelican, paired], args.runs)
             print_table(f"N = {count} stories ({articles} articles)", rows)
         if args.big:
             site = big_story(base / "big", args.big, 50)

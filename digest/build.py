@@ -37,7 +37,17 @@ from digest.content import (
     unique_sources,
 )
 from digest.errors import DigestError, DigestErrors
-from digest.model import Group, LooseArticle, SiteConfig, SiteFiles, Story, StoryCard, StoryDigest, StoryFile
+from digest.model import (
+    Group,
+    LooseArticle,
+    SiteConfig,
+    SiteFiles,
+    SplitSource,
+    Story,
+    StoryCard,
+    StoryDigest,
+    StoryFile,
+)
 from digest.render import RenderedStory, Renderer, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, read_bytes
 from digest.theme import Theme, resolve_theme
@@ -77,7 +87,16 @@ def digest_story(story: Story, summary_words: int) -> StoryDigest:
     model = similarity_model(split)  # word weights of this story, shared by both stages
     claims = align(split, model)
     digest = summarize(story.file, split, claims, summary_words, model)
-    return replace(digest, warnings=tuple(story_warnings(digest, str(story.file.file))))
+    warnings = tuple(story_warnings(digest, str(story.file.file)))
+    return replace(digest, sources=tuple(map(_without_raw_text, digest.sources)), warnings=warnings)
+
+
+def _without_raw_text(source: SplitSource) -> SplitSource:
+    """A source as a digest keeps it: cleaned, without the article's raw text (and
+    its line map), which only cleaning reads. Cached digests would otherwise hold
+    every article twice, and the raw text is half of a digest's bytes."""
+    raw = replace(source.clean.raw, text="", origins=(), hints=())
+    return replace(source, clean=replace(source.clean, raw=raw))
 
 
 def check_usable(digest: StoryDigest, story_file: StoryFile) -> None:

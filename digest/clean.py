@@ -787,6 +787,7 @@ class _LineIndex:
         self.usable = usable
         self.lines = [(j, line) for j, ls in enumerate(usable) for line in ls if len(line.content) >= 5]
         self.texts = [line.joined for _, line in self.lines]
+        self.sources = [j for j, _ in self.lines]  # (apart from lines: no tuple to unpack per candidate)
         self.limit = min(max(10, len(self.lines) // 3), 200)
         self.present = {(j, line.number) for j, line in self.lines}
         self.wider = wider
@@ -876,15 +877,16 @@ def _reported_elsewhere(
 def _first_match(
     mine: str, candidates: list[int], tried: set[int], source: int, index: _LineIndex
 ) -> tuple[int, int] | None:
+    texts, sources = index.texts, index.sources
     for k in candidates:
         if k in tried:
             continue
         tried.add(k)
-        other, line = index.lines[k]
-        if other == source:
+        if sources[k] == source:
             continue
-        theirs = index.texts[k]
+        theirs = texts[k]
         if fuzz.ratio(mine, theirs, score_cutoff=50) and fuzz.token_set_ratio(mine, theirs, score_cutoff=75):
+            other, line = index.lines[k]
             return other, line.number
     return None
 

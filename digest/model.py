@@ -291,7 +291,9 @@ class Decision:
 
 @dataclass(frozen=True)
 class StoryDigest:
-    """Everything the renderer needs for one story."""
+    """Everything the renderer needs for one story. Its sources carry what was
+    cleaned from them, not the raw article (``RawSource.text`` is empty there): only
+    the cleaner reads that, and the build cache keeps digests."""
 
     slug: str
     title: str
