@@ -14,6 +14,7 @@ from digest.build import STATE, BuilderState, BuildResult, build
 from digest.cache import FileHashes, Store, remove_cache
 from digest.config import load_config
 from digest.errors import DigestError
+from digest.model import StoryDigest
 from digest.progress import ProgressBar
 from tests.conftest import tree_bytes, write
 
@@ -90,6 +91,30 @@ def test_template_edit_rerenders_without_reconsolidating(two_stories: Path) -> N
     result = run_build(two_stories)
     assert (result.consolidated, result.rendered) == (0, 2)
     assert b"Coverage by outlet" in (two_stories / "output" / SLUG / "index.html").read_bytes()
+
+
+def test_cached_digests_hold_no_raw_article_and_render_as_fresh_ones(two_stories: Path, tmp_path: Path) -> None:
+    run_build(two_stories)
+    store = Store(two_stories / ".digest-cache")
+    digests = [store.load("digests", key, StoryDigest) for key in sorted(store.keys("digests"))]
+    assert len(digests) == 2
+    seed_text = (two_stories / "seeds" / "001_53d2f25ad1582e78.txt").read_text(encoding="utf-8")
+    for digest in digests:
+        assert digest is not None
+        for source in digest.sources:
+            raw = source.clean.raw
+            assert (raw.text, raw.origins, raw.hints) == ("", (), ())
+            assert raw.path and source.clean.paragraphs and source.sentences  # what pages show is kept
+        entry = (two_stories / ".digest-cache" / "digests").glob("*.pickle")
+        assert all(seed_text[:2000].encode() not in path.read_bytes() for path in entry)
+    # Re-rendered from those digests (a template edit), the pages equal a fresh build's.
+    template = two_stories / "themes" / "default" / "source.html"
+    template.write_text(template.read_text().replace("lines removed", "lines left out"), encoding="utf-8")
+    assert run_build(two_stories).consolidated == 0
+    fresh = build(load_config(two_stories / "digest.yml", output=str(tmp_path / "fresh")), use_cache=False)
+    assert fresh.consolidated == 2
+    assert tree_bytes(tmp_path / "fresh") == tree_bytes(two_stories / "output")
+    assert b"lines left out" in (two_stories / "output" / SLUG / "s1.html").read_bytes()
 
 
 def test_damaged_cache_entries_are_rebuilt_not_used(two_stories: Path) -> None:
