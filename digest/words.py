@@ -223,7 +223,7 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 
 # Ignoring case, an ASCII letter matches itself in either case or one of these
 # (checked over all of Unicode): İ ı ſ and the Kelvin sign.
-_FOLDS_TO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 def lowered_for_caseless_patterns(text: str) -> str | None:
@@ -236,7 +236,7 @@ def lowered_for_caseless_patterns(text: str) -> str | None:
     alternative by its first character only when case counts."""
     if text.isascii():
         return text.lower()
-    if not _FOLDS_TO_ASCII.isdisjoint(text):
+    if any(letter in text for letter in _FOLDS_TO_ASCII):  # four C scans; isdisjoint makes a string per character
         return None
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else None
@@ -366,14 +366,38 @@ _TRAILING_ATTRIBUTION = re.compile(
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|as reported by)\s+[^,]{1,60},\s*", re.I)
 # Every match of the two patterns above contains one of these, in some letter case.
 _ATTRIBUTION_CUES = ("said", "says", "reported", "added", "told reporters", "according to", "as reported by")
+_TRAILING_CUES = _ATTRIBUTION_CUES[:6]  # one of which every trailing match holds
+
+
+# The same, case-sensitive, for lower-cased text (see lowered_for_caseless_patterns):
+# several times faster, and the two run on most news sentences (most hold "said").
+_TRAILING_ATTRIBUTION_LOWER = re.compile(_TRAILING_ATTRIBUTION.pattern)
+_LEADING_ATTRIBUTION_LOWER = re.compile(_LEADING_ATTRIBUTION.pattern)
 
 
 def without_attribution(text: str) -> str:
     """The sentence without a trailing "..., officials said." or leading "According to
     X,": who reported a fact is not the fact, and outlets credit it differently."""
     stripped = text.strip()
-    if has_any_case(stripped, _ATTRIBUTION_CUES):
+    lower = lowered_for_caseless_patterns(stripped)
+    if lower is None:
         stripped = _LEADING_ATTRIBUTION.sub("", _TRAILING_ATTRIBUTION.sub(".", stripped))
+    elif any(cue in lower for cue in _ATTRIBUTION_CUES):
+        # Each pattern is anchored (at the end, at the start): one match at most,
+        # found in the lower-cased text at the positions it has in the text. A
+        # trailing attribution holds no comma after its first: it opens at the last.
+        comma = lower.rfind(",")
+        tail = lower[comma:] if comma >= 0 else ""
+        trailing = None
+        if any(cue in tail for cue in _TRAILING_CUES):
+            trailing = _TRAILING_ATTRIBUTION_LOWER.match(lower, comma)
+        if trailing is not None:
+            stripped, lower = stripped[: trailing.start()] + ".", lower[: trailing.start()] + "."
+        leading = _LEADING_ATTRIBUTION_LOWER.match(lower)
+        if leading is not None:
+            stripped = stripped[leading.end() :]
+    if stripped == text:
+        return text
     return stripped if len(stripped.split()) >= 4 else text
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.align import LINK, align, similarity_model
 from digest.clean import clean_story
@@ -197,6 +199,54 @@ def test_attribution_is_left_out_of_matching_in_any_letter_case() -> None:
         assert without_attribution(text) == by_patterns(text), text
     assert without_attribution(texts[2]) == "Forty ships were stuck in the ice near Tromso."
     assert has_any_case("Officials SAID so", ("said",)) and not has_any_case("Ice “closed” it", ("said",))
+
+
+# Sentences assembled from what the attribution patterns look for: commas, cue
+# words in any case, quotes, whitespace, letters that fold to ASCII ("ſ", "K").
+_PIECES = st.sampled_from(
+    [
+        ", ",
+        ",",
+        " said",
+        " SAID",
+        " ſaid",
+        " says",
+        " reported",
+        " added",
+        " told reporters",
+        "According to ",
+        "as reported by ",
+        "the ",
+        "its ",
+        " officials",
+        " Kelvin",
+        " \u212aelvin",
+        " İstanbul",
+        "“",
+        "”",
+        '"',
+        ".",
+        "!",
+        " ",
+        "  ",
+        "\t",
+        " ships",
+        " stuck",
+        " in",
+        " ice",
+        "According to the port, ",
+        "x" * 61,
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_attribution_removal_equals_the_patterns_run_over_the_whole_text(text: str) -> None:
+    from digest.words import _LEADING_ATTRIBUTION, _TRAILING_ATTRIBUTION, without_attribution
+
+    stripped = _LEADING_ATTRIBUTION.sub("", _TRAILING_ATTRIBUTION.sub(".", text.strip()))
+    assert without_attribution(text) == (stripped if len(stripped.split()) >= 4 else text)
 
 
 def _pairs_scoring_every_candidate(split: list[SplitSource]) -> list[tuple[float, int, int]]:
