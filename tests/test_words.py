@@ -80,6 +80,23 @@ def test_words_equal_the_token_by_token_rules(text: str) -> None:
     assert words(text) == _words_token_by_token(text)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_text_is_tokenised_as_by_the_unicode_pattern(text: str) -> None:
+    from digest.words import _ASCII_WORD, _WORD
+
+    assert _ASCII_WORD.findall(text) == _WORD.findall(text)
+    assert _ASCII_WORD.findall(text.lower()) == _WORD.findall(text.lower())
+
+
+def test_every_ascii_character_is_a_word_character_alike_for_both_patterns() -> None:
+    from digest.words import _ASCII_WORD, _WORD
+
+    for code in range(128):
+        text = f"a{chr(code)}b {chr(code)}"
+        assert _ASCII_WORD.findall(text) == _WORD.findall(text), code
+
+
 def _non_ascii_characters() -> str:
     return "".join(chr(code) for code in range(0x80, 0x110000))
 
