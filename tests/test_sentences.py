@@ -107,3 +107,18 @@ def test_last_token_is_what_the_pattern_finds(text: str) -> None:
     from digest.sentences import _last_token
 
     assert _last_token(text) == re.search(r"(\S*)$", text).group(1)  # type: ignore[union-attr]
+
+
+# Where a sentence may end, as first written: the alternatives in order of preference.
+_END_AS_WRITTEN = re.compile(r"""(?P<end>\.(?:[ ]\.){2,}|\.{2,}|…+|[!?][!?.]*|\.)(?P<close>["'”’)\]]*)""")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=". …!?\"'”’)]ab\n", max_size=40))
+def test_sentence_end_marks_are_found_as_the_pattern_as_written_finds_them(text: str) -> None:
+    from digest.sentences import _END
+
+    def found(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], str, str]]:
+        return [(m.span(), m.group("end"), m.group("close")) for m in pattern.finditer(text)]
+
+    assert found(_END) == found(_END_AS_WRITTEN)
