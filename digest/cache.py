@@ -149,12 +149,22 @@ def _write_atomically(path: Path, data: bytes, make_folder: Callable[[Path], Non
     except FileExistsError:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
+        try:
+            write_all(handle, data)
+        finally:
+            os.close(handle)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_all(handle: int, data: bytes) -> None:
+    """Write ``data`` to an open file descriptor, however many calls it takes (a
+    file object would add a buffer, a terminal check and a seek per file)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
 
 
 @dataclass

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from digest.cache import write_all
 from digest.errors import DigestError
 from digest.render import MARKER
 
@@ -90,8 +91,11 @@ class StagedOutput:
         if entry is not None and entry[0] == digest and _unchanged(self.output, name, entry):
             self.unchanged.add(name)
             return
-        with open(self._target(name), "wb") as out:
-            out.write(data)
+        handle = os.open(self._target(name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            write_all(handle, data)
+        finally:
+            os.close(handle)
         self.written += 1
 
     def keep(self, name: str, digest: str) -> None:

@@ -330,3 +330,21 @@ def test_edit_renders_only_the_listing_pages_that_show_the_story(two_stories: Pa
     assert after["index.html"] == before["index.html"] and after["feed.xml"] == before["feed.xml"]
     assert 'href="../../pair/' in (output / "page" / "2" / "index.html").read_text(encoding="utf-8")
     assert "old rivals" in (output / "pair" / "index.html").read_text(encoding="utf-8")
+
+
+def test_files_are_written_whole_when_the_system_writes_them_in_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import cache
+    from digest.write import StagedOutput
+
+    real_write = os.write
+    monkeypatch.setattr(cache.os, "write", lambda fd, data: real_write(fd, bytes(data[:1000])))
+    store = Store(tmp_path / "cache")
+    value = {"text": "x" * 25_000}
+    store.save("digests", "k", value)
+    assert store.load("digests", "k", dict) == value
+    stage = StagedOutput(tmp_path / "site")
+    stage.put("a/page.html", b"<p>" * 9_000)
+    stage.commit()
+    assert (tmp_path / "site" / "a" / "page.html").read_bytes() == b"<p>" * 9_000
