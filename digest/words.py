@@ -225,7 +225,7 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 
 # Ignoring case, an ASCII letter matches itself in either case or one of these
 # (checked over all of Unicode): İ ı ſ and the Kelvin sign.
-_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+_FOLDS_TO_ASCII = _DOTTED_I, _DOTLESS_I, _LONG_S, _KELVIN = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 def lowered_for_caseless_patterns(text: str) -> str | None:
@@ -238,7 +238,9 @@ def lowered_for_caseless_patterns(text: str) -> str | None:
     alternative by its first character only when case counts."""
     if text.isascii():
         return text.lower()
-    if any(letter in text for letter in _FOLDS_TO_ASCII):  # four C scans; isdisjoint makes a string per character
+    if (
+        _DOTTED_I in text or _DOTLESS_I in text or _LONG_S in text or _KELVIN in text
+    ):  # (isdisjoint: a string per character)
         return None
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else None
