@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from digest import __version__
 from digest.errors import DigestError
+from digest.textio import write_all
 
 T = TypeVar("T")
 
@@ -157,14 +158,6 @@ def _write_atomically(path: Path, data: bytes, make_folder: Callable[[Path], Non
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def write_all(handle: int, data: bytes) -> None:
-    """Write ``data`` to an open file descriptor, however many calls it takes (a
-    file object would add a buffer, a terminal check and a seek per file)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view) :]
 
 
 @dataclass

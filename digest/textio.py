@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,3 +96,11 @@ class FileCache:
         decoded = read_text(path)
         self._entries[path] = (signature, decoded)
         return decoded
+
+
+def write_all(handle: int, data: bytes) -> None:
+    """Write ``data`` to an open file descriptor, however many calls it takes (a
+    file object would add a buffer, a terminal check and a seek per file)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]

@@ -238,9 +238,8 @@ def lowered_for_caseless_patterns(text: str) -> str | None:
     alternative by its first character only when case counts."""
     if text.isascii():
         return text.lower()
-    if (
-        _DOTTED_I in text or _DOTLESS_I in text or _LONG_S in text or _KELVIN in text
-    ):  # (isdisjoint: a string per character)
+    # Four scans in C (a set's isdisjoint would make a string of each character).
+    if _DOTTED_I in text or _DOTLESS_I in text or _LONG_S in text or _KELVIN in text:
         return None
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else None
@@ -370,7 +369,7 @@ _TRAILING_ATTRIBUTION = re.compile(
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|as reported by)\s+[^,]{1,60},\s*", re.I)
 # Every match of the two patterns above contains one of these, in some letter case.
 _ATTRIBUTION_CUES = ("said", "says", "reported", "added", "told reporters", "according to", "as reported by")
-_TRAILING_CUES = _ATTRIBUTION_CUES[:6]  # one of which every trailing match holds
+_TRAILING_CUES = ("said", "says", "reported", "added", "told reporters", "according to")  # (the trailing one's)
 
 
 # The same, case-sensitive, for lower-cased text (see lowered_for_caseless_patterns):

@@ -19,9 +19,9 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from digest.cache import write_all
 from digest.errors import DigestError
 from digest.render import MARKER
+from digest.textio import write_all
 
 # What a build wrote: path -> (SHA-256, mtime_ns, size, inode) of each output file.
 Manifest = dict[str, tuple[str, int, int, int]]

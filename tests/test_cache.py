@@ -335,11 +335,11 @@ def test_edit_renders_only_the_listing_pages_that_show_the_story(two_stories: Pa
 def test_files_are_written_whole_when_the_system_writes_them_in_parts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest import cache
+    from digest import textio
     from digest.write import StagedOutput
 
     real_write = os.write
-    monkeypatch.setattr(cache.os, "write", lambda fd, data: real_write(fd, bytes(data[:1000])))
+    monkeypatch.setattr(textio.os, "write", lambda fd, data: real_write(fd, bytes(data[:1000])))
     store = Store(tmp_path / "cache")
     value = {"text": "x" * 25_000}
     store.save("digests", "k", value)
