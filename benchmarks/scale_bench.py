@@ -7,7 +7,7 @@ built with ``digest build`` in a fresh process each time: a full build (empty ca
 no output), a no-op rebuild, and a one-story edit (one source changed), each the
 median of ``--runs`` runs, with the peak memory of the full build. When Hugo is
 installed, each full build is followed at once by a Hugo build of the same
-articles, and the median ratio of those pairs is reported. Then the time
+articles (Hugo's row is those builds), and the median ratio of the pairs is reported. Then the time
 per stage, measured in one process on a sample of the stories. Then, on the same
 articles as plain pages: a Python script that only reads every input and writes
 one output file per input (the floor for any Python generator), and Pelican and
@@ -68,29 +68,28 @@ class Peer(NamedTuple):
         shutil.rmtree(self.site / self.output, ignore_errors=True)
         return run([self.executable, *self.arguments], self.site)
 
-    def complete(self) -> tuple[bool, str]:
-        """Whether the last build wrote a page per article: a peer that skips them
-        (Pelican without the markdown package reads no .md file, silently) would
-        look fast."""
+    def incomplete(self) -> str | None:
+        """Why the last build does not count, if it wrote fewer pages than articles: a
+        peer that skips them (Pelican without the markdown package reads no .md
+        file, silently) would look fast."""
         articles = sum(1 for _ in (self.site / "content").rglob("*.md"))
         pages = sum(1 for _ in (self.site / self.output).rglob("*.html"))
-        return (
-            pages >= articles,
-            f"{pages} pages for {articles} articles: not counted (is its Markdown reader installed?)",
-        )
+        if pages >= articles:
+            return None
+        return f"{pages} pages for {articles} articles: not counted (is its Markdown reader installed?)"
 
 
 def hugo(site: Path) -> Peer:
     return Peer("hugo", shutil.which("hugo"), site, "public", ["--quiet"])
 
 
-def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> list[tuple[str, float, str]]:
+def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> tuple[list[tuple[str, float, str]], list[Run]]:
     """digest's full build, no-op rebuild and one-story edit. With ``paired`` (an
     installed peer), each full build is followed at once by one of the peer's, and
     the ratio of the two is reported per pair: this machine's speed, above all its
     file creation, drifts over minutes (creating the same 7,000 files has taken
     0.3 s and 6 s of system time within one hour), so builds minutes apart compare
-    the machine's moods as much as the generators."""
+    the machine's moods as much as the generators. Also returns the peer's builds."""
     full, ratios, peer_runs = [], [], []
     for _ in range(runs):
         for folder in ("output", ".digest-cache"):
@@ -119,20 +118,12 @@ def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> list[tuple
         ("digest: no-op rebuild", statistics.median(noop), ""),
         ("digest: one-story edit", statistics.median(edits), ""),
     ]
-    if paired is not None:
-        complete, why = paired.complete()
-        if not complete:
-            rows.append((f"{paired.name}: incomplete build", float("nan"), why))
-        else:
-            shown = " / ".join(f"{r.seconds:.2f}" for r in peer_runs)
-            rows.append(
-                (f"{paired.name}: right after each full build", statistics.median(r.seconds for r in peer_runs), shown)
-            )
-            each = ", ".join(f"{r:.2f}" for r in ratios)
-            rows.append(
-                (f"digest full build / {paired.name}, paired", statistics.median(ratios), f"ratio; each pair: {each}")
-            )
-    return rows
+    if paired is not None and paired.incomplete() is None:
+        each = ", ".join(f"{r:.2f}" for r in ratios)
+        rows.append(
+            (f"digest full build / {paired.name}, paired", statistics.median(ratios), f"ratio; each pair: {each}")
+        )
+    return rows, peer_runs
 
 
 def stage_rows(site: Path, sample: int) -> list[tuple[str, float, str]]:
@@ -190,20 +181,23 @@ def floor_row(site: Path) -> tuple[str, float, str]:
     return ("python: read + write each article", seconds, "floor")
 
 
-def peer_rows(peers: list[Peer], runs: int) -> list[tuple[str, float, str]]:
-    """Each peer on the same articles, the median of ``runs`` builds."""
+def peer_rows(peers: list[Peer], runs: int, done: dict[str, list[Run]]) -> list[tuple[str, float, str]]:
+    """Each peer on the same articles, the median of ``runs`` builds (those in
+    ``done``, by peer name, were made beside digest's full builds)."""
     rows = []
     for peer in peers:
         if not peer.executable:
             rows.append((f"{peer.name}: not installed", float("nan"), "skipped"))
             continue
-        builds = [peer.build() for _ in range(runs)]
-        complete, why = peer.complete()
-        if not complete:
+        builds = done.get(peer.name) or [peer.build() for _ in range(runs)]
+        why = peer.incomplete()
+        if why is not None:
             rows.append((f"{peer.name}: incomplete build", float("nan"), why))
             continue
+        each = " / ".join(f"{b.seconds:.2f}" for b in builds)
         peak = max(b.peak for b in builds)
-        rows.append((f"{peer.name}: plain pages", statistics.median(b.seconds for b in builds), f"peak {peak:.0f} MB"))
+        median = statistics.median(b.seconds for b in builds)
+        rows.append((f"{peer.name}: plain pages", median, f"peak {peak:.0f} MB; each build: {each}"))
     return rows
 
 
@@ -238,7 +232,7 @@ def main() -> None:
             generate(site, count, pelican_site, hugo_site)
             articles = sum(1 for _ in (site / "seeds").rglob("*.txt"))
             paired = hugo(hugo_site)
-            rows = digest_rows(site, args.runs, paired if paired.executable else None)
+            rows, paired_runs = digest_rows(site, args.runs, paired if paired.executable else None)
             rows += stage_rows(site, args.sample)
             rows.append(floor_row(site))
             pelican = Peer(
@@ -248,7 +242,7 @@ def main() -> None:
                 "output",
                 ["content", "-s", "pelicanconf.py", "-o", "output", "-q"],
             )
-            rows += peer_rows([pelican, paired], args.runs)
+            rows += peer_rows([pelican, paired], args.runs, {paired.name: paired_runs})
             print_table(f"N = {count} stories ({articles} articles)", rows)
         if args.big:
             site = big_story(base / "big", args.big, 50)

@@ -367,9 +367,10 @@ _TRAILING_ATTRIBUTION = re.compile(
     re.I,
 )
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|as reported by)\s+[^,]{1,60},\s*", re.I)
-# Every match of the two patterns above contains one of these, in some letter case.
-_ATTRIBUTION_CUES = ("said", "says", "reported", "added", "told reporters", "according to", "as reported by")
-_TRAILING_CUES = ("said", "says", "reported", "added", "told reporters", "according to")  # (the trailing one's)
+# Every match of the trailing pattern contains one of these, in some letter case;
+# every match of either pattern one of the attribution cues.
+_TRAILING_CUES = ("said", "says", "reported", "added", "told reporters", "according to")
+_ATTRIBUTION_CUES = (*_TRAILING_CUES, "as reported by")
 
 
 # The same, case-sensitive, for lower-cased text (see lowered_for_caseless_patterns):
