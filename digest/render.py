@@ -405,10 +405,10 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
                 "byline": s.clean.byline,
                 "published": s.clean.date.isoformat() if s.clean.date else None,
                 "text": s.clean.text,
-                "sentences": [{"index": x.index, "paragraph": x.paragraph, "text": x.text} for x in s.sentences],
-                "removed": [
+                "sentences": Records({"index": x.index, "paragraph": x.paragraph, "text": x.text} for x in s.sentences),
+                "removed": Records(
                     {"line": r.line, "text": r.text, "reason": r.reason, "kind": r.kind} for r in s.clean.removed
-                ],
+                ),
             }
             for s in digest.sources
         ],
@@ -418,9 +418,9 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
                 "text": s.text,
                 "claim": s.claim,
                 "paragraph": s.paragraph,
-                "sources": [
+                "sources": Records(
                     {"source": x.source, "sentence": x.sentence, "text": x.text, "score": x.score} for x in s.supports
-                ],
+                ),
             }
             for s in digest.summary
         ],
@@ -429,7 +429,7 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
                 "id": c.id,
                 "position": c.position,
                 "sources": list(c.source_ids),
-                "members": [{"source": m.source, "sentence": m.sentence, "score": m.score} for m in c.members],
+                "members": Records({"source": m.source, "sentence": m.sentence, "score": m.score} for m in c.members),
             }
             for c in digest.claims
         ],
@@ -438,7 +438,7 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
             {
                 "claim": d.claim,
                 "kind": d.kind,
-                "variants": [
+                "variants": Records(
                     {
                         "source": v.source,
                         "sentence": v.sentence,
@@ -446,15 +446,15 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
                         "values": list(v.values),
                     }
                     for v in d.variants
-                ],
+                ),
             }
             for d in digest.differences
         ],
-        "only_in": [{"source": f.source, "sentence": f.sentence, "text": f.text} for f in digest.only_in],
-        "decisions": [
+        "only_in": Records({"source": f.source, "sentence": f.sentence, "text": f.text} for f in digest.only_in),
+        "decisions": Records(
             {"claim": d.claim, "outlets": d.outlets, "selected": d.selected, "reason": d.reason}
             for d in digest.decisions
-        ],
+        ),
         "warnings": list(digest.warnings),
     }
 
@@ -489,6 +489,10 @@ def _layout(value: Any, indent: str, one_liners: list[Any]) -> str:
     """The nesting, with a placeholder for each value that fits on one line (those
     are appended to ``one_liners`` in order)."""
     kind = type(value)
+    if kind is Records and value:  # known to be one-line records: none is looked at
+        one_liners.extend(value)
+        inner = indent + "  "
+        return "[\n" + ",\n".join([inner + _PLACE] * len(value)) + "\n" + indent + "]"
     if kind is dict and not _one_line(value):
         inner = indent + "  "
         items = [f"{inner}{_encode_key(k)}: {_layout(v, inner, one_liners)}" for k, v in value.items()]
@@ -505,6 +509,12 @@ def _layout(value: Any, indent: str, one_liners: list[Any]) -> str:
     return _PLACE
 
 
+class Records(list):  # type: ignore[type-arg]
+    """A list of dicts that each fit on one line (holding plain values and lists of
+    them), as a value of a dict: laid out like any such list, but without a test of
+    each record (that test was a seventh of laying out a story's digest.json)."""
+
+
 _CONTAINERS = frozenset({dict, list})
 
 
@@ -515,6 +525,8 @@ def _one_line(value: dict[Any, Any] | list[Any]) -> bool:
     kinds = set(map(type, value.values()))
     if dict in kinds:
         return False
+    if Records in kinds and any(v for v in value.values() if type(v) is Records):
+        return False  # (a record is a dict)
     return list not in kinds or all(_one_line(v) for v in value.values() if type(v) is list)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.render import readable_json
+from digest.render import Records, readable_json
 
 
 def _one_line(value: dict[str, Any] | list[Any]) -> bool:
@@ -66,3 +66,32 @@ def test_a_digest_record_list_is_one_line_per_record() -> None:
         "  ]\n"
         "}"
     )
+
+
+def _as_records(value: Any) -> Any:
+    """The value with every dict value that is a list of one-line dicts (or empty)
+    marked as Records, as digest_json marks its record lists."""
+    if isinstance(value, list):
+        return [_as_records(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    marked = {}
+    for key, item in value.items():
+        records = isinstance(item, list) and all(isinstance(r, dict) and _one_line(r) for r in item)
+        marked[key] = Records(item) if records else _as_records(item)
+    return marked
+
+
+_RECORD = st.dictionaries(_TEXT, _PLAIN | st.lists(_PLAIN, max_size=3), max_size=3)
+_WITH_RECORDS = st.recursive(
+    st.lists(_RECORD, max_size=3) | _PLAIN,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_WITH_RECORDS)
+def test_marked_record_lists_lay_out_as_plain_ones(value: Any) -> None:
+    marked = _as_records(value)
+    assert readable_json(marked) == _layout_by_the_rule(value)
