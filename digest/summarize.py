@@ -350,11 +350,11 @@ def _only_in(
         member = claim.representative
         if len(words(member.text)) < 10 or not _stands_alone(member.text, outlets):
             continue
-        key = model.keys[(member.source, member.sentence)]
-        if any(model.score_keys(key, k) >= REDUNDANT * 0.75 for k in summary_keys):
-            continue
         new_terms = {t for t in _terms(member.text) if t not in known}
-        if len(new_terms) >= 2:
+        if len(new_terms) < 2:
+            continue  # (tested first: it rules out half of them, the scores fewer)
+        key = model.keys[(member.source, member.sentence)]
+        if not any(model.score_keys(key, k) >= REDUNDANT * 0.75 for k in summary_keys):
             per_source.setdefault(member.source, []).append((len(new_terms), member))
     result = []
     for source in sorted(per_source, key=lambda s: paths[s]):
