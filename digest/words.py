@@ -251,10 +251,12 @@ def has_any_case(text: str, cues: Sequence[str]) -> bool:
     costly regex run only on text where it can match (the answer is also True where
     lower case is not safe to search, leaving the decision to the regex)."""
     lower = lowered_for_caseless_patterns(text)
-    if lower is None:
-        return True
-    for cue in cues:  # noqa: SIM110 (a plain loop: twice as fast as any() over a generator)
-        if cue in lower:
+    return lower is None or _holds_any(lower, cues)
+
+
+def _holds_any(text: str, parts: Sequence[str]) -> bool:
+    for part in parts:  # noqa: SIM110 (a plain loop: twice as fast as any() over a generator)
+        if part in text:
             return True
     return False
 
@@ -386,14 +388,14 @@ def without_attribution(text: str) -> str:
     lower = lowered_for_caseless_patterns(stripped)
     if lower is None:
         stripped = _LEADING_ATTRIBUTION.sub("", _TRAILING_ATTRIBUTION.sub(".", stripped))
-    elif any(cue in lower for cue in _ATTRIBUTION_CUES):
+    elif _holds_any(lower, _ATTRIBUTION_CUES):
         # Each pattern is anchored (at the end, at the start): one match at most,
         # found in the lower-cased text at the positions it has in the text. A
         # trailing attribution holds no comma after its first: it opens at the last.
         comma = lower.rfind(",")
         tail = lower[comma:] if comma >= 0 else ""
         trailing = None
-        if any(cue in tail for cue in _TRAILING_CUES):
+        if _holds_any(tail, _TRAILING_CUES):
             trailing = _TRAILING_ATTRIBUTION_LOWER.match(lower, comma)
         if trailing is not None:
             stripped, lower = stripped[: trailing.start()] + ".", lower[: trailing.start()] + "."
