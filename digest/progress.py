@@ -21,24 +21,30 @@ class ProgressBar:
         self.started = time.perf_counter()
         self.drawn_at = 0.0
         self.shown = False
+        # When the first story was done, and how many were: the time before it is
+        # start-up (loading, starting workers), which says nothing of the pace.
+        self.first: tuple[float, int] | None = None
 
     def __call__(self, done: int, total: int) -> None:
         now = time.perf_counter()
-        elapsed = now - self.started
-        if elapsed < self.QUIET_FOR or (now - self.drawn_at < 0.1 and done < total):
+        if self.first is None:
+            self.first = (now, done)
+        if now - self.started < self.QUIET_FOR or (now - self.drawn_at < 0.1 and done < total):
             return
         self.drawn_at = now
         self.shown = True
-        self.stream.write("\r" + self.line(done, total, elapsed))
+        self.stream.write("\r" + self.line(done, total, now - self.first[0], done - self.first[1]))
         self.stream.flush()
 
     @classmethod
-    def line(cls, done: int, total: int, elapsed: float) -> str:
+    def line(cls, done: int, total: int, seconds: float, since: int) -> str:
+        """The bar after ``done`` of ``total`` stories, ``since`` of them done in the
+        last ``seconds`` (the pace the estimate goes by)."""
         filled = cls.WIDTH * done // max(1, total)
         bar = "#" * filled + "-" * (cls.WIDTH - filled)
-        if done < max(3, total // 50):  # too few stories yet for a fair estimate
+        if since < max(3, total // 50):  # too few stories yet for a fair estimate
             return f"[{bar}] {done}/{total} stories "
-        left = elapsed / done * (total - done)
+        left = seconds / since * (total - done)
         return f"[{bar}] {done}/{total} stories, {left:.0f} s left "
 
     def close(self) -> None:

@@ -220,12 +220,15 @@ def test_progress_bar_draws_on_long_builds_only() -> None:
     bar = ProgressBar(stream)
     bar(1, 10)
     assert stream.getvalue() == ""  # the first half second stays quiet
-    bar.started -= 10
-    bar(5, 10)
-    assert "[##############--------------] 5/10 stories, 10 s left" in stream.getvalue()
+    assert bar.first is not None
+    bar.started -= 10  # 10 s since the build started, 4 s since its first story was done:
+    bar.first = (bar.first[0] - 4, 1)
+    bar(5, 10)  # the pace is 1 s per story, start-up not counted
+    assert "[##############--------------] 5/10 stories, 5 s left" in stream.getvalue()
     bar.close()
     assert stream.getvalue().endswith("\r")
-    assert ProgressBar.line(1, 1000, 3.0) == "[----------------------------] 1/1000 stories "  # no wild estimate
+    assert ProgressBar.line(20, 1000, 3.0, 19) == "[----------------------------] 20/1000 stories "  # no wild estimate
+    assert ProgressBar.line(500, 1000, 5.0, 499).endswith("500/1000 stories, 5 s left ")
 
 
 def test_interrupted_in_place_commit_is_rolled_back(two_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
