@@ -83,7 +83,7 @@ def summarize(
     # densest wordings (distinct content words per word) go first, so the length
     # target holds the most information; wordy quotes wait.
     ordered = sorted(
-        (c for c in candidates if c is not lead),
+        (c for c in candidates if lead is None or c[0] is not lead[0]),
         key=lambda c: (
             -min(len(c[0].source_ids), 3),
             -len(model.keys[(c[1].source, c[1].sentence)]) / words_of(c),
