@@ -7,7 +7,8 @@ built with ``digest build`` in a fresh process each time: a full build (empty ca
 no output), a no-op rebuild, and a one-story edit (one source changed), each the
 median of ``--runs`` runs, with the peak memory of the full build. When Hugo is
 installed, each full build is followed at once by a Hugo build of the same
-articles (Hugo's row is those builds), and the median ratio of the pairs is reported. Then the time
+articles (Hugo's row is those builds), and the median ratio of the pairs is reported,
+of wall time and of CPU time (which the machine's disk swings less). Then the time
 per stage, measured in one process on a sample of the stories. Then, on the same
 articles as plain pages: a Python script that only reads every input and writes
 one output file per input (the floor for any Python generator), and Pelican and
@@ -39,6 +40,10 @@ class Run(NamedTuple):
     peak: float  # MB: the largest resident size of the process or one it waited for
     user: float  # CPU seconds, its worker processes included
     system: float
+
+    @property
+    def cpu(self) -> float:
+        return self.user + self.system
 
 
 def run(command: list[str], cwd: Path) -> Run:
@@ -89,8 +94,9 @@ def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> tuple[list
     the ratio of the two is reported per pair: this machine's speed, above all its
     file creation, drifts over minutes (creating the same 7,000 files has taken
     0.3 s and 6 s of system time within one hour), so builds minutes apart compare
-    the machine's moods as much as the generators. Also returns the peer's builds."""
-    full, ratios, peer_runs = [], [], []
+    the machine's moods as much as the generators. The ratio of CPU seconds is
+    reported too. Also returns the peer's builds."""
+    full, ratios, cpu_ratios, peer_runs = [], [], [], []
     for _ in range(runs):
         for folder in ("output", ".digest-cache"):
             shutil.rmtree(site / folder, ignore_errors=True)
@@ -98,6 +104,7 @@ def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> tuple[list
         if paired is not None:
             peer_runs.append(paired.build())
             ratios.append(full[-1].seconds / peer_runs[-1].seconds)
+            cpu_ratios.append(full[-1].cpu / peer_runs[-1].cpu)
     middle = sorted(full)[len(full) // 2]  # the median run, for its CPU times
     noop = [run([*DIGEST, "build", "--quiet"], site)[0] for _ in range(runs)]
     edits = []
@@ -122,6 +129,14 @@ def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> tuple[list
         each = ", ".join(f"{r:.2f}" for r in ratios)
         rows.append(
             (f"digest full build / {paired.name}, paired", statistics.median(ratios), f"ratio; each pair: {each}")
+        )
+        each = ", ".join(f"{r:.2f}" for r in cpu_ratios)
+        rows.append(
+            (
+                f"  the same, CPU seconds / {paired.name}'s",
+                statistics.median(cpu_ratios),
+                f"ratio (user + system, workers included); each pair: {each}",
+            )
         )
     return rows, peer_runs
 
@@ -197,7 +212,8 @@ def peer_rows(peers: list[Peer], runs: int, done: dict[str, list[Run]]) -> list[
         each = " / ".join(f"{b.seconds:.2f}" for b in builds)
         peak = max(b.peak for b in builds)
         median = statistics.median(b.seconds for b in builds)
-        rows.append((f"{peer.name}: plain pages", median, f"peak {peak:.0f} MB; each build: {each}"))
+        cpu = statistics.median(b.cpu for b in builds)
+        rows.append((f"{peer.name}: plain pages", median, f"peak {peak:.0f} MB; CPU {cpu:.1f} s; each build: {each}"))
     return rows
 
 
