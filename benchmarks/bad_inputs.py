@@ -40,12 +40,20 @@ def write(path: str, data: bytes | str) -> Callable[[Path], None]:
     return apply
 
 
+def link(path: str, target: str) -> Callable[[Path], None]:
+    def apply(site: Path) -> None:
+        (site / path).symlink_to(target)
+
+    return apply
+
+
 def story(name: str, front: str, body: str = "") -> Callable[[Path], None]:
     return write(f"content/{name}.md", f"---\n{front}---\n{body}")
 
 
 PAIR = "  - seeds/001_53d2f25ad1582e78.txt\n"
-CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
+# Each case: its name, what it does to a copy of the site (what that returns is ignored), flags.
+CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ("missing source file", edit(STORY, "seeds/000_bec47d9d05e10e72.txt", "seeds/nope.txt"), []),
     ("unreadable source (no permission)", lambda s: os.chmod(s / "seeds/000_bec47d9d05e10e72.txt", 0), []),
     ("YAML syntax error in a story", edit(STORY, "sources:", "sources: [oops"), []),
@@ -71,7 +79,7 @@ CASES: list[tuple[str, Callable[[Path], None], list[str]]] = [
     (
         "symlink leading out of the site",
         lambda s: (
-            os.symlink("/etc/hostname", s / "seeds/link.txt"),
+            link("seeds/link.txt", "/etc/hostname")(s),
             story("x", "sources:\n  - seeds/link.txt\n" + PAIR)(s),
         ),
         [],

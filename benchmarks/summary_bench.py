@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +121,8 @@ def lexrank(split: Sequence[SplitSource], target: int = TARGET) -> list[Picked]:
     rank = np.ones(n) / n
     for _ in range(100):
         rank = 0.15 / n + 0.85 * graph.T @ rank
-    picked, words = [], 0
+    picked: list[Picked] = []
+    words = 0
     for index in np.argsort(-rank, kind="stable"):
         length = len(sentences[index].split())
         if words + length > target * 1.1 and picked:
@@ -157,11 +158,14 @@ def splitter_speed() -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
+def _facts_of(story: BenchStory) -> Callable[[Sequence[SplitSource]], Facts]:
+    return lambda _split: story_facts(story)
+
+
 def main() -> None:
+    corpora: list[tuple[str, list[RawSource], Callable[[Sequence[SplitSource]], Facts]]]
     corpora = [("seed story (5 sources)", seed_sources(), seed_facts)]
-    corpora += [
-        (f"{s.name} ({len(s.sources)} sources)", s.raw_sources(), lambda _, s=s: story_facts(s)) for s in STORIES
-    ]
+    corpora += [(f"{s.name} ({len(s.sources)} sources)", s.raw_sources(), _facts_of(s)) for s in STORIES]
     header = (
         f"{'story':30} {'method':8} {'words':>5} {'sents':>5} {'facts':>7} {'/100w':>6} "
         f"{'redund':>6} {'cites':>5} {'prec':>5} {'recall':>6}"
