@@ -52,7 +52,8 @@ def story(name: str, front: str, body: str = "") -> Callable[[Path], None]:
 
 
 PAIR = "  - seeds/001_53d2f25ad1582e78.txt\n"
-# Each case: its name, what it does to a copy of the site (what that returns is ignored), flags.
+# Each case: its name, how it breaks a copy of the site (what that returns is ignored), and
+# the arguments of `digest build`.
 CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ("missing source file", edit(STORY, "seeds/000_bec47d9d05e10e72.txt", "seeds/nope.txt"), []),
     ("unreadable source (no permission)", lambda s: os.chmod(s / "seeds/000_bec47d9d05e10e72.txt", 0), []),
