@@ -126,18 +126,12 @@ def digest_rows(site: Path, runs: int, paired: Peer | None = None) -> tuple[list
         ("digest: one-story edit", statistics.median(edits), ""),
     ]
     if paired is not None and paired.incomplete() is None:
-        each = ", ".join(f"{r:.2f}" for r in ratios)
-        rows.append(
-            (f"digest full build / {paired.name}, paired", statistics.median(ratios), f"ratio; each pair: {each}")
-        )
-        each = ", ".join(f"{r:.2f}" for r in cpu_ratios)
-        rows.append(
-            (
-                f"  the same, CPU seconds / {paired.name}'s",
-                statistics.median(cpu_ratios),
-                f"ratio (user + system, workers included); each pair: {each}",
-            )
-        )
+        for label, values, what in (
+            (f"digest full build / {paired.name}, paired", ratios, "ratio"),
+            (f"  the same, CPU seconds / {paired.name}'s", cpu_ratios, "ratio (user + system, workers included)"),
+        ):
+            each = ", ".join(f"{r:.2f}" for r in values)
+            rows.append((label, statistics.median(values), f"{what}; each pair: {each}"))
     return rows, peer_runs
 
 
