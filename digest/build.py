@@ -17,8 +17,9 @@ import hashlib
 import itertools
 import os
 import stat
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -141,6 +142,7 @@ class StoryJob:
     source_hashes: tuple[str, ...] = ()
     key: str = ""  # the story key, under which a new digest is cached
     listing: str = ""  # the listing key, under which the story's listing view is cached
+    signature: str = ""  # the render signature (see render_signature) the pages are for
 
 
 @dataclass(frozen=True)
@@ -165,10 +167,14 @@ class JobResult:
 
 
 @lru_cache(maxsize=2)
-def _renderer(config: SiteConfig, theme: Theme, cache: Path | None = None, theme_fixed: bool = False) -> Renderer:
+def _renderer(
+    config: SiteConfig, theme: Theme, cache: Path | None = None, theme_fixed: bool = False, signature: str = ""
+) -> Renderer:
     """One Jinja environment per process and theme: templates compile once (and,
     with a build cache, once for all processes until a template changes). Unless
-    ``theme_fixed``, each use of a template first checks its file for changes."""
+    ``theme_fixed``, each use of a template first checks its file for changes;
+    a new ``signature`` (the theme's files changed) makes a new environment, as
+    Jinja does not notice a new override file hiding the one it loaded."""
     return Renderer(config, theme, cache, reload_templates=not theme_fixed)
 
 
@@ -203,7 +209,7 @@ def run_job(
         digest = digest_story(story, config.summary_words)
         digest = replace(digest, warnings=load_warnings + digest.warnings)
     check_usable(digest, job.file)
-    rendered = _renderer(config, theme, cache, theme_fixed).story(digest)
+    rendered = _renderer(config, theme, cache, theme_fixed, job.signature).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
     fresh = job.digest is None
     if cache is not None and not changed:
@@ -318,8 +324,63 @@ class StoryState:
     hashes: dict[str, str]  # output path -> SHA-256 of the file
     warnings: tuple[str, ...]
     sources: int
-    files: dict[str, bytes] | None  # None: the bytes are in the output folder only
+    files: dict[str, bytes] | None  # None: the bytes are in the output folder only (or deferred)
     card: StoryCard  # where it is listed (its listing view stays in the cache)
+    deferred: DeferredPages | None = None  # rendered when first asked for (a preview's restyle)
+
+
+class DeferredPages:
+    """A story's files, rendered the first time one of them is asked for.
+
+    A preview re-renders every story after a template or config edit, though the
+    browser shows one page: rendering 1000 stories takes seconds, one a few
+    milliseconds. A failed render (a template error) is raised to the asker and
+    tried again at the next ask."""
+
+    def __init__(self, render: Callable[[], dict[str, bytes]]) -> None:
+        self._render = render
+        self._files: dict[str, bytes] | None = None
+        self._lock = threading.Lock()  # the server may ask from several threads
+
+    @property
+    def done(self) -> bool:
+        return self._files is not None
+
+    def files(self) -> dict[str, bytes]:
+        with self._lock:
+            if self._files is None:
+                self._files = self._render()
+            return self._files
+
+
+class PagesOnDemand(Mapping[str, bytes]):
+    """A site's files where some stories' pages are deferred (see DeferredPages):
+    looking one up renders its story; iterating and ``in`` render nothing."""
+
+    def __init__(self, ready: dict[str, bytes], deferred: dict[str, DeferredPages]) -> None:
+        self.ready = ready
+        self.deferred = deferred  # path -> its story's pages
+        self._stories = list({id(pages): pages for pages in deferred.values()}.values())
+
+    def __getitem__(self, path: str) -> bytes:
+        found = self.ready.get(path)
+        if found is not None:
+            return found
+        return self.deferred[path].files()[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.ready or path in self.deferred
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.ready
+        yield from self.deferred
+
+    def __len__(self) -> int:
+        return len(self.ready) + len(self.deferred)
+
+    def pending(self) -> list[DeferredPages]:
+        """The deferred stories not rendered yet, in site order."""
+        return [pages for pages in self._stories if not pages.done]
 
 
 @dataclass
@@ -372,6 +433,9 @@ class IncrementalBuilder:
 
     store: Store | None = None
     state: BuilderState = field(default_factory=lambda: BuilderState(code_fingerprint()))
+    # A preview's builder: after a template or config edit, stories it already
+    # rendered are rendered again only when a page of theirs is asked for.
+    defer_pages: bool = False
     _sources: tuple[str, ...] = ()  # every source the last build read (absolute paths)
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
     _files: FileCache = field(default_factory=FileCache)
@@ -459,7 +523,8 @@ class IncrementalBuilder:
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
         rejected_before = self.store.rejected if self.store else 0
-        keys, jobs, count = self._plan(config, story_files, signature, manifest, output)
+        defer = self.defer_pages and output is None and sink is None
+        keys, jobs, count = self._plan(config, story_files, signature, manifest, output, theme if defer else None)
         loaded = time.perf_counter()
         rendering: set[str] = set()  # the stories whose files this build makes
         cache = self.store.folder if self.store is not None else None
@@ -531,7 +596,7 @@ class IncrementalBuilder:
 
             self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
             paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
-            renderer = _renderer(config, theme, cache)
+            renderer = _renderer(config, theme, cache, False, signature)
             cards = [state.stories[slug].card for slug in keys]
             site_files, page_keys = renderer.site(cards, view, paths, current)
             data.update(site_files)
@@ -546,9 +611,12 @@ class IncrementalBuilder:
 
         stories = [state.stories[s.slug] for s in story_files]
         kept: dict[str, str] = {}
+        deferred: dict[str, DeferredPages] = {}
         for slug, built in zip(keys, stories, strict=True):
             if built.files is not None:
                 data.update(built.files)
+            elif built.deferred is not None:
+                deferred.update(dict.fromkeys(built.hashes, built.deferred))
             elif not (sink is not None and slug in rendering):
                 kept.update(built.hashes)
         kept.update({path: sha for path, (_, sha) in state.site_pages.items() if path not in data})
@@ -568,6 +636,12 @@ class IncrementalBuilder:
                 ("render site pages", time.perf_counter() - stories_done),
             ),
         )
+        if deferred:
+            # One story now: a template error (the usual broken edit) fails this
+            # build, as without deferring; one that only some stories meet shows
+            # when their pages are asked for.
+            next(iter(deferred.values())).files()
+            return SiteFiles(PagesOnDemand(data, deferred), kept), result
         return SiteFiles(data, kept), result
 
     def _plan(
@@ -577,6 +651,7 @@ class IncrementalBuilder:
         signature: str,
         manifest: Manifest,
         output: Path | None,
+        defer_with: Theme | None = None,
     ) -> tuple[dict[str, str], Iterable[StoryJob], int]:
         """Each story's key, and the work for the stories that need some, with how
         many there are: none when its key and theme are unchanged and its pages
@@ -587,7 +662,10 @@ class IncrementalBuilder:
         A build that knows no story from before (the first, or one after the cache
         was deleted) does all of the work for every story: then the jobs (and the
         keys) are made as the workers take them, so hashing the sources overlaps
-        with consolidating the first stories."""
+        with consolidating the first stories.
+
+        With ``defer_with`` (a preview's theme), a story whose digest is unchanged
+        but whose pages must be rendered again is deferred (see DeferredPages)."""
         state = self.state
         keys: dict[str, str] = {}
         if not state.stories and in_parallel(len(story_files)):
@@ -608,6 +686,15 @@ class IncrementalBuilder:
             unchanged = old is not None and old.key == key and old.signature == signature and readable
             if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
                 continue
+            if unchanged and old is not None and old.deferred is not None:
+                continue
+            if (
+                defer_with is not None
+                and old is not None
+                and readable
+                and self._defer(config, defer_with, story_file, key, old, signature)
+            ):
+                continue
             needed.append((story_file, hashes))
         defer = in_parallel(len(needed))
         jobs: list[StoryJob] = []
@@ -620,6 +707,35 @@ class IncrementalBuilder:
         if errors:
             raise DigestErrors(errors)
         return keys, jobs, len(jobs)
+
+    def _defer(
+        self, config: SiteConfig, theme: Theme, story_file: StoryFile, key: str, old: StoryState, signature: str
+    ) -> bool:
+        """Defer rendering a story whose key is unchanged (only the theme or config
+        changed) and whose listing view is in memory: the view does not depend on
+        either, so index pages can list the story before its pages exist."""
+        slug = story_file.slug
+        known = self._listings.get(slug)
+        if old.key != key or known is None or known[0] != listing_key(key, old.signature):
+            return False
+        listed = listing_key(key, signature)
+        self._listings[slug] = (listed, known[1])
+        cache = self.store.folder if self.store is not None else None
+
+        def render() -> dict[str, bytes]:
+            done = run_job(self._job(config, story_file, key, signature), config, theme, cache)
+            if isinstance(done, JobFailure):
+                raise done.error
+            return done.rendered.files
+
+        self.state.stories[slug] = replace(
+            old,
+            signature=signature,
+            files=None,
+            card=story_card(slug, known[1], listed),
+            deferred=DeferredPages(render),
+        )
+        return True
 
     def _key(self, config: SiteConfig, story_file: StoryFile) -> tuple[str, tuple[str, ...], bool]:
         """A story's key, the hashes of its sources it is made of ("": unreadable)
@@ -647,12 +763,16 @@ class IncrementalBuilder:
         digest = self._digest(slug, key)
         listed = listing_key(key, signature)
         if digest is not None:
-            return StoryJob(story_file, digest=digest, listing=listed)
+            return StoryJob(story_file, digest=digest, listing=listed, signature=signature)
         if deferred is not None:
-            return StoryJob(story_file, root=config.root, source_hashes=deferred, key=key, listing=listed)
+            return StoryJob(
+                story_file, root=config.root, source_hashes=deferred, key=key, listing=listed, signature=signature
+            )
         warnings: list[str] = []
         story = load_story(story_file, config.root, warnings, self._files.read)
-        return StoryJob(story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed)
+        return StoryJob(
+            story_file, story=story, load_warnings=tuple(warnings), key=key, listing=listed, signature=signature
+        )
 
     def groups(self, config: SiteConfig, story_files: Sequence[StoryFile]) -> tuple[Group, ...]:
         """Loose source files (in the loose folder, named by no story file) grouped

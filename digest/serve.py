@@ -16,6 +16,11 @@ known pitfalls handled here:
 
 A broken edit keeps the last good site, prints the error once, and shows it in
 the browser over the page; the next good save clears it.
+
+After a template or config edit, stories are rendered again as their pages are
+asked for (the open page first) and the rest while the server is idle, so a
+restyle of a large site reloads at once; a template error found that way is
+reported like a broken edit.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from digest.build import BuildResult, IncrementalBuilder
+from digest.build import BuildResult, IncrementalBuilder, PagesOnDemand
 from digest.cache import Store
 from digest.config import load_config
 from digest.errors import DigestError
@@ -44,6 +49,7 @@ from digest.model import SiteConfig
 from digest.theme import resolve_theme
 
 POLL_MS = 50  # one scan of a 200-story site costs ~16 ms
+IDLE_RENDER_S = 0.02  # deferred pages rendered per idle poll (a story takes ~3-7 ms)
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
@@ -54,6 +60,13 @@ class Preview:
     base_path: str = "/"
     files: Mapping[str, bytes] = field(default_factory=dict)
     error: str | None = None
+    on_error: Callable[[str], None] | None = None  # told each new error once
+
+    def failed(self, message: str) -> None:
+        """Show ``message`` over every page until the next good build."""
+        if message != self.error and self.on_error is not None:
+            self.on_error(message)
+        self.error = message
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = unquote(environ.get("PATH_INFO") or "/")
@@ -67,7 +80,13 @@ class Preview:
             return self._not_found(start_response)  # never leaves the site
         if name == "" or name.endswith("/"):
             name += "index.html"
-        data = self.files.get(name)
+        try:
+            data = self.files.get(name)  # renders a deferred story's pages
+        except DigestError as exc:
+            self.failed(exc.location_message())
+            return self._file(
+                start_response, "500 Internal Server Error", "error.html", b"<!DOCTYPE html><body></body>"
+            )
         if data is None and name + "/index.html" in self.files:
             return _respond(start_response, "301 Moved Permanently", b"", [("Location", quote(path) + "/")])
         if data is None:
@@ -143,9 +162,13 @@ class Session:
     config_file: Path
     preview: Preview
     log: Callable[[str], None]
-    builder: IncrementalBuilder = field(default_factory=IncrementalBuilder)
+    builder: IncrementalBuilder = field(default_factory=lambda: IncrementalBuilder(defer_pages=True))
     config: SiteConfig | None = None
     last_result: BuildResult | None = None
+    _deferred_failed: bool = False  # a deferred render failed: wait for the next save
+
+    def __post_init__(self) -> None:
+        self.preview.on_error = lambda message: self.log(f"error: {message}")
 
     def rebuild(self) -> bool:
         started = time.perf_counter()
@@ -155,16 +178,14 @@ class Session:
                 self.builder.store = Store(config.cache_path)
             site, result = self.builder.build(config)
         except DigestError as exc:
-            message = exc.location_message()
-            if message != self.preview.error:
-                self.log(f"error: {message}")
-            self.preview.error = message
+            self.preview.failed(exc.location_message())
             return False
         # The site stays in memory between saves; keep the cyclic garbage collector
         # from sweeping it all again during every rebuild.
         gc.freeze()
         recovered = self.preview.error is not None
         self.config, self.last_result = config, result
+        self._deferred_failed = False
         self.preview.files = site.data
         self.preview.base_path = base_path(config)
         self.preview.error = None
@@ -172,6 +193,26 @@ class Session:
         note = "fixed; " if recovered else ""
         self.log(f"{note}rebuilt in {took:.0f} ms ({result.consolidated} of {result.stories} stories consolidated)")
         return True
+
+    def render_deferred(self, budget: float) -> bool:
+        """Render deferred stories' pages for about ``budget`` seconds (the server
+        is idle). A failure is reported as a broken edit's would be, once, and
+        stops this until the next rebuild; returns True when one just did (the
+        open page reloads to show it)."""
+        files = self.preview.files
+        if self._deferred_failed or not isinstance(files, PagesOnDemand):
+            return False
+        started = time.perf_counter()
+        for pages in files.pending():
+            try:
+                pages.files()
+            except DigestError as exc:
+                self._deferred_failed = True
+                self.preview.failed(exc.location_message())
+                return True
+            if time.perf_counter() - started >= budget:
+                break
+        return False
 
 
 def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
@@ -244,6 +285,8 @@ class _LiveServer:
                     server_self.session.rebuild()
                     server_self.watch_all()
                     self.pending = not LiveReloadHandler.waiters
+                elif server_self.session.render_deferred(IDLE_RENDER_S):
+                    return "*", None  # a deferred page failed: show the error on the open page
                 elif self.pending and LiveReloadHandler.waiters:
                     # A page that was still connecting when the site changed.
                     self.pending = False

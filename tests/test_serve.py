@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import BuildResult, IncrementalBuilder
+from digest.build import BuildResult, IncrementalBuilder, PagesOnDemand
 from digest.config import load_config
 from digest.model import SiteConfig
-from digest.serve import Preview, watched_paths
+from digest.serve import Preview, Session, watched_paths
 from tests.conftest import digest_process, launched_chromium, run_digest, write
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,6 +111,78 @@ def test_edit_reconsolidates_one_story_and_template_edits_only_rerender(site: Pa
     restyled, result = built(builder, config)
     assert result.consolidated == 0
     assert b"Coverage by outlet" in restyled[f"{SLUG}/index.html"]
+
+
+def two_stories(site: Path) -> SiteConfig:
+    """The seed story and a second one ("pair", listed after it)."""
+    write(
+        site / "content" / "pair.md",
+        "---\nsources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n---\n",
+    )
+    return load_config(site / "digest.yml")
+
+
+def restyle(site: Path, old: str, new: str) -> None:
+    template = site / "themes" / "default" / "story.html"
+    text = template.read_text(encoding="utf-8")
+    assert old in text
+    template.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(site: Path) -> None:
+    config = two_stories(site)
+    builder = IncrementalBuilder(defer_pages=True)
+    built(builder, config)
+    restyle(site, "Who reported what", "Coverage by outlet")
+    files, result = built(builder, config)
+    assert result.consolidated == 0 and result.rendered == 0  # no story rendered by the build itself...
+    assert isinstance(files, PagesOnDemand)
+    assert len(files.pending()) == 1  # ...but the first, to catch a broken template at once
+    assert "pair/index.html" in files and len(files.pending()) == 1  # looking for a page renders nothing
+    assert b"Coverage by outlet" in files["pair/index.html"]
+    assert files.pending() == []  # asking for one page rendered its story
+    eager, _ = built(IncrementalBuilder(), config)
+    assert set(files) == set(eager)
+    assert all(files[path] == eager[path] for path in eager)  # byte for byte, index pages included
+    again, result = built(builder, config)
+    assert result.rendered == 0 and all(again[path] == eager[path] for path in eager)
+
+
+@pytest.mark.parametrize("defer", [False, True])
+def test_a_new_override_template_is_used_by_the_next_rebuild(site: Path, defer: bool) -> None:
+    config_file = site / "digest.yml"
+    config_file.write_text(config_file.read_text(encoding="utf-8") + "theme_overrides: overrides\n", encoding="utf-8")
+    (site / "overrides").mkdir()
+    config = two_stories(site)
+    builder = IncrementalBuilder(defer_pages=defer)
+    built(builder, config)  # the stories are rendered in this process (too few for workers)
+    write(
+        site / "overrides" / "story.html", '{% extends "!theme/story.html" %}{% block title %}Overridden{% endblock %}'
+    )
+    files, _ = built(builder, config)
+    for slug in (SLUG, "pair"):
+        assert b"<title>Overridden</title>" in files[f"{slug}/index.html"]
+
+
+def test_preview_reports_a_template_error_met_by_a_deferred_story_once(site: Path) -> None:
+    two_stories(site)
+    lines: list[str] = []
+    session = Session(site / "digest.yml", Preview(), lines.append)
+    assert session.rebuild()
+    broken = '{% if story.slug == "pair" %}{{ story.no_such.thing }}{% endif %}Who reported what'
+    restyle(site, "Who reported what", broken)
+    assert session.rebuild()  # the first story renders: the build stands
+    status, _, body = call(session.preview, "/digest/pair/index.html")
+    assert status == "500 Internal Server Error" and b"digest-build-error" in body and b"story.html" in body
+    assert session.render_deferred(1.0)  # found while idle too: reported, the open page reloads
+    assert session.render_deferred(1.0) is False  # and not again until the next save
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and "story.html" in errors[0] and "no_such" in errors[0]
+    restyle(site, broken, "Fixed coverage")
+    assert session.rebuild() and session.preview.error is None
+    status, _, body = call(session.preview, "/digest/pair/index.html")
+    assert status == "200 OK" and b"Fixed coverage" in body and b"digest-build-error" not in body
+    assert session.render_deferred(1.0) is False
 
 
 def test_watched_paths_cover_inputs_but_never_output(site: Path) -> None:
