@@ -17,7 +17,6 @@ import hashlib
 import itertools
 import os
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -335,22 +334,21 @@ class DeferredPages:
     A preview re-renders every story after a template or config edit, though the
     browser shows one page: rendering 1000 stories takes seconds, one a few
     milliseconds. A failed render (a template error) is raised to the asker and
-    tried again at the next ask."""
+    tried again at the next ask. (The preview asks from one thread: its event loop
+    runs both the rebuilds and the requests.)"""
 
     def __init__(self, render: Callable[[], dict[str, bytes]]) -> None:
         self._render = render
         self._files: dict[str, bytes] | None = None
-        self._lock = threading.Lock()  # the server may ask from several threads
 
     @property
     def done(self) -> bool:
         return self._files is not None
 
     def files(self) -> dict[str, bytes]:
-        with self._lock:
-            if self._files is None:
-                self._files = self._render()
-            return self._files
+        if self._files is None:
+            self._files = self._render()
+        return self._files
 
 
 class PagesOnDemand(Mapping[str, bytes]):
