@@ -134,9 +134,10 @@ class StoryJob:
     story: Story | None = None
     digest: StoryDigest | None = None
     load_warnings: tuple[str, ...] = ()  # from reading the sources (an encoding guessed)
-    # Neither story nor digest: the sources are read from this site root by the
-    # process that runs the job (in parallel, and the texts never travel to it),
-    # and checked against the SHA-256 the story key was made of (unique_sources order).
+    # Neither story nor digest: the digest is looked up in the build cache, else
+    # the sources are read from this site root, by the process that runs the job
+    # (in parallel: neither digests nor texts travel to it), and checked against
+    # the SHA-256 the story key was made of (unique_sources order).
     root: Path | None = None
     source_hashes: tuple[str, ...] = ()
     key: str = ""  # the story key, under which a new digest is cached
@@ -163,6 +164,7 @@ class JobResult:
     # A source changed between hashing and reading: the result shows the newer
     # text, so it is not cached under the key of the older one.
     changed: bool = False
+    cache_rejected: int = 0  # damaged cache entries the job found (and dropped)
 
 
 @lru_cache(maxsize=2)
@@ -187,6 +189,10 @@ def run_job(
     templates need no check for changes (a system call per template and page)."""
     digest = job.digest
     changed = False
+    store = Store(cache) if cache is not None else None
+    if digest is None and job.root is not None and job.key and store is not None:
+        digest = store.load("digests", job.key, StoryDigest)
+    fresh = digest is None
     if digest is None:
         story, load_warnings = job.story, job.load_warnings
         if story is None:
@@ -210,15 +216,14 @@ def run_job(
     check_usable(digest, job.file)
     rendered = _renderer(config, theme, cache, theme_fixed, job.signature).story(digest)
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
-    fresh = job.digest is None
-    if cache is not None and not changed:
-        store = Store(cache)
+    if store is not None and not changed:
         if fresh and job.key:
             store.save("digests", job.key, digest)
         if job.listing:
             store.save("listings", job.listing, rendered.listing)
     keep = None if cache is not None or changed else digest
-    return JobResult(rendered, hashes, digest.warnings, len(digest.sources), fresh, keep, changed)
+    rejected = store.rejected if store is not None else 0
+    return JobResult(rendered, hashes, digest.warnings, len(digest.sources), fresh, keep, changed, rejected)
 
 
 # Stories to process before worker processes pay off (each costs ~0.05-0.4 s;
@@ -526,7 +531,7 @@ class IncrementalBuilder:
         loaded = time.perf_counter()
         rendering: set[str] = set()  # the stories whose files this build makes
         cache = self.store.folder if self.store is not None else None
-        counts = {"consolidated": 0, "rendered": 0}
+        counts = {"consolidated": 0, "rendered": 0, "rejected": 0}
 
         failures: list[DigestError] = []
 
@@ -537,6 +542,7 @@ class IncrementalBuilder:
             slug = job.file.slug
             rendering.add(slug)  # its files went to the sink: not to be kept as well
             counts["rendered"] += 1
+            counts["rejected"] += done.cache_rejected
             if done.consolidated:
                 counts["consolidated"] += 1
                 if done.digest is not None:
@@ -627,7 +633,7 @@ class IncrementalBuilder:
             warnings=tuple(w for s in stories for w in s.warnings),
             consolidated=counts["consolidated"],
             rendered=counts["rendered"],
-            cache_rejected=(self.store.rejected - rejected_before) if self.store else 0,
+            cache_rejected=(self.store.rejected - rejected_before if self.store else 0) + counts["rejected"],
             phases=(
                 ("load inputs, plan the work", loaded - started),  # a first build hashes later, in parallel
                 ("consolidate, render, write stories", stories_done - loaded),
@@ -755,10 +761,11 @@ class IncrementalBuilder:
         deferred: tuple[str, ...] | None = None,
     ) -> StoryJob:
         """Rendering alone when the story's digest is known, else all of the work
-        (its sources read here, DigestError naming each unreadable one; or, given
-        the source hashes the key was made of, read by the process that runs the job)."""
+        (its sources read here, DigestError naming each unreadable one). Given the
+        source hashes the key was made of, the process that runs the job does
+        either: it looks for the digest in the cache, and else reads the sources."""
         slug = story_file.slug
-        digest = self._digest(slug, key)
+        digest = None if deferred is not None and self.store is not None else self._digest(slug, key)
         listed = listing_key(key, signature)
         if digest is not None:
             return StoryJob(story_file, digest=digest, listing=listed, signature=signature)

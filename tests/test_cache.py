@@ -84,13 +84,35 @@ def test_cached_build_equals_a_build_without_cache(two_stories: Path, tmp_path: 
     assert tree_bytes(tmp_path / "fresh") == cached
 
 
-def test_template_edit_rerenders_without_reconsolidating(two_stories: Path) -> None:
+def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stories go to worker processes (even two, even on one core), which take their
+    digests from the cache themselves: the build process never loads one."""
+    import digest.build
+
+    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs: True)
+
+    def not_here(*args: object) -> None:
+        raise AssertionError("the build process loaded a digest")
+
+    monkeypatch.setattr(digest.build.IncrementalBuilder, "_digest", not_here)
+
+
+@pytest.mark.parametrize("workers", [False, True])
+def test_template_edit_rerenders_without_reconsolidating(
+    two_stories: Path, workers: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_build(two_stories)
+    good = tree_bytes(two_stories / "output")
+    if workers:
+        in_workers(monkeypatch)
     template = two_stories / "themes" / "default" / "story.html"
     template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
     result = run_build(two_stories)
     assert (result.consolidated, result.rendered) == (0, 2)
     assert b"Coverage by outlet" in (two_stories / "output" / SLUG / "index.html").read_bytes()
+    restored = template.read_text().replace("Coverage by outlet", "Who reported what")
+    template.write_text(restored, encoding="utf-8")
+    assert run_build(two_stories).consolidated == 0 and tree_bytes(two_stories / "output") == good
 
 
 def test_cached_digests_hold_no_raw_article_and_render_as_fresh_ones(two_stories: Path, tmp_path: Path) -> None:
@@ -118,8 +140,13 @@ def test_cached_digests_hold_no_raw_article_and_render_as_fresh_ones(two_stories
     assert b"lines left out" in (two_stories / "output" / SLUG / "s1.html").read_bytes()
 
 
-def test_damaged_cache_entries_are_rebuilt_not_used(two_stories: Path) -> None:
+@pytest.mark.parametrize("workers", [False, True])
+def test_damaged_cache_entries_are_rebuilt_not_used(
+    two_stories: Path, workers: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_build(two_stories)
+    if workers:
+        in_workers(monkeypatch)  # the workers find the damage and report it
     good = tree_bytes(two_stories / "output")
     cache = two_stories / ".digest-cache"
     entries = sorted((cache / "digests").glob("*.pickle"))
