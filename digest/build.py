@@ -688,9 +688,11 @@ class IncrementalBuilder:
             keys[slug] = key
             old = state.stories.get(slug)
             unchanged = old is not None and old.key == key and old.signature == signature and readable
-            if unchanged and old is not None and (old.files is not None or intact(old.hashes, manifest, output)):
-                continue
-            if unchanged and old is not None and old.deferred is not None:
+            if (
+                unchanged
+                and old is not None
+                and (old.files is not None or old.deferred is not None or intact(old.hashes, manifest, output))
+            ):
                 continue
             if (
                 defer_with is not None
