@@ -4,7 +4,8 @@
 
 On a generated site (benchmarks/generate.py): the preview's incremental builder's
 full build, no-op rebuild, one-story edit and template edit (until one page shows
-it, and then the time to render every other page); then a real `digest serve`,
+it, and then the time to render every other page); the preview's start after a
+`digest build` (its first rebuild, pages deferred); then a real `digest serve`,
 timing from saving a source file to the served page showing the change (this
 includes the server's 50 ms polling). Goal: one-story edit under 300 ms.
 """
@@ -20,8 +21,9 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks.generate import generate
-from digest.build import IncrementalBuilder
+from digest.build import IncrementalBuilder, build
 from digest.config import load_config
+from digest.serve import Preview, Session
 from tests.conftest import digest_process
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +67,12 @@ def builder_rows(site: Path, edits: int, stories: int) -> list[tuple[str, float]
         rest.append(timed(lambda: sum(len(files[path]) for path in files)))  # noqa: B023 (run at once)
     rows.append(("template edit, one page rendered", statistics.median(times)))
     rows.append(("  then every other page (while idle)", statistics.median(rest)))
+    build(config)
+    starts = []
+    for _ in range(edits):
+        session = Session(site / "digest.yml", Preview(), lambda line: None)
+        starts.append(timed(session.rebuild))
+    rows.append(("preview start after `digest build`", statistics.median(starts)))
     return rows
 
 

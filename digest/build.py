@@ -451,9 +451,12 @@ class IncrementalBuilder:
         return frozenset(map(Path, self._sources))
 
     @classmethod
-    def from_store(cls, store: Store) -> IncrementalBuilder:
+    def from_store(cls, store: Store, defer_pages: bool = False) -> IncrementalBuilder:
+        """A builder that remembers the last ``digest build`` saved in ``store``.
+        A preview's (``defer_pages``) only reads that memory, never saves it: it
+        starts by deferring every story the last build made (see _defer)."""
         state = store.load(*STATE, BuilderState)
-        builder = cls(store=store)
+        builder = cls(store=store, defer_pages=defer_pages)
         if state is not None and state.code == code_fingerprint():
             builder.state = state
         return builder
@@ -718,14 +721,15 @@ class IncrementalBuilder:
         self, config: SiteConfig, theme: Theme, story_file: StoryFile, key: str, old: StoryState, signature: str
     ) -> bool:
         """Defer rendering a story whose key is unchanged (only the theme or config
-        changed) and whose listing view is in memory: the view does not depend on
-        either, so index pages can list the story before its pages exist."""
+        changed, or the preview just started) and whose listing view is in memory
+        or in the cache: the view depends on neither, so index pages can list the
+        story before its pages exist."""
         slug = story_file.slug
-        known = self._listings.get(slug)
-        if old.key != key or known is None or known[0] != listing_key(key, old.signature):
+        view = self._listing(slug, listing_key(key, old.signature)) if old.key == key else None
+        if view is None:
             return False
         listed = listing_key(key, signature)
-        self._listings[slug] = (listed, known[1])
+        self._listings[slug] = (listed, view)
         cache = self.store.folder if self.store is not None else None
 
         def render() -> dict[str, bytes]:
@@ -738,7 +742,7 @@ class IncrementalBuilder:
             old,
             signature=signature,
             files=None,
-            card=story_card(slug, known[1], listed),
+            card=story_card(slug, view, listed),
             deferred=DeferredPages(render),
         )
         return True

@@ -174,8 +174,10 @@ class Session:
         started = time.perf_counter()
         try:
             config = load_config(self.config_file)
-            if self.builder.store is None:  # digests from earlier builds make the first one fast
-                self.builder.store = Store(config.cache_path)
+            if self.builder.store is None:
+                # What the last `digest build` made: its stories' pages are rendered
+                # when first asked for (and while idle), their digests taken from the cache.
+                self.builder = IncrementalBuilder.from_store(Store(config.cache_path), self.builder.defer_pages)
             site, result = self.builder.build(config)
         except DigestError as exc:
             self.preview.failed(exc.location_message())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import BuildResult, IncrementalBuilder, PagesOnDemand
+from digest.build import BuildResult, IncrementalBuilder, PagesOnDemand, build
 from digest.config import load_config
 from digest.model import SiteConfig
 from digest.serve import Preview, Session, watched_paths
@@ -146,6 +146,33 @@ def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(si
     assert all(files[path] == eager[path] for path in eager)  # byte for byte, index pages included
     again, result = built(builder, config)
     assert result.rendered == 0 and all(again[path] == eager[path] for path in eager)
+
+
+def test_a_preview_started_after_a_build_renders_only_what_changed_since(site: Path) -> None:
+    only_here = (site / "seeds" / "002_6c188231047a0d29.txt").read_text(encoding="utf-8")
+    write(site / "extra" / "copy.txt", only_here)
+    write(site / "content" / "pair.md", "---\nsources: [seeds/001_53d2f25ad1582e78.txt, extra/copy.txt]\n---\n")
+    config = load_config(site / "digest.yml")
+    build(config)
+    saved = {p: p.read_bytes() for p in (site / ".digest-cache" / "state").iterdir()}
+    copy = site / "extra" / "copy.txt"
+    copy.write_text(copy.read_text(encoding="utf-8").replace("Cold War foes", "old rivals"), encoding="utf-8")
+    session = Session(site / "digest.yml", Preview(), [].append)
+    assert session.rebuild() and session.last_result is not None
+    # The pair story was edited since the build: consolidated and rendered. The
+    # seed story's pages are deferred (rendered once, at the end, as the first).
+    assert (session.last_result.consolidated, session.last_result.rendered) == (1, 1)
+    files = session.preview.files
+    assert isinstance(files, PagesOnDemand) and set(files.deferred) == {
+        path for path in files if path.startswith(f"{SLUG}/")
+    }
+    assert b"old rivals" in files["pair/s2.html"]
+    eager, _ = built(IncrementalBuilder(), config)
+    assert set(files) == set(eager) and all(files[path] == eager[path] for path in eager)
+    output = site / "output"
+    assert all(files[path] == (output / path).read_bytes() for path in files.deferred)
+    # The preview reads the build's memory but never writes it.
+    assert {p: p.read_bytes() for p in (site / ".digest-cache" / "state").iterdir()} == saved
 
 
 @pytest.mark.parametrize("defer", [False, True])
