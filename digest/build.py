@@ -48,7 +48,7 @@ from digest.model import (
     StoryDigest,
     StoryFile,
 )
-from digest.render import RenderedStory, Renderer, story_card, story_page_paths
+from digest.render import RenderedStory, Renderer, digest_json_path, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, read_bytes
 from digest.theme import Theme, resolve_theme
 from digest.write import Manifest, StagedOutput, check_replaceable, intact
@@ -143,6 +143,10 @@ class StoryJob:
     key: str = ""  # the story key, under which a new digest is cached
     listing: str = ""  # the listing key, under which the story's listing view is cached
     signature: str = ""  # the render signature (see render_signature) the pages are for
+    # Files the output already holds as this job would make them (path, SHA-256):
+    # not made again. Only the digest.json of a story whose key is unchanged, which
+    # no template or config changes.
+    kept: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,8 +218,9 @@ def run_job(
         digest = digest_story(story, config.summary_words)
         digest = replace(digest, warnings=load_warnings + digest.warnings)
     check_usable(digest, job.file)
-    rendered = _renderer(config, theme, cache, theme_fixed, job.signature).story(digest)
-    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()}
+    kept = dict(job.kept) if not changed else {}
+    rendered = _renderer(config, theme, cache, theme_fixed, job.signature).story(digest, skip=frozenset(kept))
+    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()} | kept
     if store is not None and not changed:
         if fresh and job.key:
             store.save("digests", job.key, digest)
@@ -530,13 +535,16 @@ class IncrementalBuilder:
 
         rejected_before = self.store.rejected if self.store else 0
         defer = self.defer_pages and output is None and sink is None
-        keys, jobs, count = self._plan(config, story_files, signature, manifest, output, theme if defer else None)
+        keys, jobs, count = self._plan(
+            config, story_files, signature, manifest, output, theme if defer else None, reuse=sink is not None
+        )
         loaded = time.perf_counter()
         rendering: set[str] = set()  # the stories whose files this build makes
         cache = self.store.folder if self.store is not None else None
         counts = {"consolidated": 0, "rendered": 0, "rejected": 0}
 
         failures: list[DigestError] = []
+        kept_by_jobs: dict[str, str] = {}  # files jobs did not make again (StoryJob.kept)
 
         def record(job: StoryJob, done: JobResult | JobFailure) -> None:
             if isinstance(done, JobFailure):
@@ -555,6 +563,7 @@ class IncrementalBuilder:
             if sink is not None:
                 for path, content in done.rendered.files.items():
                     sink(path, content, done.hashes[path])
+            kept_by_jobs.update((path, done.hashes[path]) for path, _ in job.kept if path not in done.rendered.files)
             state.stories[slug] = StoryState(
                 key="" if done.changed else keys[slug],  # "": made again by the next build
                 signature=signature,
@@ -627,6 +636,7 @@ class IncrementalBuilder:
             elif not (sink is not None and slug in rendering):
                 kept.update(built.hashes)
         kept.update({path: sha for path, (_, sha) in state.site_pages.items() if path not in data})
+        kept.update(kept_by_jobs)
         result = BuildResult(
             output=config.output_dir,
             stories=len(stories),
@@ -659,6 +669,7 @@ class IncrementalBuilder:
         manifest: Manifest,
         output: Path | None,
         defer_with: Theme | None = None,
+        reuse: bool = False,
     ) -> tuple[dict[str, str], Iterable[StoryJob], int]:
         """Each story's key, and the work for the stories that need some, with how
         many there are: none when its key and theme are unchanged and its pages
@@ -672,7 +683,9 @@ class IncrementalBuilder:
         with consolidating the first stories.
 
         With ``defer_with`` (a preview's theme), a story whose digest is unchanged
-        but whose pages must be rendered again is deferred (see DeferredPages)."""
+        but whose pages must be rendered again is deferred (see DeferredPages).
+        With ``reuse`` (files go to the output as they come, not to memory), such
+        a story's digest.json that the output holds intact is not made again."""
         state = self.state
         keys: dict[str, str] = {}
         if not state.stories and in_parallel(len(story_files)):
@@ -709,10 +722,19 @@ class IncrementalBuilder:
         jobs: list[StoryJob] = []
         errors: list[DigestError] = []
         for story_file, hashes in needed:
+            slug = story_file.slug
             try:
-                jobs.append(self._job(config, story_file, keys[story_file.slug], signature, hashes if defer else None))
+                job = self._job(config, story_file, keys[slug], signature, hashes if defer else None)
             except DigestError as exc:
                 errors.append(exc)
+                continue
+            old = state.stories.get(slug)
+            if reuse and old is not None and old.key == keys[slug]:
+                json_path = digest_json_path(slug)
+                json_hash = old.hashes.get(json_path)
+                if json_hash is not None and intact({json_path: json_hash}, manifest, output):
+                    job = replace(job, kept=((json_path, json_hash),))
+            jobs.append(job)
         if errors:
             raise DigestErrors(errors)
         return keys, jobs, len(jobs)

@@ -112,11 +112,13 @@ class Renderer:
         del story_site["updated"]  # see themes/default/README.md: listing pages only
         self.env.globals.update(site=story_site)
 
-    def story(self, digest: StoryDigest) -> RenderedStory:
-        """A story's page, one page per source, and its digest.json."""
+    def story(self, digest: StoryDigest, skip: frozenset[str] = frozenset()) -> RenderedStory:
+        """A story's page, one page per source, and its digest.json (unless its path
+        is in ``skip``: the output holds it already)."""
         view = story_view(digest)
         files = {page.path: _render_page(self.env, self.config, page) for page in _story_pages(view)}
-        files[f"{digest.slug}/digest.json"] = digest_json_bytes(digest)
+        if digest_json_path(digest.slug) not in skip:
+            files[digest_json_path(digest.slug)] = digest_json_bytes(digest)
         return RenderedStory(listing_view(view), files)
 
     def site(
@@ -457,6 +459,10 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
         ),
         "warnings": list(digest.warnings),
     }
+
+
+def digest_json_path(slug: str) -> str:
+    return f"{slug}/digest.json"
 
 
 def digest_json_bytes(digest: StoryDigest) -> bytes:

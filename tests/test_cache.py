@@ -102,14 +102,33 @@ def test_template_edit_rerenders_without_reconsolidating(
     two_stories: Path, workers: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_build(two_stories)
-    good = tree_bytes(two_stories / "output")
+    output = two_stories / "output"
+    good = tree_bytes(output)
+    tampered = output / "pair" / "digest.json"
+    tampered.write_bytes(tampered.read_bytes().replace(b'"title"', b'"name"'))  # by hand, after the build
+    before = inodes(output)
     if workers:
         in_workers(monkeypatch)
+    import digest.render
+
+    made = digest.render.digest_json_bytes
+
+    def only_the_tampered_one(digest: StoryDigest) -> bytes:
+        assert digest.slug == "pair", f"{digest.slug}/digest.json made again"
+        return made(digest)
+
+    monkeypatch.setattr(digest.render, "digest_json_bytes", only_the_tampered_one)
     template = two_stories / "themes" / "default" / "story.html"
     template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
     result = run_build(two_stories)
     assert (result.consolidated, result.rendered) == (0, 2)
-    assert b"Coverage by outlet" in (two_stories / "output" / SLUG / "index.html").read_bytes()
+    assert b"Coverage by outlet" in (output / SLUG / "index.html").read_bytes()
+    # No template shapes digest.json: the one the output holds is kept (same inode,
+    # same time), and the one edited by hand is written again.
+    after = inodes(output)
+    assert after[f"{SLUG}/digest.json"] == before[f"{SLUG}/digest.json"]
+    assert after[f"{SLUG}/index.html"] != before[f"{SLUG}/index.html"]
+    assert tampered.read_bytes() == good["pair/digest.json"]
     restored = template.read_text().replace("Coverage by outlet", "Who reported what")
     template.write_text(restored, encoding="utf-8")
     assert run_build(two_stories).consolidated == 0 and tree_bytes(two_stories / "output") == good
