@@ -16,6 +16,7 @@ import gc
 import hashlib
 import itertools
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -310,15 +311,51 @@ def story_file_hash(story_file: StoryFile) -> str:
 
 def render_signature(config: SiteConfig, theme: Theme) -> str:
     """A hash of what every rendered page depends on besides its story."""
+    return theme_signatures(config, theme)[0]
+
+
+# A template loading another: {% extends/include/import/from ... %}, its argument.
+_LOADS = re.compile(r"\{%[-+]?\s*(?:extends|include|import|from)\s+(.*?)[-+]?%\}", re.DOTALL)
+# ... naming one template, in quotes (anything else may name any file at render time).
+_LITERAL_LOAD = re.compile(
+    r"""\s*(?:"[^"]*"|'[^']*')\s*(?:ignore\s+missing\s*)?(?:(?:with|without)\s+context\s*)?"""
+    r"""(?:(?:as|import)\s+[\w\s,]+)?"""
+)
+
+
+def theme_signatures(config: SiteConfig, theme: Theme) -> tuple[str, str]:
+    """The render signature (digest's code, the settings and the templates) and a
+    hash of the static files. Static files are copied, not rendered, so restyling
+    the CSS renders no page again; they count for the pages too when a template
+    loads one, or loads a template by a name made at render time."""
     h = hashlib.sha256(code_fingerprint().encode())
     h.update(repr(replace(config, summary_words=0, cache_dir="", output="")).encode())
+    static = hashlib.sha256()
+    pages_read_static = False
     for folder in (theme.folder, theme.overrides):
         if folder is None or not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+            if not path.is_file():
+                continue
+            name = path.relative_to(folder).as_posix()
+            data = name.encode() + b"\0" + path.read_bytes()
+            if name.startswith("static/"):
+                static.update(data)
+                continue
+            h.update(data)
+            pages_read_static = pages_read_static or _loads_static(data.decode("utf-8", "replace"))
+    if pages_read_static:
+        h.update(static.digest())
+    return h.hexdigest(), static.hexdigest()
+
+
+def _loads_static(template: str) -> bool:
+    for match in _LOADS.finditer(template):
+        argument = match.group(1)
+        if "static/" in argument or not _LITERAL_LOAD.fullmatch(argument):
+            return True
+    return False
 
 
 # --- the incremental builder ---------------------------------------------------------
@@ -530,7 +567,7 @@ class IncrementalBuilder:
         state.parsed = {p: v for p, v in state.parsed.items() if p in named}
         root = str(config.root)
         self._sources = tuple(os.path.join(root, ref.path) for s in story_files for ref in s.sources)
-        signature = render_signature(config, theme)
+        signature, static_files = theme_signatures(config, theme)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
         rejected_before = self.store.rejected if self.store else 0
@@ -579,7 +616,9 @@ class IncrementalBuilder:
         if failures:
             raise DigestErrors(failures)
         stories_done = time.perf_counter()
-        site_key = hashlib.sha256("\0".join([signature, *(f"{slug} {key}" for slug, key in keys.items())]).encode())
+        site_key = hashlib.sha256(
+            "\0".join([signature, static_files, *(f"{slug} {key}" for slug, key in keys.items())]).encode()
+        )
         site_current = (
             not count and state.site_key == site_key.hexdigest() and intact(state.site_hashes, manifest, output)
         )

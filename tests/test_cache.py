@@ -134,6 +134,25 @@ def test_template_edit_rerenders_without_reconsolidating(
     assert run_build(two_stories).consolidated == 0 and tree_bytes(two_stories / "output") == good
 
 
+def test_a_stylesheet_edit_renders_no_page_unless_a_template_loads_it(two_stories: Path, tmp_path: Path) -> None:
+    run_build(two_stories)
+    css = two_stories / "themes" / "default" / "static" / "style.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.sentence { color: teal; }\n", encoding="utf-8")
+    result = run_build(two_stories)
+    assert (result.consolidated, result.rendered, result.written) == (0, 0, 1)
+    output = two_stories / "output"
+    assert b"color: teal" in (output / "static" / "style.css").read_bytes()
+    fresh = build(load_config(two_stories / "digest.yml", output=str(tmp_path / "fresh")), use_cache=False)
+    assert fresh.rendered == 2 and tree_bytes(tmp_path / "fresh") == tree_bytes(output)
+    # A template that inlines the stylesheet makes its pages depend on it.
+    story = two_stories / "themes" / "default" / "story.html"
+    story.write_text(story.read_text(encoding="utf-8") + '{% include "static/style.css" %}\n', encoding="utf-8")
+    assert run_build(two_stories).rendered == 2
+    css.write_text(css.read_text(encoding="utf-8").replace("teal", "navy"), encoding="utf-8")
+    assert run_build(two_stories).rendered == 2
+    assert b"color: navy" in (output / SLUG / "index.html").read_bytes()
+
+
 def test_cached_digests_hold_no_raw_article_and_render_as_fresh_ones(two_stories: Path, tmp_path: Path) -> None:
     run_build(two_stories)
     store = Store(two_stories / ".digest-cache")

@@ -111,6 +111,11 @@ def test_edit_reconsolidates_one_story_and_template_edits_only_rerender(site: Pa
     restyled, result = built(builder, config)
     assert result.consolidated == 0
     assert b"Coverage by outlet" in restyled[f"{SLUG}/index.html"]
+    css = site / "themes" / "default" / "static" / "style.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.lead { color: teal; }\n", encoding="utf-8")
+    recoloured, result = built(builder, config)
+    assert result.rendered == 0 and b"color: teal" in recoloured["static/style.css"]
+    assert all(recoloured[path] == restyled[path] for path in restyled if not path.startswith("static/"))
 
 
 def two_stories(site: Path) -> SiteConfig:
