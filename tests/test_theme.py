@@ -59,3 +59,15 @@ def test_dotted_names_read_dict_keys_first(tmp_path: Path) -> None:
     (tmp_path / "missing.html").write_text("{{ view.subtitle }}", encoding="utf-8")
     with pytest.raises(jinja2.UndefinedError, match="subtitle"):
         env.get_template("missing.html").render(view=view)
+
+
+def test_the_shipped_theme_keeps_its_pages_independent_of_static_files() -> None:
+    """A stylesheet edit renders no page (see theme_signatures): no file of the
+    default theme may load a static file or a template named at render time."""
+    from digest.build import _loads_static
+
+    theme = Path(__file__).resolve().parent.parent / "themes" / "default"
+    files = [p for p in theme.rglob("*") if p.is_file() and "static" not in p.relative_to(theme).parts]
+    assert len(files) >= 8
+    assert [p.name for p in files if _loads_static(p.read_text(encoding="utf-8"))] == []
+    assert _loads_static('{% include "static/style.css" %}') and _loads_static("{% extends layout %}")
