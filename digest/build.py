@@ -143,7 +143,7 @@ class StoryJob:
     source_hashes: tuple[str, ...] = ()
     key: str = ""  # the story key, under which a new digest is cached
     listing: str = ""  # the listing key, under which the story's listing view is cached
-    signature: str = ""  # the render signature (see render_signature) the pages are for
+    signature: str = ""  # the render signature (see theme_signatures) the pages are for
     # Files the output already holds as this job would make them (path, SHA-256):
     # not made again. Only the digest.json of a story whose key is unchanged, which
     # no template or config changes.
@@ -309,11 +309,6 @@ def story_file_hash(story_file: StoryFile) -> str:
     return hashlib.sha256(repr(replace(story_file, file=Path(story_file.file.name))).encode()).hexdigest()
 
 
-def render_signature(config: SiteConfig, theme: Theme) -> str:
-    """A hash of what every rendered page depends on besides its story."""
-    return theme_signatures(config, theme)[0]
-
-
 # A template loading another: {% extends/include/import/from ... %}, its argument.
 _LOADS = re.compile(r"\{%[-+]?\s*(?:extends|include|import|from)\s+(.*?)[-+]?%\}", re.DOTALL)
 # ... naming one template, in quotes (anything else may name any file at render time).
@@ -324,8 +319,9 @@ _LITERAL_LOAD = re.compile(
 
 
 def theme_signatures(config: SiteConfig, theme: Theme) -> tuple[str, str]:
-    """The render signature (digest's code, the settings and the templates) and a
-    hash of the static files. Static files are copied, not rendered, so restyling
+    """The render signature, a hash of what every rendered page depends on besides
+    its story (digest's code, the settings and the templates), and a hash of the
+    static files. Static files are copied, not rendered, so restyling
     the CSS renders no page again; they count for the pages too when a template
     loads one, or loads a template by a name made at render time."""
     h = hashlib.sha256(code_fingerprint().encode())
