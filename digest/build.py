@@ -28,8 +28,10 @@ from typing import Any, TypeVar
 from digest.cache import FileHashes, Store, code_fingerprint
 from digest.content import (
     RESERVED_SLUGS,
+    LooseListing,
     Reader,
     grouped_story_file,
+    list_loose,
     load_story,
     load_story_files,
     loose_paths,
@@ -447,6 +449,7 @@ class BuilderState:
     manifest: Manifest = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
+    loose: LooseListing | None = None  # the loose folder as last listed
 
     @property
     def site_hashes(self) -> dict[str, str]:
@@ -845,7 +848,11 @@ class IncrementalBuilder:
     def groups(self, config: SiteConfig, story_files: Sequence[StoryFile]) -> tuple[Group, ...]:
         """Loose source files (in the loose folder, named by no story file) grouped
         by event; each file is read and described again only when its bytes change."""
-        paths = loose_paths(config, list(story_files))
+        listing = list_loose(config, self.state.loose)
+        if listing is not self.state.loose:
+            self.state.loose = listing
+            self._changed = self._changed or bool(listing[2])
+        paths = loose_paths(config, list(story_files), listing)
         if not paths:
             return ()
         from digest.group import describe, group_articles, keep_slugs  # only a site with loose files needs it

@@ -10,11 +10,13 @@ import glob
 import os
 import re
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from digest import schema
+from digest.cache import RACY_NS
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
 from digest.model import Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
@@ -238,22 +240,45 @@ def load_stories(config: SiteConfig, warnings: list[str], read: Reader = read_te
 LOOSE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
-def loose_paths(config: SiteConfig, story_files: list[StoryFile]) -> list[str]:
-    """Source files in the loose folder that no story file names (site-relative).
-    Symbolic links are followed only when they stay inside the site."""
+# The loose folder's files as listed (site-relative, sorted), with when they were
+# listed and each folder listed with its modification time then: a file added,
+# removed or renamed changes its folder's. No folders: not to be reused.
+LooseListing = tuple[tuple[str, ...], int, tuple[tuple[str, int], ...]]
+
+
+def loose_paths(config: SiteConfig, story_files: list[StoryFile], listing: LooseListing | None = None) -> list[str]:
+    """Source files in the loose folder that no story file names (site-relative)."""
+    named = {ref.path for story in story_files for ref in story.sources}
+    files = (listing or list_loose(config))[0]
+    return [path for path in files if path not in named]
+
+
+def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseListing:
+    """Every file with a source's suffix in the loose folder. ``known``, an earlier
+    listing, is returned as it is when none of its folders changed since (listing
+    a thousand folders costs ~20 ms; looking at them, ~5). Symbolic links are
+    followed only when they stay inside the site; a listing that met one is not
+    reused, as its target can change without its folder."""
     folder = config.loose_dir
     if folder is None or not folder.is_dir():
-        return []
-    named = {ref.path for story in story_files for ref in story.sources}
+        return (), 0, ()
+    if known is not None and known[2] and _folders_unchanged(known[1], known[2]):
+        return known
     root = os.path.realpath(config.root)
     found = []
+    folders: list[tuple[str, int]] = []
+    linked = False
+    started = time.time_ns()
     pending = [os.path.realpath(folder)]
     seen = set(pending)  # a link back to a folder above must not loop
     while pending:
-        with os.scandir(pending.pop()) as entries:
+        current = pending.pop()
+        folders.append((current, os.stat(current).st_mtime_ns))  # before listing it: a later change shows
+        with os.scandir(current) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
+                linked = linked or entry.is_symlink()
                 path = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
                 if not path.startswith(root + os.sep):
                     continue  # a link out of the site: never read
@@ -262,10 +287,20 @@ def loose_paths(config: SiteConfig, story_files: list[StoryFile]) -> list[str]:
                         seen.add(path)
                         pending.append(path)
                 elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LOOSE_SUFFIXES:
-                    relative = path[len(root) + 1 :].replace(os.sep, "/")  # inside root, checked above
-                    if relative not in named:
-                        found.append(relative)
-    return sorted(found)
+                    found.append(path[len(root) + 1 :].replace(os.sep, "/"))  # inside root, checked above
+    return tuple(sorted(found)), started, () if linked else tuple(sorted(folders))
+
+
+def _folders_unchanged(listed: int, folders: tuple[tuple[str, int], ...]) -> bool:
+    """Whether each folder has the modification time it had when listed, which was
+    long enough before the listing that a change in the same clock tick is ruled out."""
+    for path, mtime in folders:
+        try:
+            if os.stat(path).st_mtime_ns != mtime or listed - mtime < RACY_NS:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def read_loose(config: SiteConfig, path: str, read: Reader = read_text) -> str:

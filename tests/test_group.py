@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
 from digest.group import describe, group_articles
 from tests.conftest import build_site, run_digest, write
 
@@ -156,3 +158,39 @@ def test_an_earlier_article_joining_keeps_the_story_url(site: Path, tmp_path: Pa
     assert result.stories == 2
     story = tmp_path / "out" / "harlow-brenner-agree-resume-arms-talks"
     assert (story / "s3.html").is_file()  # the new article joined the story under its old URL
+
+
+def test_the_loose_folder_is_listed_again_only_when_a_folder_of_it_changed(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    from digest.config import load_config
+    from digest.content import list_loose, load_story_files, loose_paths
+
+    write(site / "seeds" / "loose" / "heat.txt", HEAT)
+    config = load_config(site / "digest.yml")
+    folders = [site / "seeds", site / "seeds" / "loose"]
+    settled = time.time() - 10  # changed long before the listing: no change in the same clock tick
+    for folder in folders:
+        os.utime(folder, (settled, settled))
+    first = list_loose(config)
+    assert "seeds/loose/heat.txt" in first[0] and len(first[2]) == 2
+    listings = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listings.append(path) or real_scandir(path))
+    assert list_loose(config, first) is first and listings == []  # only looked at
+    write(site / "seeds" / "loose" / "cold.txt", OSLO_1)  # its folder's time changes
+    second = list_loose(config, first)
+    assert "seeds/loose/cold.txt" in second[0] and len(listings) == 2
+    assert list_loose(config, second) is not second  # that change was too recent to rule out another
+    story_files = load_story_files(config)
+    assert loose_paths(config, story_files, second) == loose_paths(config, story_files)
+    (site / "seeds" / "loose" / "linked.txt").symlink_to(site / "seeds" / "loose" / "cold.txt")
+    for folder in folders:
+        os.utime(folder, (settled, settled))
+    linked = list_loose(config)
+    assert linked[0].count("seeds/loose/cold.txt") == 2  # a link is listed as its target
+    assert linked[2] == ()  # a listing that met a link is never reused
+    assert list_loose(config, linked) is not linked
