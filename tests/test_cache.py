@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import STATE, BuilderState, BuildResult, build
+from digest.build import PARSED, STATE, BuilderState, BuildResult, build
 from digest.cache import FileHashes, Store, remove_cache
 from digest.config import load_config
 from digest.errors import DigestError
@@ -210,6 +210,31 @@ def test_damaged_or_foreign_state_means_a_full_build(two_stories: Path) -> None:
     state.code = "written by another version of digest"
     store.save(*STATE, state)
     assert run_build(two_stories).rendered == 2
+
+
+def test_parsed_story_files_are_kept_apart_and_saved_only_when_one_changed(
+    two_stories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digest.build
+
+    run_build(two_stories)
+    parsed = two_stories / ".digest-cache" / PARSED[0] / f"{PARSED[1]}.pickle"
+    saved = (parsed.stat().st_ino, parsed.stat().st_mtime_ns)
+    parse = digest.build.parse_story_file
+    parses: list[Path] = []
+    monkeypatch.setattr(digest.build, "parse_story_file", lambda path, *rest: parses.append(path) or parse(path, *rest))
+    edit_copy(two_stories, "Cold War foes", "old rivals")
+    assert run_build(two_stories).consolidated == 1
+    assert parses == [] and (parsed.stat().st_ino, parsed.stat().st_mtime_ns) == saved  # neither parsed nor saved
+    story = two_stories / "content" / "pair.md"
+    story.write_text(f"---\ntitle: A pair\n{PAIR_SOURCES}\n---\n", encoding="utf-8")
+    assert run_build(two_stories).consolidated == 1
+    assert parses == [story] and (parsed.stat().st_ino, parsed.stat().st_mtime_ns) != saved
+    # Parsed files saved by other code are not used.
+    store = Store(two_stories / ".digest-cache")
+    store.save(*PARSED, ("another version of digest", store.load(*PARSED, tuple)[1]))  # type: ignore[index]
+    parses.clear()
+    assert run_build(two_stories).rendered == 0 and sorted(parses) == sorted((two_stories / "content").glob("*.md"))
 
 
 def test_output_edited_by_hand_is_written_again(two_stories: Path) -> None:
