@@ -241,9 +241,10 @@ LOOSE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 # The loose folder's files as listed (site-relative, sorted), with when they were
-# listed and each folder listed with its modification time then: a file added,
-# removed or renamed changes its folder's. No folders: not to be reused.
-LooseListing = tuple[tuple[str, ...], int, tuple[tuple[str, int], ...]]
+# listed, each folder listed with its modification time then (a file added,
+# removed or renamed changes its folder's; no folders: not to be reused) and the
+# loose folder itself.
+LooseListing = tuple[tuple[str, ...], int, tuple[tuple[str, int], ...], str]
 
 
 def loose_paths(config: SiteConfig, story_files: list[StoryFile], listing: LooseListing | None = None) -> list[str]:
@@ -261,15 +262,16 @@ def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseLi
     reused, as its target can change without its folder."""
     folder = config.loose_dir
     if folder is None or not folder.is_dir():
-        return (), 0, ()
-    if known is not None and known[2] and _folders_unchanged(known[1], known[2]):
+        return (), 0, (), ""
+    top = os.path.realpath(folder)
+    if known is not None and known[3] == top and known[2] and _folders_unchanged(known[1], known[2]):
         return known
     root = os.path.realpath(config.root)
     found = []
     folders: list[tuple[str, int]] = []
     linked = False
     started = time.time_ns()
-    pending = [os.path.realpath(folder)]
+    pending = [top]
     seen = set(pending)  # a link back to a folder above must not loop
     while pending:
         current = pending.pop()
@@ -288,7 +290,7 @@ def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseLi
                         pending.append(path)
                 elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LOOSE_SUFFIXES:
                     found.append(path[len(root) + 1 :].replace(os.sep, "/"))  # inside root, checked above
-    return tuple(sorted(found)), started, () if linked else tuple(sorted(folders))
+    return tuple(sorted(found)), started, () if linked else tuple(sorted(folders)), top
 
 
 def _folders_unchanged(listed: int, folders: tuple[tuple[str, int], ...]) -> bool:

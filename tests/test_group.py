@@ -165,6 +165,7 @@ def test_the_loose_folder_is_listed_again_only_when_a_folder_of_it_changed(
 ) -> None:
     import os
     import time
+    from dataclasses import replace
 
     from digest.config import load_config
     from digest.content import list_loose, load_story_files, loose_paths
@@ -187,6 +188,12 @@ def test_the_loose_folder_is_listed_again_only_when_a_folder_of_it_changed(
     assert list_loose(config, second) is not second  # that change was too recent to rule out another
     story_files = load_story_files(config)
     assert loose_paths(config, story_files, second) == loose_paths(config, story_files)
+    elsewhere = replace(config, loose_folder="seeds/loose")
+    for folder in folders:
+        os.utime(folder, (settled, settled))
+    settled_listing = list_loose(config)
+    assert list_loose(config, settled_listing) is settled_listing
+    assert list_loose(elsewhere, settled_listing)[0] == ("seeds/loose/cold.txt", "seeds/loose/heat.txt")
     (site / "seeds" / "loose" / "linked.txt").symlink_to(site / "seeds" / "loose" / "cold.txt")
     for folder in folders:
         os.utime(folder, (settled, settled))
