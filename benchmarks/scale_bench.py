@@ -75,17 +75,20 @@ class Aside:
     one file system frees no inode."""
 
     def __init__(self, base: Path) -> None:
-        self.folder = base / ".aside"
+        self.base = base
+        self.folder: Path | None = None  # made at the first move (one of its own per run)
         self.moved = 0
 
     def move(self, path: Path) -> None:
         if path.exists():
-            self.folder.mkdir(exist_ok=True)
+            if self.folder is None:
+                self.folder = Path(tempfile.mkdtemp(prefix=".aside-", dir=self.base))
             self.moved += 1
             path.rename(self.folder / f"{self.moved:04d}-{path.name}")
 
     def delete(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Peer(NamedTuple):
@@ -219,7 +222,7 @@ def floor_row(site: Path, aside: Aside) -> tuple[str, float, str]:
         "    t.parent.mkdir(parents=True, exist_ok=True)\n"
         "    t.write_text('<pre>' + html.escape(p.read_text(encoding='utf-8')) + '</pre>', encoding='utf-8')\n"
     )
-    out = aside.folder.parent / "floor"
+    out = aside.base / "floor"
     aside.move(out)
     seconds = run([sys.executable, "-c", script, str(site / "seeds"), str(out)], site).seconds
     aside.move(out)
@@ -274,32 +277,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         base = args.keep or Path(scratch)
         aside = Aside(base)
-        for count in args.stories:
-            site, pelican_site, hugo_site = base / f"digest-{count}", base / f"pelican-{count}", base / f"hugo-{count}"
-            generate(site, count, pelican_site, hugo_site)
-            articles = sum(1 for _ in (site / "seeds").rglob("*.txt"))
-            paired = hugo(hugo_site, aside)
-            rows, paired_runs = digest_rows(site, args.runs, aside, paired if paired.executable else None)
-            rows += stage_rows(site, args.sample)
-            rows.append(floor_row(site, aside))
-            pelican = Peer(
-                "pelican",
-                args.pelican,
-                pelican_site,
-                "output",
-                ["content", "-s", "pelicanconf.py", "-o", "output", "-q"],
-                aside,
-            )
-            rows += peer_rows([pelican, paired], args.runs, {paired.name: paired_runs})
-            print_table(f"N = {count} stories ({articles} articles)", rows)
-        if args.big:
-            site = big_story(base / "big", args.big, 50)
-            seconds = [run([*DIGEST, "build", "--quiet", "--no-cache"], site)[0] for _ in range(args.runs)]
-            print_table(
-                f"one story of {args.big} sources, ~50 sentences each",
-                [("digest: full build", statistics.median(seconds), "goal < 5 s")],
-            )
-        aside.delete()
+        try:
+            for count in args.stories:
+                site, pelican_site, hugo_site = (
+                    base / f"digest-{count}",
+                    base / f"pelican-{count}",
+                    base / f"hugo-{count}",
+                )
+                generate(site, count, pelican_site, hugo_site)
+                articles = sum(1 for _ in (site / "seeds").rglob("*.txt"))
+                paired = hugo(hugo_site, aside)
+                rows, paired_runs = digest_rows(site, args.runs, aside, paired if paired.executable else None)
+                rows += stage_rows(site, args.sample)
+                rows.append(floor_row(site, aside))
+                pelican = Peer(
+                    "pelican",
+                    args.pelican,
+                    pelican_site,
+                    "output",
+                    ["content", "-s", "pelicanconf.py", "-o", "output", "-q"],
+                    aside,
+                )
+                rows += peer_rows([pelican, paired], args.runs, {paired.name: paired_runs})
+                print_table(f"N = {count} stories ({articles} articles)", rows)
+            if args.big:
+                site = big_story(base / "big", args.big, 50)
+                seconds = [run([*DIGEST, "build", "--quiet", "--no-cache"], site)[0] for _ in range(args.runs)]
+                print_table(
+                    f"one story of {args.big} sources, ~50 sentences each",
+                    [("digest: full build", statistics.median(seconds), "goal < 5 s")],
+                )
+        finally:
+            aside.delete()
 
 
 if __name__ == "__main__":
