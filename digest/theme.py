@@ -23,7 +23,13 @@ REPO_THEMES = Path(__file__).resolve().parent.parent / "themes"
 
 
 def bundled_themes() -> Path:
-    """Themes shipped with digest: inside the installed package, or the checkout's."""
+    """Themes shipped with digest: inside the installed package, or the checkout's
+    (where an editable install maps the package's themes). Plain folders are looked
+    for first: importing importlib.resources costs every build ~20 ms, and only an
+    install that is not plain folders (a zip) needs it."""
+    for folder in (PACKAGE_THEMES, REPO_THEMES):
+        if (folder / "default").is_dir():
+            return folder
     try:
         import importlib.resources
 
@@ -32,7 +38,7 @@ def bundled_themes() -> Path:
             return path
     except (ModuleNotFoundError, TypeError):
         pass
-    return PACKAGE_THEMES if (PACKAGE_THEMES / "default").is_dir() else REPO_THEMES
+    return REPO_THEMES
 
 
 @dataclass(frozen=True)

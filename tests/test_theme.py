@@ -33,6 +33,32 @@ def test_bundled_theme_used_when_site_has_none(site: Path, tmp_path: Path) -> No
     assert (tmp_path / "out" / "static" / "style.css").is_file()
 
 
+def test_a_build_finds_the_bundled_theme_without_importlib_resources(site: Path) -> None:
+    """Its import costs a build ~20 ms; plain folder checks find the themes of an
+    install or a checkout. (The test interpreter has imported it already, so the
+    build runs in a fresh one, without site customisations that might.)"""
+    import shutil
+    import site as site_module
+    import subprocess
+    import sys
+
+    shutil.rmtree(site / "themes")
+    repo = str(Path(__file__).resolve().parent.parent)
+    paths = [repo, *site_module.getsitepackages()]
+    script = (
+        "import sys\n"
+        f"sys.path[:0] = {paths!r}\n"
+        "from digest.build import build\n"
+        "from digest.config import load_config\n"
+        "build(load_config(__import__('pathlib').Path('digest.yml')))\n"
+        "print('importlib.resources' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-S", "-c", script], cwd=site, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]
+    assert (site / "output" / "static" / "style.css").is_file()
+
+
 def test_unknown_theme_and_missing_override_folder(site: Path, tmp_path: Path) -> None:
     write(site / "digest.yml", "theme: nosuch\n")
     with pytest.raises(DigestError, match="theme 'nosuch' not found"):
