@@ -45,6 +45,12 @@ _TAG = (
 RACY_NS = 2_000_000_000
 
 
+def settled(mtime_ns: int, seen_ns: int) -> bool:
+    """Whether what was modified at ``mtime_ns`` and looked at at ``seen_ns`` cannot
+    have changed again since within the same clock tick (its time would not show it)."""
+    return mtime_ns < seen_ns - RACY_NS
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """digest's version and the bytes of its own modules: results computed by other
@@ -181,7 +187,7 @@ class FileHashes:
         if (
             entry is not None
             and entry[:3] == (info.st_mtime_ns, info.st_size, info.st_ino)
-            and info.st_mtime_ns < entry[3] - RACY_NS
+            and settled(info.st_mtime_ns, entry[3])
         ):
             return entry[4]
         now = time.time_ns()

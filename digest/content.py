@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import schema
-from digest.cache import RACY_NS
+from digest.cache import settled
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
 from digest.model import Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
@@ -298,7 +298,7 @@ def _folders_unchanged(listed: int, folders: tuple[tuple[str, int], ...]) -> boo
     long enough before the listing that a change in the same clock tick is ruled out."""
     for path, mtime in folders:
         try:
-            if os.stat(path).st_mtime_ns != mtime or listed - mtime < RACY_NS:
+            if os.stat(path).st_mtime_ns != mtime or not settled(mtime, listed):
                 return False
         except OSError:
             return False
