@@ -866,35 +866,34 @@ def _reported_elsewhere(
         postings = index.postings(dict.fromkeys(line.content))
         mine = line.joined
         tried: set[int] = set()
+        sources = index.sources
         for posting in sorted(postings, key=len):
-            found = _first_match(mine, posting, tried, source, index)
+            fresh = [k for k in posting if k not in tried and sources[k] != source]
+            if not fresh:
+                continue
+            tried.update(posting)
+            found = _first_match(mine, fresh, index)
             if found is not None:
                 supported[line.number] = found
                 break
     return supported
 
 
-def _first_match(
-    mine: str, candidates: list[int], tried: set[int], source: int, index: _LineIndex
-) -> tuple[int, int] | None:
-    """The first of ``candidates`` (not tried, from another source) similar to ``mine``.
+def _first_match(mine: str, candidates: list[int], index: _LineIndex) -> tuple[int, int] | None:
+    """The first of ``candidates`` (lines of other sources) similar to ``mine``.
 
     Several are scored by one ``process.extract`` call: rapidfuzz prepares ``mine``
     once for all of them, where each ``fuzz.ratio`` call prepares it again (a fifth
     of the cleaning stage's instructions went to that).
     """
-    texts, sources = index.texts, index.sources
-    fresh = [k for k in candidates if k not in tried and sources[k] != source]
-    tried.update(candidates)
-    if not fresh:
-        return None
-    if len(fresh) == 1:
-        passing = [0] if fuzz.ratio(mine, texts[fresh[0]], score_cutoff=50) else []
+    texts = index.texts
+    if len(candidates) == 1:
+        passing = [0] if fuzz.ratio(mine, texts[candidates[0]], score_cutoff=50) else []
     else:
-        scored = process.extract(mine, [texts[k] for k in fresh], scorer=fuzz.ratio, score_cutoff=50, limit=None)
+        scored = process.extract(mine, [texts[k] for k in candidates], scorer=fuzz.ratio, score_cutoff=50, limit=None)
         passing = sorted(position for _, _, position in scored)
     for position in passing:
-        k = fresh[position]
+        k = candidates[position]
         if fuzz.token_set_ratio(mine, texts[k], score_cutoff=75):
             other, line = index.lines[k]
             return other, line.number
