@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from benchmarks.seed_truth import BODY, HEADLINE
+from digest import clean
 from digest.clean import clean_source, clean_story
 from digest.model import RawSource
 from tests.conftest import seed_sources
@@ -223,6 +226,53 @@ def test_short_sentence_reprinted_verbatim_is_still_protected() -> None:
     companion = TRAM_B.rstrip() + f"\n\n{sentence}\n"
     cleaned = clean_story([RawSource("s1", "a.txt", text), RawSource("s2", "b.txt", companion)])
     assert sentence in kept(cleaned[0]) and sentence in kept(cleaned[1])
+
+
+def _support_one_by_one(lines: list[clean._Line], source: int, index: clean._LineIndex) -> dict[int, tuple[int, int]]:
+    """What _reported_elsewhere finds, written as the plain search it batches: the
+    postings rarest first, each candidate in order, the first similar one wins."""
+    found = {}
+    for line in lines:
+        if len(line.content) < 5 or not (line.prose or line.n_words >= 7):
+            continue
+        if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
+            continue
+        tried: set[int] = set()
+        rarest_first: list[list[int]] = sorted(index.postings(dict.fromkeys(line.content)), key=len)
+        for k in itertools.chain.from_iterable(rarest_first):
+            if k in tried or index.sources[k] == source:
+                continue
+            tried.add(k)
+            theirs = index.texts[k]
+            if fuzz.ratio(line.joined, theirs, score_cutoff=50) and fuzz.token_set_ratio(
+                line.joined, theirs, score_cutoff=75
+            ):
+                found[line.number] = (index.sources[k], index.lines[k][1].number)
+                break
+    return found
+
+
+def test_support_is_the_first_similar_line_found_not_the_most_similar() -> None:
+    # Both others report the sentence; the one searched first (the earlier source)
+    # vouches, though the later one prints it word for word.
+    mine = "The ferry to Grimsey will sail twice a week from June, the harbour office said."
+    reworded = "From June the ferry to Grimsey will sail twice a week, said the harbour office."
+    texts = [f"Headline\n\n{mine}\n", f"Other headline\n\n{reworded}\n", f"Third headline\n\n{mine}\n"]
+    lines = [clean._lines(t) for t in texts]
+    index = clean._LineIndex(lines)
+    ours, theirs = lines[0][1].joined, lines[1][1].joined
+    assert set(ours.split()) == set(theirs.split()) and 50 <= fuzz.ratio(ours, theirs) < 100
+    assert clean._reported_elsewhere(lines[0], 0, index) == {3: (1, 3)}
+    assert clean._reported_elsewhere(lines[2], 2, index) == {3: (0, 3)}
+
+
+def test_support_search_agrees_with_the_plain_search_on_the_seeds() -> None:
+    sources = seed_sources()
+    lines = [clean._lines(s.text) for s in sources]
+    index = clean._LineIndex(lines)
+    found = [clean._reported_elsewhere(ls, j, index) for j, ls in enumerate(lines)]
+    assert found == [_support_one_by_one(ls, j, index) for j, ls in enumerate(lines)]
+    assert sum(map(len, found)) >= 40  # most body lines are reported by another outlet
 
 
 def test_caption_another_source_printed_twice_is_a_caption_here() -> None:
