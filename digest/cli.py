@@ -106,14 +106,21 @@ def build(
         if bar is not None:
             bar.close()
     if not quiet:
-        redone = f"{result.consolidated} consolidated, {result.rendered} rendered, {result.written} files written"
+        redone = (
+            f"{result.consolidated} consolidated, {result.rendered} rendered, {_count(result.written, 'file')} written"
+        )
         click.echo(
-            f"built {result.stories} stories, {result.sources} sources in {result.seconds:.1f} s "
-            f"({redone}) -> {result.output}"
+            f"built {_count(result.stories, 'story', 'stories')}, {_count(result.sources, 'source')}"
+            f" in {result.seconds:.1f} s ({redone}) -> {result.output}"
         )
     if timings:
         for phase, seconds in result.phases:
             click.echo(f"  {phase:32s} {seconds:7.2f} s")
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    """ "1 story", "2 stories": the summary line reads as a sentence."""
+    return f"{number} {one if number == 1 else many or one + 's'}"
 
 
 @main.command()

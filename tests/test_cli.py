@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def test_version() -> None:
 def test_build_reports_and_quiet(run, site: Path) -> None:  # type: ignore[no-untyped-def]
     result = run(site, "build", "--output", "out")
     assert result.exit_code == 0, result.output
-    assert "built 1 stories, 5 sources in" in result.output
+    assert "built 1 story, 5 sources in" in result.output
+    assert re.search(r"\(1 consolidated, 1 rendered, \d+ files written\)", result.output)
     assert (site / "out" / "blinken-lavrov-reykjavik" / "index.html").is_file()
     quiet = run(site, "build", "--quiet", "--output", "out")
     assert quiet.exit_code == 0 and quiet.output == ""
@@ -115,9 +117,7 @@ def test_command_exit_statuses_and_output_survive_the_fast_exit(site: Path) -> N
     """``python -m digest`` ends with os._exit: statuses and every printed line
     must still come through."""
     built = run_digest(site, "build")
-    assert (
-        built.returncode == 0 and built.stdout.startswith("built 1 stories, 5 sources") and built.stdout.endswith("\n")
-    )
+    assert built.returncode == 0 and built.stdout.startswith("built 1 story, 5 sources") and built.stdout.endswith("\n")
     (site / "digest.yml").write_text("title: [unclosed\n", encoding="utf-8")
     broken = run_digest(site, "build")
     assert broken.returncode == 1 and broken.stderr.startswith("error: ") and "digest.yml" in broken.stderr
