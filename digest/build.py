@@ -497,6 +497,8 @@ class IncrementalBuilder:
     _changed: bool = False  # anything to save after this build
     _parsed_changed: bool = False  # the parsed story files among it
     _listings: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # slug -> (listing key, view)
+    # This build's lstat of each source found a regular file (see _parse), for its hash.
+    _statted: dict[str, os.stat_result] = field(default_factory=dict)
 
     @property
     def source_files(self) -> frozenset[Path]:
@@ -551,20 +553,27 @@ class IncrementalBuilder:
         symbolic link (parsing reports both)."""
         digest = self.state.hashes.sha(str(path))
         cached = self.state.parsed.get(str(path))
-        folder = str(root)
-        if (
-            digest is not None
-            and cached is not None
-            and cached[0] == digest
-            and not cached[1].globbed
-            and all(_plain_file(os.path.join(folder, ref.path)) for ref in cached[1].sources)
-        ):
-            return cached[1]
+        if digest is not None and cached is not None and cached[0] == digest and not cached[1].globbed:
+            folder = str(root)
+            if all(self._plain_file(os.path.join(folder, ref.path)) for ref in cached[1].sources):
+                return cached[1]
         story_file = parse_story_file(path, root, read, real_dirs)
         if digest is not None:
             self.state.parsed[str(path)] = (digest, story_file, story_file_hash(story_file))
             self._changed = self._parsed_changed = True
         return story_file
+
+    def _plain_file(self, path: str) -> bool:
+        """A regular file, not a symbolic link. The lstat that tells is kept for the
+        file's hash (see _key): for a regular file it says what a stat would."""
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        self._statted[path] = info
+        return True
 
     def build(
         self,
@@ -580,6 +589,7 @@ class IncrementalBuilder:
         started = time.perf_counter()
         theme = resolve_theme(config)
         state = self.state
+        self._statted.clear()  # (a preview's builder: what an earlier build saw is stale)
         story_files = load_story_files(config, self._files.read, self._parse)
         story_files += [grouped_story_file(config, group) for group in self.groups(config, story_files)]
         named = {str(s.file) for s in story_files}
@@ -833,7 +843,8 @@ class IncrementalBuilder:
         """A story's key, the hashes of its sources it is made of ("": unreadable)
         and whether every source could be read."""
         root = str(config.root)
-        found = [self.state.hashes.sha(os.path.join(root, ref.path)) for ref in unique_sources(story_file)]
+        paths = [os.path.join(root, ref.path) for ref in unique_sources(story_file)]
+        found = [self.state.hashes.sha(path, self._statted.pop(path, None)) for path in paths]
         hashes = tuple(h or "" for h in found)
         # A story file unchanged since it was parsed keeps the hash made then.
         parsed = self.state.parsed.get(str(story_file.file))
@@ -910,14 +921,6 @@ class IncrementalBuilder:
             return self.store.load("digests", key, StoryDigest)
         cached = self._digests.get(slug)
         return cached[1] if cached is not None and cached[0] == key else None
-
-
-def _plain_file(path: str) -> bool:
-    """A regular file, not a symbolic link (one lstat)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def build(

@@ -177,12 +177,14 @@ class FileHashes:
     known: dict[str, tuple[int, int, int, int, str]] = field(default_factory=dict)  # path -> stat, when, hash
     changed: bool = False  # a hash was added, changed or dropped since this was loaded
 
-    def sha(self, path: str) -> str | None:
-        """The file's hash, or None when it cannot be read (the loader reports why)."""
-        try:
-            info = os.stat(path)
-        except OSError:
-            return None
+    def sha(self, path: str, info: os.stat_result | None = None) -> str | None:
+        """The file's hash, or None when it cannot be read (the loader reports why).
+        ``info``: the file's status, when the caller has just looked."""
+        if info is None:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
         entry = self.known.get(path)
         if (
             entry is not None

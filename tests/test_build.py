@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -351,8 +352,8 @@ def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
     edited = str(site / "seeds" / seeds[2])
     real_sha = FileHashes.sha
 
-    def sha_of_the_text_before_a_save(self: FileHashes, path: str) -> str | None:
-        return "0" * 64 if path == edited else real_sha(self, path)
+    def sha_of_the_text_before_a_save(self: FileHashes, path: str, info: os.stat_result | None = None) -> str | None:
+        return "0" * 64 if path == edited else real_sha(self, path, info)
 
     monkeypatch.setattr(FileHashes, "sha", sha_of_the_text_before_a_save)
     monkeypatch.setattr(digest.build, "in_parallel", lambda jobs: True)  # workers read, even on one core
@@ -400,3 +401,29 @@ def test_a_worker_keeps_the_templates_it_started_with(site: Path) -> None:
     os.utime(template, (later, later))
     assert "Rendered after the edit" not in rendered(True)
     assert "Rendered after the edit" in rendered(False)
+
+
+def test_a_rebuild_looks_at_each_unchanged_source_once(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a source is still a plain file and whether its hash is still known
+    are told by one lstat (a thousand-story site has 5,000 sources to look at)."""
+    output = tmp_path / "out"
+    build_site(site, output)
+    sources = {str(p) for p in (site / "seeds").glob("*.txt")}
+    looked: list[str] = []
+    real_stat, real_lstat = os.stat, os.lstat
+
+    def counted(real):  # type: ignore[no-untyped-def]
+        def look(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(path) in sources:
+                looked.append(str(path))
+            return real(path, *args, **kwargs)
+
+        return look
+
+    monkeypatch.setattr(os, "stat", counted(real_stat))
+    monkeypatch.setattr(os, "lstat", counted(real_lstat))
+    again = build_site(site, output)
+    assert again.consolidated == 0
+    assert sorted(looked) == sorted(sources)
