@@ -850,6 +850,7 @@ def _reported_elsewhere(
     supporter is still in the evidence needs no new search.
     """
     supported: dict[int, tuple[int, int]] = {}
+    sources = index.sources  # of each indexed line
     for line in lines:
         if before is not None:
             earlier = before.get(line.number)
@@ -866,7 +867,6 @@ def _reported_elsewhere(
         postings = index.postings(dict.fromkeys(line.content))
         mine = line.joined
         tried: set[int] = set()
-        sources = index.sources
         for posting in sorted(postings, key=len):
             fresh = [k for k in posting if k not in tried and sources[k] != source]
             if not fresh:
