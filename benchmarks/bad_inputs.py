@@ -157,6 +157,8 @@ def main() -> None:
             shown = lines[0].replace(tmp, "…") if lines else "(nothing)"
             if len(lines) > 1 and result.returncode == 0:
                 shown += f" (+{len(lines) - 1} more lines)"
+            if name.startswith("unreadable") and hasattr(os, "geteuid") and os.geteuid() == 0:
+                name += " -- run as root here, which reads it anyway"  # (test_content checks the message)
             print(f"| {name} | {result.returncode} | `{shown}` | {kept} |")
 
 
