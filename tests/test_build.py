@@ -427,3 +427,27 @@ def test_a_rebuild_looks_at_each_unchanged_source_once(
     again = build_site(site, output)
     assert again.consolidated == 0
     assert sorted(looked) == sorted(sources)
+
+
+def test_counts_on_the_pages_agree_with_their_nouns(site: Path, tmp_path: Path) -> None:
+    from tests.test_clean import TRAM_A, TRAM_B
+
+    write(site / "content" / "lonely.md", "---\nsources: [seeds/000_bec47d9d05e10e72.txt]\n---\n")
+    write(
+        site / "seeds" / "tram-a.txt",
+        TRAM_A.rstrip() + "\n\nSubscribe to our newsletter for the week's transport news.\n",
+    )
+    write(site / "seeds" / "tram-b.txt", TRAM_B)
+    write(site / "content" / "tram.md", "---\nsources: [seeds/tram-a.txt, seeds/tram-b.txt]\n---\n")
+    output = tmp_path / "out"
+    build_site(site, output)
+    story = (output / "lonely" / "index.html").read_text(encoding="utf-8")
+    index = (output / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"\b1 source:", story) and not re.search(r"\b1 sources\b", story)
+    assert re.search(r"\b1 outlet\b", index) and re.search(r"\b5 outlets\b", index)
+    assert not re.search(r"\b1 outlets\b", index)
+    assert "<summary>1 line removed as page clutter</summary>" in (output / "tram" / "s1.html").read_text(
+        encoding="utf-8"
+    )
+    seed_page = (output / SLUG / "s1.html").read_text(encoding="utf-8")
+    assert re.search(r"<summary>\d\d+ lines removed as page clutter</summary>", seed_page)
