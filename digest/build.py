@@ -52,7 +52,7 @@ from digest.model import (
     StoryFile,
 )
 from digest.render import RenderedStory, Renderer, digest_json_path, story_card, story_page_paths
-from digest.textio import Decoded, FileCache, decode, read_bytes
+from digest.textio import Decoded, FileCache, decode, inside, read_bytes
 from digest.theme import Theme, resolve_theme
 from digest.write import Manifest, StagedOutput, check_replaceable, intact
 
@@ -555,7 +555,7 @@ class IncrementalBuilder:
         cached = self.state.parsed.get(str(path))
         if digest is not None and cached is not None and cached[0] == digest and not cached[1].globbed:
             folder = str(root)
-            if all(self._plain_file(os.path.join(folder, ref.path)) for ref in cached[1].sources):
+            if all(self._plain_file(inside(folder, ref.path)) for ref in cached[1].sources):
                 return cached[1]
         story_file = parse_story_file(path, root, read, real_dirs)
         if digest is not None:
@@ -597,7 +597,7 @@ class IncrementalBuilder:
             state.parsed = {p: v for p, v in state.parsed.items() if p in named}
             self._changed = self._parsed_changed = True
         root = str(config.root)
-        self._sources = tuple(os.path.join(root, ref.path) for s in story_files for ref in s.sources)
+        self._sources = tuple(inside(root, ref.path) for s in story_files for ref in s.sources)
         signature, static_files = theme_signatures(config, theme)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
@@ -843,7 +843,7 @@ class IncrementalBuilder:
         """A story's key, the hashes of its sources it is made of ("": unreadable)
         and whether every source could be read."""
         root = str(config.root)
-        paths = [os.path.join(root, ref.path) for ref in unique_sources(story_file)]
+        paths = [inside(root, ref.path) for ref in unique_sources(story_file)]
         found = [self.state.hashes.sha(path, self._statted.pop(path, None)) for path in paths]
         hashes = tuple(h or "" for h in found)
         # A story file unchanged since it was parsed keeps the hash made then.
@@ -893,7 +893,7 @@ class IncrementalBuilder:
         articles = []
         root = str(config.root)
         for path in paths:
-            digest = self.state.hashes.sha(os.path.join(root, path))
+            digest = self.state.hashes.sha(inside(root, path))
             cached = self.state.described.get(path)
             if digest is not None and cached is not None and cached[0] == digest:
                 articles.append(cached[1])

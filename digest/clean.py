@@ -879,6 +879,9 @@ def _reported_elsewhere(
     return supported
 
 
+_POSITION = operator.itemgetter(2)  # of a (choice, score, position) that process.extract returns
+
+
 def _first_match(mine: str, candidates: list[int], index: _LineIndex) -> tuple[int, int] | None:
     """The first of ``candidates`` (lines of other sources) similar to ``mine``.
 
@@ -891,7 +894,7 @@ def _first_match(mine: str, candidates: list[int], index: _LineIndex) -> tuple[i
         passing = [0] if fuzz.ratio(mine, texts[candidates[0]], score_cutoff=50) else []
     else:
         scored = process.extract(mine, [texts[k] for k in candidates], scorer=fuzz.ratio, score_cutoff=50, limit=None)
-        passing = sorted(position for _, _, position in scored)
+        passing = sorted(map(_POSITION, scored))
     for position in passing:
         k = candidates[position]
         if fuzz.token_set_ratio(mine, texts[k], score_cutoff=75):

@@ -104,3 +104,10 @@ def write_all(handle: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(handle, view) :]
+
+
+def inside(folder: str, relative: str) -> str:
+    """The path of ``relative`` (a relative path, as sources and output files are
+    recorded) in ``folder``: ``os.path.join``'s result for these, without its checks
+    (0.7 us a call, and a no-op build of 1,000 stories joins 22,000 paths)."""
+    return folder + relative if folder.endswith(os.sep) else folder + os.sep + relative

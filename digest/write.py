@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from digest.errors import DigestError
 from digest.render import MARKER
-from digest.textio import write_all
+from digest.textio import inside, write_all
 
 # What a build wrote: path -> (SHA-256, mtime_ns, size, inode) of each output file.
 Manifest = dict[str, tuple[str, int, int, int]]
@@ -47,16 +47,17 @@ def intact(hashes: Mapping[str, str], manifest: Manifest, output: Path | None) -
     ``manifest`` when it was written and not touched since (same size, mtime, inode)."""
     if output is None:
         return False
+    folder = str(output)
     for path, digest in hashes.items():
         entry = manifest.get(path)
-        if entry is None or entry[0] != digest or not _unchanged(output, path, entry):
+        if entry is None or entry[0] != digest or not _unchanged(inside(folder, path), entry):
             return False
     return True
 
 
-def _unchanged(output: Path, path: str, entry: tuple[str, int, int, int]) -> bool:
+def _unchanged(path: str, entry: tuple[str, int, int, int]) -> bool:
     try:
-        info = os.stat(os.path.join(output, path))
+        info = os.stat(path)
     except OSError:
         return False
     return (info.st_mtime_ns, info.st_size, info.st_ino) == entry[1:]
@@ -88,7 +89,7 @@ class StagedOutput:
         digest = digest or hashlib.sha256(data).hexdigest()
         self.hashes[name] = digest
         entry = self.manifest.get(name)
-        if entry is not None and entry[0] == digest and _unchanged(self.output, name, entry):
+        if entry is not None and entry[0] == digest and _unchanged(inside(str(self.output), name), entry):
             self.unchanged.add(name)
             return
         handle = os.open(self._target(name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from digest.config import load_config
 from digest.content import load_stories, parse_story_file
 from digest.errors import DigestError, DigestErrors
-from digest.textio import decode
+from digest.textio import decode, inside
 from tests.conftest import write
 
 
@@ -170,3 +171,11 @@ def test_slugs_of_the_sites_own_folders_are_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "content" / "tags.md", "---\nsources: [seeds/a.txt]\n---\n")
     with pytest.raises(DigestError, match="taken by the site's own pages"):
         parse_story_file(path, tmp_path)
+
+
+@pytest.mark.parametrize("folder", ["/site", "/site/", "site", os.sep])
+@pytest.mark.parametrize("relative", ["seeds/a.txt", "story-1/index.html", "a b/ü.txt"])
+def test_inside_joins_as_os_path_join_does(folder: str, relative: str) -> None:
+    # The build records source and output paths joined this way, where earlier
+    # builds joined them with os.path.join: the cache's keys must not change.
+    assert inside(folder, relative) == os.path.join(folder, relative)
