@@ -132,8 +132,9 @@ class StagedOutput:
             self.abort()
             raise
         manifest: Manifest = {}
+        output = str(self.output)
         for name, digest in self.hashes.items():
-            info = os.stat(os.path.join(self.output, name))
+            info = os.stat(inside(output, name))
             manifest[name] = (digest, info.st_mtime_ns, info.st_size, info.st_ino)
         return manifest, self.written
 
@@ -245,6 +246,10 @@ def _remove_leftovers(output: Path) -> None:
 
 
 def _inside(folder: Path, name: str) -> str:
+    """Where output file ``name`` goes in ``folder``; never outside it."""
+    parts = name.split("/")
+    if "" not in parts and "." not in parts and ".." not in parts:  # every name the renderer makes
+        return inside(str(folder), name)
     relative = PurePosixPath(name)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise DigestError(f"refusing to write {name!r}: outside the output folder")

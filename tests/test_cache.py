@@ -170,7 +170,9 @@ def test_cached_digests_hold_no_raw_article_and_render_as_fresh_ones(two_stories
     assert all(seed_text[:2000].encode() not in path.read_bytes() for path in entries)
     # Re-rendered from those digests (a template edit), the pages equal a fresh build's.
     template = two_stories / "themes" / "default" / "source.html"
-    template.write_text(template.read_text().replace("removed as page clutter", "left out as page clutter"), encoding="utf-8")
+    template.write_text(
+        template.read_text().replace("removed as page clutter", "left out as page clutter"), encoding="utf-8"
+    )
     assert run_build(two_stories).consolidated == 0
     fresh = build(load_config(two_stories / "digest.yml", output=str(tmp_path / "fresh")), use_cache=False)
     assert fresh.consolidated == 2
@@ -442,3 +444,28 @@ def test_files_are_written_whole_when_the_system_writes_them_in_parts(
     stage.put("a/page.html", b"<p>" * 9_000)
     stage.commit()
     assert (tmp_path / "site" / "a" / "page.html").read_bytes() == b"<p>" * 9_000
+
+
+@pytest.mark.parametrize("name", ["../outside.html", "/etc/page.html", "a/../../outside.html", ""])
+def test_no_output_file_is_written_outside_the_output_folder(tmp_path: Path, name: str) -> None:
+    from digest.write import StagedOutput
+
+    stage = StagedOutput(tmp_path / "site")
+    with pytest.raises(DigestError, match="outside the output folder"):
+        stage.put(name, b"<p>x</p>")
+    stage.abort()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
+
+
+def test_output_names_land_where_they_say(tmp_path: Path) -> None:
+    from digest.write import StagedOutput
+
+    stage = StagedOutput(tmp_path / "site")
+    for name in ("index.html", "story-1/index.html", "story-1/s1/index.html", "a/./b.html", "c//d.html"):
+        stage.put(name, name.encode())
+    stage.commit()
+    site = tmp_path / "site"
+    assert (site / "story-1" / "s1" / "index.html").read_bytes() == b"story-1/s1/index.html"
+    assert (site / "a" / "b.html").read_bytes() == b"a/./b.html"
+    assert (site / "c" / "d.html").read_bytes() == b"c//d.html"
+    assert (site / "index.html").read_bytes() == b"index.html"
