@@ -77,6 +77,7 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ),
     ("source path leading outside the site", story("x", "sources:\n  - ../../etc/passwd\n"), []),
     ("absolute source path", story("x", "sources:\n  - /etc/passwd\n"), []),
+    ("a folder named as a source", story("x", "sources:\n  - seeds\n"), []),
     (
         "symlink leading out of the site",
         lambda s: (

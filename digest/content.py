@@ -60,7 +60,7 @@ def parse_story_file(
 ) -> StoryFile:
     """Parse one story file; raise every problem in it at once."""
     real_dirs = {} if real_dirs is None else real_dirs
-    root = root.resolve()  # once per story file; source paths are checked against it
+    root = Path(_real_folder(str(root), real_dirs))  # source paths are checked against it
     slug = path.stem
     text = read(path).text
     match = _FRONT.match(text)
@@ -121,22 +121,28 @@ def _source_refs(located: Located, index: int, item: Any, root: Path, real_dirs:
     return [SourceRef(path=p, outlet=values["outlet"], url=values["url"], published=values["published"]) for p in paths]
 
 
-def _real_path(path: str, real_dirs: dict[str, str]) -> str:
-    """``os.path.realpath`` with each folder resolved once per load: a thousand
-    sources in two hundred folders cost two hundred folder resolutions."""
-    if os.path.islink(path):
-        return os.path.realpath(path)
-    folder, name = os.path.split(path)
+def _real_folder(folder: str, real_dirs: dict[str, str]) -> str:
+    """``os.path.realpath`` of a folder, resolved once per load: a thousand sources
+    in two hundred folders cost two hundred folder resolutions."""
     if folder not in real_dirs:
         real_dirs[folder] = os.path.realpath(folder)
-    return os.path.join(real_dirs[folder], name)
+    return real_dirs[folder]
+
+
+def _real_path(path: str, real_dirs: dict[str, str], info: os.stat_result | None) -> str:
+    """``os.path.realpath`` of a file whose lstat is ``info`` (None: none there)."""
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    return os.path.join(_real_folder(folder, real_dirs), name)
 
 
 def _expand(pattern: str, root: Path, file: Path, line: int, real_dirs: dict[str, str]) -> list[str]:
     """Resolve a source path or glob to site-relative paths that stay inside ``root``."""
-    if Path(pattern).is_absolute() or re.match(r"^[A-Za-z]:[\\/]", pattern):
+    if os.path.isabs(pattern) or re.match(r"^[A-Za-z]:[\\/]", pattern):
         raise DigestError(f"source path {pattern!r} must be relative to the site root", file, line)
-    if glob.has_magic(pattern):
+    globbed = glob.has_magic(pattern)
+    if globbed:
         matches = sorted(glob.glob(pattern, root_dir=root, recursive=True))
         if not matches:
             raise DigestError(f"source pattern {pattern!r} matches no file", file, line)
@@ -145,15 +151,28 @@ def _expand(pattern: str, root: Path, file: Path, line: int, real_dirs: dict[str
     result = []
     root_text = str(root)
     for match in matches:
-        full = _real_path(os.path.join(root_text, match), real_dirs)
+        path = os.path.join(root_text, match)
+        try:
+            info: os.stat_result | None = os.lstat(path)
+        except OSError:
+            info = None
+        full = _real_path(path, real_dirs, info)
         if not (full == root_text or full.startswith(root_text + os.sep)):
             raise DigestError(f"source path {match!r} leads outside the site folder", file, line)
         try:
-            mode = os.stat(full).st_mode
+            # The lstat tells a plain file's mode; a link's is its target's.
+            mode = os.stat(full).st_mode if info is None or stat.S_ISLNK(info.st_mode) else info.st_mode
         except OSError:
             raise DigestError(f"source file {match!r} not found", file, line) from None
         if stat.S_ISREG(mode):  # inside root (checked above): the rest of the path is relative to it
             result.append(full[len(root_text) + 1 :].replace(os.sep, "/"))
+        elif not globbed:  # (a glob's folders are passed over)
+            what = (
+                f"a folder; name its files, as in '{match.rstrip('/')}/*.txt'" if stat.S_ISDIR(mode) else "not a file"
+            )
+            raise DigestError(f"source {match!r} is {what}", file, line)
+    if not result:
+        raise DigestError(f"source pattern {pattern!r} matches no file, only folders", file, line)
     return result
 
 

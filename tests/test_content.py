@@ -92,6 +92,28 @@ def test_symlink_leading_out_is_refused(tmp_path: Path) -> None:
         parse_story_file(story(site, "sources:\n  - seeds/link.txt\n"), site)
 
 
+def test_symlinks_inside_the_site_name_their_targets(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write(site / "archive" / "a.txt", "text")
+    (site / "seeds").mkdir()
+    (site / "seeds" / "link.txt").symlink_to(site / "archive" / "a.txt")
+    (site / "seeds" / "broken.txt").symlink_to(site / "archive" / "gone.txt")
+    (site / "linked").symlink_to(site / "archive", target_is_directory=True)
+    parsed = parse_story_file(story(site, "sources:\n  - seeds/link.txt\n  - linked/a.txt\n"), site)
+    assert [s.path for s in parsed.sources] == ["archive/a.txt", "archive/a.txt"]
+    with pytest.raises(DigestError, match=r"'seeds/broken\.txt' not found"):
+        parse_story_file(story(site, "sources:\n  - seeds/broken.txt\n"), site)
+    # A folder is no source: named, it is refused; matched by a glob, passed over.
+    with pytest.raises(DigestError, match=r"source 'archive' is a folder; name its files, as in 'archive/\*.txt'"):
+        parse_story_file(story(site, "sources:\n  - archive\n"), site)
+    write(site / "nested" / "inner" / "b.txt", "text")
+    with pytest.raises(DigestError, match="'nested/\\*' matches no file, only folders"):
+        parse_story_file(story(site, "sources:\n  - nested/*\n"), site)
+    assert [s.path for s in parse_story_file(story(site, "sources:\n  - nested/**\n"), site).sources] == [
+        "nested/inner/b.txt"
+    ]
+
+
 def test_missing_front_matter_and_bad_slug(tmp_path: Path) -> None:
     path = write(tmp_path / "content" / "x.md", "no front matter")
     with pytest.raises(DigestError, match="must start with YAML front matter"):
