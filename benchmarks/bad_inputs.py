@@ -61,6 +61,7 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ("YAML syntax error in digest.yml", write("digest.yml", "title: [unclosed\n"), []),
     ("`sources` not a list", story("x", "sources: seeds/a.txt\n"), []),
     ("`date` not a date", story("x", "date: yesterday\nsources:\n" + PAIR), []),
+    ("a date that does not exist", story("x", "date: 2021-02-30\nsources:\n" + PAIR), []),
     ("unknown config key", edit("digest.yml", "summary_words", "sumary_words"), []),
     ("duplicate story slugs", write("content/sub/blinken-lavrov-reykjavik.md", "---\nsources:\n" + PAIR + "---\n"), []),
     (
@@ -69,6 +70,14 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
         [],
     ),
     ("theme that does not exist", edit("digest.yml", "theme: default", "theme: nosuch"), []),
+    (
+        "template failing as it runs",
+        write(
+            "themes/default/story.html",
+            "{% extends 'base.html' %}\n{% block content %}{{ story.title / 2 }}{% endblock %}",
+        ),
+        [],
+    ),
     ("template that does not exist", write("themes/default/story.html", "{% extends 'gone.html' %}"), []),
     (
         "template syntax error",

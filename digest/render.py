@@ -284,8 +284,29 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> bytes:
             f"template {exc.name!r} not found in the theme or its overrides", template.filename or template.name
         ) from None
     except jinja2.TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        raise DigestError(f"template error: {exc}", template.filename or template.name, line) from None
+        file, line = _failing_template_line(exc) or (template.filename or template.name, getattr(exc, "lineno", None))
+        raise DigestError(f"template error: {exc}", file, line) from None
+    except DigestError:
+        raise
+    except Exception as exc:  # a filter or expression failing at run time (1/0, a wrong type)
+        found = _failing_template_line(exc)
+        if found is None:
+            raise
+        raise DigestError(f"template error: {type(exc).__name__}: {exc}", *found) from None
+
+
+def _failing_template_line(exc: BaseException) -> tuple[str, int] | None:
+    """The template file and line running when ``exc`` was raised: Jinja2 rewrites
+    a rendering error's traceback so that each template's frame carries its file
+    name and line, and the innermost is where it failed."""
+    found = None
+    trace = exc.__traceback__
+    while trace is not None:
+        name = trace.tb_frame.f_code.co_filename
+        if not name.endswith(".py") and not name.startswith("<"):
+            found = (name, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
 
 
 def story_view(digest: StoryDigest) -> dict[str, Any]:

@@ -14,7 +14,22 @@ import yaml
 from digest.errors import DigestError
 
 Path_ = tuple[str | int, ...]
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's C parser when PyYAML has it, else the pure-Python one; a date that
+    does not exist (2026-02-30) is an error at its line, not a crash."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a date ({exc})", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 class Located:
@@ -40,8 +55,7 @@ class Located:
 def load_yaml(text: str, file: Path, line_offset: int = 0) -> Located:
     """Parse ``text``; ``line_offset`` is the number of file lines before it."""
     try:
-        # One parse: compose the node tree (for line numbers), then build the data
-        # from it. libyaml's C parser when PyYAML has it, else the pure-Python one.
+        # One parse: compose the node tree (for line numbers), then build the data from it.
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
@@ -52,7 +66,8 @@ def load_yaml(text: str, file: Path, line_offset: int = 0) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise DigestError(f"YAML syntax error: {problem}", file, line) from None
+        kind = "YAML value error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise DigestError(f"{kind}: {problem}", file, line) from None
     except yaml.YAMLError as exc:
         raise DigestError(f"YAML error: {exc}", file) from None
     lines: dict[Path_, int] = {}

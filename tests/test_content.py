@@ -70,6 +70,7 @@ def test_all_front_matter_errors_with_lines(tmp_path: Path) -> None:
         ("sources:\n  - /etc/passwd\n", "must be relative to the site root"),
         ("sources:\n  - seeds/none-*.txt\n", "matches no file"),
         ("sources: [unclosed\n", "YAML syntax error"),
+        ("date: 2026-02-30\nsources: [seeds/a.txt]\n", ":2: YAML value error: '2026-02-30' is not a date"),
     ],
 )
 def test_bad_front_matter(tmp_path: Path, front: str, message: str) -> None:

@@ -97,3 +97,25 @@ def test_the_shipped_theme_keeps_its_pages_independent_of_static_files() -> None
     assert len(files) >= 8
     assert [p.name for p in files if _loads_static(p.read_text(encoding="utf-8"))] == []
     assert _loads_static('{% include "static/style.css" %}') and _loads_static("{% extends layout %}")
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("{{ story.no_such_field }}", "template error: 'dict object' has no attribute 'no_such_field'"),
+        ("{{ story.title / 2 }}", "template error: TypeError: unsupported operand"),
+        ("{{ 1 // 0 }}", "template error: ZeroDivisionError"),
+    ],
+)
+def test_a_template_failing_as_it_runs_names_its_file_and_line(site: Path, expression: str, message: str) -> None:
+    # In an override that extends the original: the failing line is the override's.
+    write(site / "digest.yml", (site / "digest.yml").read_text() + "theme_overrides: overrides\n")
+    override = write(
+        site / "overrides" / "story.html",
+        '{% extends "!default/story.html" %}\n{% block title %}\n' + expression + "\n{% endblock %}\n",
+    )
+    with pytest.raises(DigestError) as caught:
+        build_site(site)
+    assert message in str(caught.value)
+    assert caught.value.file is not None and Path(caught.value.file).resolve() == override.resolve()
+    assert caught.value.line == 3
