@@ -62,6 +62,8 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ("`sources` not a list", story("x", "sources: seeds/a.txt\n"), []),
     ("`date` not a date", story("x", "date: yesterday\nsources:\n" + PAIR), []),
     ("a date that does not exist", story("x", "date: 2021-02-30\nsources:\n" + PAIR), []),
+    ("two tags sharing one page", story("x", "tags: [C++, c]\nsources:\n" + PAIR), []),
+    ("a tag with no letter or digit", story("x", "tags: ['!!!']\nsources:\n" + PAIR), []),
     ("unknown config key", edit("digest.yml", "summary_words", "sumary_words"), []),
     ("duplicate story slugs", write("content/sub/blinken-lavrov-reykjavik.md", "---\nsources:\n" + PAIR + "---\n"), []),
     (

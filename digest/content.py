@@ -21,6 +21,7 @@ from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
 from digest.model import Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
 from digest.textio import Decoded, read_text
+from digest.words import tag_identity, tag_slug
 from digest.yamlfile import Located, load_yaml
 
 Reader = Callable[[Path], Decoded]  # read_text, or a FileCache's read between builds
@@ -81,6 +82,7 @@ def parse_story_file(
         errors.append(DigestError(f"the slug {slug!r} is taken by the site's own pages; rename the file", path, 1))
     values, found = schema.validate(located, STORY_FIELDS)
     errors.extend(found)
+    tags, tag_lines = _tags(located, values.get("tags", ()), errors)
     sources: list[SourceRef] = []
     raw_sources = values.get("sources")
     if raw_sources is not None:
@@ -104,9 +106,46 @@ def parse_story_file(
         sources=tuple(sources),
         title=values["title"],
         date=values["date"],
-        tags=values["tags"],
+        tags=tags,
+        tag_lines=tag_lines,
         note=note,
     )
+
+
+def _tags(
+    located: Located, tags: tuple[str, ...], errors: list[DigestError]
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A story's tags, each once (the first spelling kept), with their lines."""
+    kept: dict[str, tuple[str, int]] = {}
+    for index, tag in enumerate(tags):
+        line = located.line("tags", index)
+        if not tag_slug(tag):
+            errors.append(DigestError(f"tags: {tag!r} has no letter or digit to name its page by", located.file, line))
+        else:
+            kept.setdefault(tag_identity(tag), (tag, line))
+    return tuple(tag for tag, _ in kept.values()), tuple(line for _, line in kept.values())
+
+
+def _tag_clashes(story_files: list[StoryFile]) -> list[DigestError]:
+    """Distinct tags whose pages would share one folder ("C++" and "C" both make
+    tags/c/): each would list the other's stories, so the build refuses them."""
+    first: dict[str, tuple[str, Path, int]] = {}  # slug -> the first tag seen with it
+    errors = []
+    for story_file in story_files:
+        for tag, line in zip(story_file.tags, story_file.tag_lines, strict=True):
+            slug = tag_slug(tag)
+            other, file, other_line = first.setdefault(slug, (tag, story_file.file, line))
+            if tag_identity(other) != tag_identity(tag):
+                where = f"line {other_line}" if file == story_file.file else f"{file}:{other_line}"
+                errors.append(
+                    DigestError(
+                        f"tags: {tag!r} and {other!r} ({where}) would share the page tags/{slug}/; "
+                        "spell them alike or rename one",
+                        story_file.file,
+                        line,
+                    )
+                )
+    return errors
 
 
 def _source_refs(located: Located, index: int, item: Any, root: Path, real_dirs: dict[str, str]) -> list[SourceRef]:
@@ -238,6 +277,7 @@ def load_story_files(config: SiteConfig, read: Reader = read_text, parse: Parser
             )
             continue
         parsed[story_file.slug] = story_file
+    errors.extend(_tag_clashes(list(parsed.values())))
     if errors:
         raise DigestErrors(errors)
     return list(parsed.values())

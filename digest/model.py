@@ -79,7 +79,8 @@ class StoryFile:
     sources: tuple[SourceRef, ...]
     title: str | None = None
     date: dt.date | None = None
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # each once, in the order given
+    tag_lines: tuple[int, ...] = ()  # each tag's line in the file, for errors naming two files
     note: str = ""  # Markdown
     globbed: bool = False  # a source entry is a pattern: new files may match it later
 

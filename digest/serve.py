@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from digest.build import BuildResult, IncrementalBuilder, PagesOnDemand
 from digest.cache import Store
@@ -69,7 +69,10 @@ class Preview:
         self.error = message
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = unquote(environ.get("PATH_INFO") or "/")
+        try:  # PEP 3333: the server has unquoted the path and hands its bytes over as Latin-1
+            path = (environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return self._not_found(start_response)
         if path in ("/", "") and self.base_path != "/":
             return _respond(start_response, "302 Found", b"", [("Location", self.base_path)])
         if not path.startswith(self.base_path):

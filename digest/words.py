@@ -429,3 +429,23 @@ def _word_form(word: str) -> str:
     if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
         return ""
     return stem(word)
+
+
+def _without_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", fold(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def tag_slug(tag: str) -> str:
+    """The folder name of a tag's page: its letters and digits, accents dropped
+    ("Café" -> "cafe", "Straße" -> "strasse"), words joined by "-". Letters of any
+    script stay ("Россия" -> "россия"); "" when the tag has none."""
+    return "-".join(re.findall(r"[^\W_]+", _without_accents(tag)))
+
+
+def tag_identity(tag: str) -> str:
+    """What two spellings of one tag share: case, accents and the separators
+    between words do not count ("New York", "new-york", "New_York"), any other
+    character does ("C++" is not "C"), so that distinct tags sharing a slug are
+    told apart."""
+    return "-".join(re.split(r"[\s_-]+", _without_accents(tag).strip(" \t\n_-")))

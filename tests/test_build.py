@@ -451,3 +451,33 @@ def test_counts_on_the_pages_agree_with_their_nouns(site: Path, tmp_path: Path) 
     )
     seed_page = (output / SLUG / "s1.html").read_text(encoding="utf-8")
     assert re.search(r"<summary>\d\d+ lines removed as page clutter</summary>", seed_page)
+
+
+def test_tags_of_any_script_get_their_own_pages_and_spellings_share_one(site: Path, tmp_path: Path) -> None:
+    from urllib.parse import unquote
+
+    story = site / "content" / f"{SLUG}.md"
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("tags: [diplomacy,", "tags: [Россия, Café, diplomacy,"),
+        encoding="utf-8",
+    )
+    write(site / "content" / "lonely.md", "---\ntags: [cafe, 日本]\nsources: [seeds/000_bec47d9d05e10e72.txt]\n---\n")
+    output = tmp_path / "out"
+    build_site(site, output)
+    tags = sorted(p.relative_to(output / "tags").as_posix() for p in (output / "tags").glob("*/index.html"))
+    assert tags == [
+        "arctic-council/index.html",
+        "cafe/index.html",
+        "diplomacy/index.html",
+        "россия/index.html",
+        "日本/index.html",
+    ]
+    cafe = parse(output / "tags" / "cafe" / "index.html").hrefs
+    assert f"../../{SLUG}/index.html" in cafe and "../../lonely/index.html" in cafe
+    page = output / SLUG / "index.html"
+    hrefs = [h for h in parse(page).hrefs if "/tags/" in h and not h.endswith("tags/index.html")]
+    assert "../tags/%D1%80%D0%BE%D1%81%D1%81%D0%B8%D1%8F/index.html" in hrefs
+    for href in hrefs:  # percent-encoded in the page, UTF-8 on disk
+        assert (page.parent / unquote(href)).is_file(), href
+    sitemap = (output / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/tags/%E6%97%A5%E6%9C%AC/</loc>" in sitemap and "日本" not in sitemap

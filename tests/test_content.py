@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
-from digest.content import load_stories, parse_story_file
+from digest.content import load_stories, load_story_files, parse_story_file
 from digest.errors import DigestError, DigestErrors
 from digest.textio import decode, inside
 from tests.conftest import write
@@ -71,6 +71,8 @@ def test_all_front_matter_errors_with_lines(tmp_path: Path) -> None:
         ("sources:\n  - seeds/none-*.txt\n", "matches no file"),
         ("sources: [unclosed\n", "YAML syntax error"),
         ("date: 2026-02-30\nsources: [seeds/a.txt]\n", ":2: YAML value error: '2026-02-30' is not a date"),
+        ("tags:\n  - news\n  - '!!!'\nsources: [seeds/a.txt]\n", ":4: tags: '!!!' has no letter or digit"),
+        ("tags: ''\nsources: [seeds/a.txt]\n", ":2: tags: '' has no letter or digit"),
     ],
 )
 def test_bad_front_matter(tmp_path: Path, front: str, message: str) -> None:
@@ -202,3 +204,28 @@ def test_inside_joins_as_os_path_join_does(folder: str, relative: str) -> None:
     # The build records source and output paths joined this way, where earlier
     # builds joined them with os.path.join: the cache's keys must not change.
     assert inside(folder, relative) == os.path.join(folder, relative)
+
+
+def test_spellings_of_one_tag_are_kept_once_in_the_order_given(tmp_path: Path) -> None:
+    write(tmp_path / "seeds" / "a.txt", "text")
+    path = story(tmp_path, "tags: [Café, New York, cafe, new-york, Россия, CAFÉ]\nsources: [seeds/a.txt]\n")
+    parsed = parse_story_file(path, tmp_path)
+    assert parsed.tags == ("Café", "New York", "Россия")
+    assert parsed.tag_lines == (2, 2, 2)
+
+
+def test_distinct_tags_sharing_a_page_name_both_files_and_lines(tmp_path: Path) -> None:
+    # "C++", "C" and "C " all make tags/c/: one page would list the others' stories.
+    write(tmp_path / "digest.yml", "title: T\n")
+    write(tmp_path / "seeds" / "a.txt", "text")
+    first = write(tmp_path / "content" / "a.md", "---\ntags:\n  - C\n  - Rust\nsources: [seeds/a.txt]\n---\n")
+    second = write(tmp_path / "content" / "b.md", "---\nsources: [seeds/a.txt]\ntags:\n  - C++\n  - c\n---\n")
+    third = write(tmp_path / "content" / "c.md", "---\ntags: [rust!, U.S., U S]\nsources: [seeds/a.txt]\n---\n")
+    with pytest.raises(DigestErrors) as caught:
+        load_story_files(load_config(tmp_path / "digest.yml"))
+    assert [e.location_message() for e in caught.value.errors] == [
+        f"{second}:4: tags: 'C++' and 'C' ({first}:3) would share the page tags/c/; spell them alike or rename one",
+        f"{third}:2: tags: 'rust!' and 'Rust' ({first}:4) would share the page tags/rust/; "
+        "spell them alike or rename one",
+        f"{third}:2: tags: 'U S' and 'U.S.' (line 2) would share the page tags/u-s/; spell them alike or rename one",
+    ]

@@ -47,6 +47,7 @@ def app() -> Preview:
             "s/index.html": page,
             "404.html": b"<html><body>missing</body></html>",
             "feed.xml": b"<feed/>",
+            "tags/россия/index.html": b"<html><body>tag</body></html>",
         },
     )
 
@@ -58,6 +59,14 @@ def test_served_under_base_path_with_redirects(app: Preview) -> None:
     status, headers, body = call(app, "/digest/s/")
     assert status == "200 OK" and headers["Content-Type"] == "text/html; charset=utf-8" and b"story" in body
     assert call(app, "/digest/feed.xml")[1]["Content-Type"].startswith("application/xml")
+
+
+def test_paths_beyond_ascii_are_read_as_wsgi_hands_them_over(app: Preview) -> None:
+    # PEP 3333: PATH_INFO is unquoted by the server and its bytes passed as Latin-1.
+    wsgi = "/digest/tags/россия/".encode().decode("latin-1")
+    assert call(app, wsgi)[2] == b"<html><body>tag</body></html>"
+    assert call(app, wsgi[:-1])[1]["Location"] == "/digest/tags/%D1%80%D0%BE%D1%81%D1%81%D0%B8%D1%8F/"
+    assert call(app, "/digest/tags/\xff/")[0] == "404 Not Found"  # not UTF-8
 
 
 def test_unknown_paths_and_escapes_get_the_404_page(app: Preview) -> None:
@@ -324,10 +333,11 @@ def test_server_serves_and_follows_edits(server: Server, site: Path) -> None:
     until(lambda: "long-time rivals" in server.get(f"{SLUG}/s2.html")[1], server=server)
 
     story = site / "content" / f"{SLUG}.md"
-    story.write_text(
-        story.read_text().replace("title: Blinken and Lavrov meet", "title: Ministers meet"), encoding="utf-8"
-    )
+    edited = story.read_text().replace("title: Blinken and Lavrov meet", "title: Ministers meet")
+    story.write_text(edited.replace("tags: [", "tags: [Россия, "), encoding="utf-8")
     until(lambda: "Ministers meet in Reykjavik" in server.get(f"{SLUG}/")[1], server=server)
+    status, tag_page = server.get("tags/%D1%80%D0%BE%D1%81%D1%81%D0%B8%D1%8F/")
+    assert status == 200 and "Ministers meet in Reykjavik" in tag_page
 
     template = site / "themes" / "default" / "story.html"
     template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.words import fold, matching_form, words
+from digest.words import fold, matching_form, tag_identity, tag_slug, words
 
 
 def test_words_unify_abbreviations_possessives_and_hyphens() -> None:
@@ -145,3 +145,23 @@ def test_thousands_separators_go_where_the_pattern_says(text: str) -> None:
     from digest.words import without_thousands_separators
 
     assert without_thousands_separators(text) == re.sub(r"(?<=\d),(?=\d{3})", "", text)
+
+
+def test_tag_slugs_keep_letters_of_every_script_and_drop_accents() -> None:
+    slugs = {tag: tag_slug(tag) for tag in ("Arctic Council", "Café", "naïve", "Straße", "İstanbul", "Россия", "日本")}
+    assert slugs == {
+        "Arctic Council": "arctic-council",
+        "Café": "cafe",
+        "naïve": "naive",
+        "Straße": "strasse",
+        "İstanbul": "istanbul",
+        "Россия": "россия",
+        "日本": "日本",
+    }
+    assert tag_slug("C++") == tag_slug("C") == "c" and tag_slug("!!!") == tag_slug("") == ""
+
+
+def test_tag_identity_ignores_case_accents_and_word_separators_only() -> None:
+    assert tag_identity("New York") == tag_identity("new-york") == tag_identity(" NEW_YORK ") == "new-york"
+    assert tag_identity("Café") == tag_identity("CAFE")
+    assert tag_identity("C++") != tag_identity("C") and tag_identity("U.S.") != tag_identity("US")
