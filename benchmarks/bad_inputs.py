@@ -121,6 +121,18 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
         ),
         [],
     ),
+    (
+        "Windows-1252 story file",
+        write("content/x.md", "---\ntitle: Caf\xe9 talks\nsources:\n".encode("cp1252") + PAIR.encode() + b"---\n"),
+        [],
+    ),
+    (
+        "Windows-1252 template",
+        lambda s: write("themes/default/404.html", (s / "themes/default/404.html").read_bytes() + b"{# caf\xe9 #}\n")(
+            s
+        ),
+        [],
+    ),
     ("one source only (warning)", story("x", "sources:\n" + PAIR), []),
     ("one source only with --strict", story("x", "sources:\n" + PAIR), ["--strict"]),
     ("output is a folder digest did not make", write("output/thesis.txt", "years of work"), []),

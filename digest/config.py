@@ -10,7 +10,7 @@ from typing import Any
 from digest import schema
 from digest.errors import DigestError, DigestErrors
 from digest.model import SiteConfig
-from digest.textio import read_text
+from digest.textio import read_text, require_utf
 from digest.yamlfile import load_yaml
 
 CONFIG_NAME = "digest.yml"
@@ -85,7 +85,7 @@ def load_config(path: Path, **overrides: Any) -> SiteConfig:
     path = path.resolve()
     if not path.is_file():
         raise DigestError("config file not found", path)
-    located = load_yaml(read_text(path).text, path)
+    located = load_yaml(require_utf(read_text(path), path), path)
     values, errors = schema.validate(located, FIELDS)
     for key, value in overrides.items():
         if value is None:

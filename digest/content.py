@@ -20,7 +20,7 @@ from digest.cache import settled
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
 from digest.model import Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
-from digest.textio import Decoded, read_text
+from digest.textio import Decoded, read_text, require_utf
 from digest.words import tag_identity, tag_slug
 from digest.yamlfile import Located, load_yaml
 
@@ -63,7 +63,7 @@ def parse_story_file(
     real_dirs = {} if real_dirs is None else real_dirs
     root = Path(_real_folder(str(root), real_dirs))  # source paths are checked against it
     slug = path.stem
-    text = read(path).text
+    text = require_utf(read(path), path)
     match = _FRONT.match(text)
     if not match:
         raise DigestError("story file must start with YAML front matter between '---' lines", path, 1)

@@ -20,6 +20,7 @@ class Decoded:
     text: str  # "\n" line ends, no BOM
     encoding: str
     warning: str | None = None
+    invalid: tuple[int, int] | None = None  # line and value of the first byte that is not UTF-8
 
 
 def read_text(path: Path) -> Decoded:
@@ -54,16 +55,26 @@ def decode(data: bytes, path: Path) -> Decoded:
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise DigestError("binary file (NUL byte); expected text", path, line)
+    body = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return Decoded(_newlines(data.decode("utf-8-sig")), "utf-8")
+        return Decoded(_newlines(body.decode("utf-8")), "utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        text = data.decode("cp1252", errors="replace")
+        line = body[: exc.start].count(b"\n") + 1
         return Decoded(
-            _newlines(text),
+            _newlines(body.decode("cp1252", errors="replace")),
             "cp1252",
             f"{path}:{line}: not valid UTF-8; read as Windows-1252",
+            (line, body[exc.start]),
         )
+
+
+def require_utf(decoded: Decoded, path: Path) -> str:
+    """The text of a file the user writes by hand (story file, digest.yml), which
+    must be Unicode: a guessed encoding there would change titles and paths unseen."""
+    if decoded.invalid is None:
+        return decoded.text
+    line, byte = decoded.invalid
+    raise DigestError(f"not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8", path, line)
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -8,6 +8,7 @@ the template it replaces and change one block instead of copying the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,13 +114,31 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.store.save("templates", bucket.key, bucket.bytecode_to_string())
 
 
+class _Templates(jinja2.FileSystemLoader):
+    """Jinja2's file loader, with a template that is not UTF-8 named by file and line
+    (Jinja2 lets the UnicodeDecodeError through, naming neither)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            data = exc.object if isinstance(exc.object, bytes) else b""
+            line = data[: exc.start].count(b"\n") + 1
+            byte = f" (byte 0x{data[exc.start]:02x})" if data else ""
+            path = next(
+                (Path(folder, template) for folder in self.searchpath if Path(folder, template).is_file()),
+                Path(template),
+            )
+            raise DigestError(f"template is not valid UTF-8{byte}; save it as UTF-8", path, line) from None
+
+
 def environment(theme: Theme, cache: Path | None = None, reload_templates: bool = True) -> jinja2.Environment:
     """The theme's Jinja2 environment; with ``cache``, compiled templates are kept
     there. With ``reload_templates``, a template whose file changed is loaded again."""
-    base = jinja2.FileSystemLoader(str(theme.folder))
+    base = _Templates(str(theme.folder))
     loaders: list[jinja2.BaseLoader] = []
     if theme.overrides is not None:
-        loaders.append(jinja2.FileSystemLoader(str(theme.overrides)))
+        loaders.append(_Templates(str(theme.overrides)))
     loaders.append(base)
     loaders.append(jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/"))
     return _Environment(

@@ -48,6 +48,14 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     assert "YAML syntax error" in caught.value.message
 
 
+def test_a_config_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "digest.yml"
+    path.write_bytes("title: Digest\ndescription: Revue de presse, édition du soir\n".encode("cp1252"))
+    with pytest.raises(DigestError) as caught:
+        load_config(path)
+    assert caught.value.location_message() == f"{path}:2: not valid UTF-8 (byte 0xe9); save the file as UTF-8"
+
+
 def test_not_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(DigestError, match="must be a mapping"):
         load_config(write(tmp_path / "digest.yml", "- a\n- b\n"))

@@ -171,6 +171,25 @@ def test_windows_1252_is_decoded_with_a_warning() -> None:
     assert decoded.warning == "w.txt:2: not valid UTF-8; read as Windows-1252"
 
 
+def test_a_bom_before_bytes_that_are_not_utf8_is_dropped_and_lines_count_after_it() -> None:
+    decoded = decode(codecs.BOM_UTF8 + "one\ntwo\nCafé".encode("cp1252"), Path("w.txt"))
+    assert decoded.text == "one\ntwo\nCafé"
+    assert decoded.warning == "w.txt:3: not valid UTF-8; read as Windows-1252" and decoded.invalid == (3, 0xE9)
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+def test_a_story_file_that_is_not_utf8_is_an_error_naming_its_line(tmp_path: Path, bom: bytes) -> None:
+    # Sources come from anywhere and are read as Windows-1252 at worst; a story file
+    # is the user's own, where a guessed encoding would change its title unseen.
+    write(tmp_path / "seeds" / "a.txt", "text")
+    path = tmp_path / "content" / "cafe.md"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(bom + "---\r\ntitle: Café\r\nsources: [seeds/a.txt]\r\n---\r\n".encode("cp1252"))
+    with pytest.raises(DigestError) as caught:
+        parse_story_file(path, tmp_path)
+    assert caught.value.location_message() == f"{path}:2: not valid UTF-8 (byte 0xe9); save the file as UTF-8"
+
+
 def test_binary_is_rejected_with_line() -> None:
     with pytest.raises(DigestError) as caught:
         decode(b"text\nmore\n\x00\x01binary", Path("b.bin"))

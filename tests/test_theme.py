@@ -119,3 +119,16 @@ def test_a_template_failing_as_it_runs_names_its_file_and_line(site: Path, expre
     assert message in str(caught.value)
     assert caught.value.file is not None and Path(caught.value.file).resolve() == override.resolve()
     assert caught.value.line == 3
+
+
+@pytest.mark.parametrize("template", ["404.html", "base.html"])
+def test_a_template_that_is_not_utf8_names_its_file_and_line(site: Path, template: str) -> None:
+    # base.html is loaded by the templates that extend it, as they render.
+    path = site / "themes" / "default" / template
+    path.write_bytes(path.read_bytes() + "{# édition #}\n".encode("cp1252"))
+    line = path.read_bytes().count(b"\n")
+    with pytest.raises(DigestError) as caught:
+        build_site(site)
+    assert caught.value.location_message() == (
+        f"{path}:{line}: template is not valid UTF-8 (byte 0xe9); save it as UTF-8"
+    )
