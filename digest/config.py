@@ -11,6 +11,7 @@ from digest import schema
 from digest.errors import DigestError, DigestErrors
 from digest.model import SiteConfig
 from digest.textio import read_text, require_utf
+from digest.theme import theme_problems
 from digest.yamlfile import load_yaml
 
 CONFIG_NAME = "digest.yml"
@@ -26,7 +27,12 @@ FIELDS = (
         _DEFAULTS.base_url,
         help="Where the site is deployed; used only for absolute URLs (feed, sitemap, canonical, 404).",
     ),
-    schema.Field("language", schema.string, _DEFAULTS.language, help="The pages' lang attribute."),
+    schema.Field(
+        "language",
+        schema.language_tag,
+        _DEFAULTS.language,
+        help="The pages' lang attribute: a language tag such as en or pt-BR.",
+    ),
     schema.Field(
         "theme",
         schema.string,
@@ -95,6 +101,9 @@ def load_config(path: Path, **overrides: Any) -> SiteConfig:
             values[key] = field.convert(value)
         except schema.Invalid as exc:
             errors.append(DigestError(f"--{key.replace('_', '-')}: {exc}"))
+    if not errors:
+        problems = theme_problems(path.parent, values["theme"], values["theme_overrides"])
+        errors.extend(located.error(message, key) for key, message in problems.items())
     if errors:
         raise DigestErrors(errors) if len(errors) > 1 else errors[0]
     config = SiteConfig(root=path.parent, config_file=path, **values)

@@ -8,6 +8,7 @@ first, so one run tells users everything to fix.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +102,18 @@ def http_url(value: Any) -> str:
     text = string(value).strip()
     if not text.lower().startswith(("http://", "https://")):
         raise Invalid(f"expected an http(s) URL, got {text!r}")
+    return text
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(value: Any) -> str:
+    """A BCP 47 tag's shape ("en", "pt-BR", "zh-Hant-TW"): it goes into every page's
+    ``lang`` and the feed's ``xml:lang``, where anything else is invalid markup."""
+    text = string(value)
+    if not _LANGUAGE_TAG.fullmatch(text):
+        raise Invalid(f"expected a language tag such as 'en' or 'pt-BR', got {text!r}")
     return text
 
 

@@ -56,25 +56,35 @@ class Theme:
         return [f for f in folders if f.is_dir()]
 
 
+def _theme_candidates(root: Path, name: str) -> list[Path]:
+    if "/" in name or name.startswith("."):
+        return [root / name]
+    return [root / "themes" / name, bundled_themes() / name]
+
+
+def _theme_folder(root: Path, name: str) -> Path | None:
+    return next((c for c in _theme_candidates(root, name) if (c / "base.html").is_file()), None)
+
+
+def theme_problems(root: Path, name: str, overrides: str | None) -> dict[str, str]:
+    """What is wrong with the theme settings, by key: checked as the config is
+    loaded (so the message names its line) and again as a build starts."""
+    problems = {}
+    if _theme_folder(root, name) is None:
+        looked = ", ".join(str(c) for c in _theme_candidates(root, name))
+        problems["theme"] = f"theme {name!r} not found (looked in {looked})"
+    if overrides and not (root / overrides).is_dir():
+        problems["theme_overrides"] = f"theme_overrides folder {overrides!r} not found"
+    return problems
+
+
 def resolve_theme(config: SiteConfig) -> Theme:
+    folder = _theme_folder(config.root, config.theme)
+    problems = theme_problems(config.root, config.theme, config.theme_overrides)
+    if folder is None or problems:
+        raise DigestError(next(iter(problems.values())), config.config_file or config.root)
+    overrides = config.root / config.theme_overrides if config.theme_overrides else None
     name = config.theme
-    candidates = (
-        [config.root / name]
-        if ("/" in name or name.startswith("."))
-        else [
-            config.root / "themes" / name,
-            bundled_themes() / name,
-        ]
-    )
-    folder = next((c for c in candidates if (c / "base.html").is_file()), None)
-    if folder is None:
-        where = config.config_file or config.root
-        raise DigestError(f"theme {name!r} not found (looked in {', '.join(str(c) for c in candidates)})", where)
-    overrides = None
-    if config.theme_overrides:
-        overrides = config.root / config.theme_overrides
-        if not overrides.is_dir():
-            raise DigestError(f"theme_overrides folder {config.theme_overrides!r} not found", config.config_file)
     return Theme(folder.name if name == folder.name else name, folder.resolve(), overrides)
 
 

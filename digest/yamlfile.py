@@ -72,17 +72,22 @@ def load_yaml(text: str, file: Path, line_offset: int = 0) -> Located:
         raise DigestError(f"YAML error: {exc}", file) from None
     lines: dict[Path_, int] = {}
     if node is not None:
-        _walk(node, (), lines, line_offset)
+        _walk(node, (), lines, line_offset, file)
     return Located(data, lines, file, line_offset + 1)
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int) -> None:
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int, file: Path) -> None:
     if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, str], int] = {}  # (tag, key) -> its line
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            lines[path + (key,)] = key_node.start_mark.line + 1 + offset
-            _walk(value_node, path + (key,), lines, offset)
+            line = key_node.start_mark.line + 1 + offset
+            if (key_node.tag, key) in seen:  # YAML would keep the last value silently
+                raise DigestError(f"duplicate key {key!r} (first on line {seen[key_node.tag, key]})", file, line)
+            seen[key_node.tag, key] = line
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines, offset, file)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1 + offset
-            _walk(item, path + (index,), lines, offset)
+            _walk(item, path + (index,), lines, offset, file)

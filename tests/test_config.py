@@ -40,6 +40,43 @@ def test_every_error_reported_at_once_with_lines(tmp_path: Path) -> None:
     assert any(m.startswith(f"{path}:5: language: expected text") for m in messages)
 
 
+def test_theme_settings_naming_no_folder_are_errors_at_their_lines(tmp_path: Path) -> None:
+    path = write(tmp_path / "digest.yml", "title: ok\ntheme: nosuch\ntheme_overrides: overrides\n")
+    with pytest.raises(DigestErrors) as caught:
+        load_config(path)
+    assert [e.location_message() for e in caught.value.errors] == [
+        f"{path}:2: theme 'nosuch' not found (looked in {tmp_path}/themes/nosuch, "
+        f"{Path(__file__).resolve().parent.parent}/themes/nosuch)",
+        f"{path}:3: theme_overrides folder 'overrides' not found",
+    ]
+    (tmp_path / "overrides").mkdir()
+    write(tmp_path / "themes" / "nosuch" / "base.html", "<html></html>")
+    assert load_config(path).theme == "nosuch"
+
+
+@pytest.mark.parametrize("tag", ["en", "pt-BR", "zh-Hant-TW", "de-CH-1996"])
+def test_language_tags_are_accepted(tmp_path: Path, tag: str) -> None:
+    assert load_config(write(tmp_path / "digest.yml", f"language: {tag}\n")).language == tag
+
+
+@pytest.mark.parametrize("tag", ["en us", "english", "e", "en_US", "en-", '"><script>'])
+def test_a_language_that_is_no_tag_is_an_error(tmp_path: Path, tag: str) -> None:
+    path = write(tmp_path / "digest.yml", f"title: ok\nlanguage: '{tag}'\n")
+    with pytest.raises(DigestError) as caught:
+        load_config(path)
+    assert caught.value.location_message() == (
+        f"{path}:2: language: expected a language tag such as 'en' or 'pt-BR', got {tag!r}"
+    )
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path: Path) -> None:
+    # YAML itself keeps the last value without a word.
+    path = write(tmp_path / "digest.yml", "title: A\ntheme: default\nsummary_words: 90\ntheme: other\n")
+    with pytest.raises(DigestError) as caught:
+        load_config(path)
+    assert caught.value.location_message() == f"{path}:4: duplicate key 'theme' (first on line 2)"
+
+
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     path = write(tmp_path / "digest.yml", "title: a\nbase_url: [unclosed\n")
     with pytest.raises(DigestError) as caught:
