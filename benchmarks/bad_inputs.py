@@ -135,6 +135,14 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
         ),
         [],
     ),
+    (
+        "the same article saved twice",
+        lambda s: (
+            shutil.copy(s / "seeds/001_53d2f25ad1582e78.txt", s / "seeds/copy.txt"),
+            story("x", "sources:\n" + PAIR + "  - seeds/copy.txt\n")(s),
+        ),
+        [],
+    ),
     ("one source only (warning)", story("x", "sources:\n" + PAIR), []),
     ("one source only with --strict", story("x", "sources:\n" + PAIR), ["--strict"]),
     ("output is a folder digest did not make", write("output/thesis.txt", "years of work"), []),

@@ -224,13 +224,20 @@ def unique_sources(story_file: StoryFile) -> list[SourceRef]:
 
 
 def load_story(story_file: StoryFile, root: Path, warnings: list[str], read: Reader = read_text) -> Story:
-    """Read the sources of a story; duplicates (a file named twice) count once."""
+    """Read the sources of a story; duplicates count once: a file named twice, and
+    a file whose text is another's (the same page saved twice would otherwise
+    "confirm" every one of its facts)."""
     sources: list[RawSource] = []
+    first_with: dict[str, str] = {}  # text -> the source path that had it first
     for ref in unique_sources(story_file):
         decoded = read(root / ref.path)
         if decoded.warning:
             warnings.append(decoded.warning)
         text = decoded.text
+        original = first_with.setdefault(text, ref.path)
+        if original != ref.path:
+            warnings.append(f"{story_file.file}: {ref.path} has the same text as {original}; counted once")
+            continue
         origins: tuple[int, ...] = ()
         hints: tuple[tuple[int, str, str], ...] = ()
         if looks_like_html(ref.path, text):

@@ -141,6 +141,21 @@ def test_duplicate_slugs_across_folders(tmp_path: Path) -> None:
         load_stories(load_config(tmp_path / "digest.yml"), [])
 
 
+def test_a_source_with_the_text_of_another_counts_once_with_a_warning(tmp_path: Path) -> None:
+    # The same page saved twice (here once with Windows line ends) is one report, not two.
+    write(tmp_path / "digest.yml", "")
+    write(tmp_path / "seeds" / "a.txt", "Ministers met.\n\nThey agreed.\n")
+    (tmp_path / "seeds" / "a-again.txt").write_bytes(b"Ministers met.\r\n\r\nThey agreed.\r\n")
+    write(tmp_path / "seeds" / "b.txt", "Ministers met in Reykjavik.\n")
+    story_file = write(
+        tmp_path / "content" / "s.md", "---\nsources: [seeds/a.txt, seeds/a-again.txt, seeds/b.txt]\n---\n"
+    )
+    warnings: list[str] = []
+    [loaded] = load_stories(load_config(tmp_path / "digest.yml"), warnings)
+    assert [(s.id, s.path) for s in loaded.sources] == [("s1", "seeds/a.txt"), ("s2", "seeds/b.txt")]
+    assert warnings == [f"{story_file}: seeds/a-again.txt has the same text as seeds/a.txt; counted once"]
+
+
 def test_sources_load_with_ids_in_order_and_duplicates_once(tmp_path: Path) -> None:
     write(tmp_path / "digest.yml", "")
     write(tmp_path / "seeds" / "a.txt", "alpha")
