@@ -56,6 +56,15 @@ def story_files(config: SiteConfig) -> list[Path]:
     return sorted(p for p in folder.rglob("*.md") if p.is_file())
 
 
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` cannot name a story (its URL is ``<slug>/``), or None."""
+    if not SLUG.match(slug):
+        return f"{slug!r} is not a usable slug: use lower-case letters, digits, - and _"
+    if slug in RESERVED_SLUGS:
+        return f"the slug {slug!r} is taken by the site's own pages"
+    return None
+
+
 def parse_story_file(
     path: Path, root: Path, read: Reader = read_text, real_dirs: dict[str, str] | None = None
 ) -> StoryFile:
@@ -70,16 +79,9 @@ def parse_story_file(
     located = load_yaml(match.group(1) or "", path, line_offset=1)
     note = text[match.end() :].strip()
     errors: list[DigestError] = []
-    if not SLUG.match(slug):
-        errors.append(
-            DigestError(
-                f"file name {path.name!r} is not a usable slug: use lower-case letters, digits, - and _",
-                path,
-                1,
-            )
-        )
-    elif slug in RESERVED_SLUGS:
-        errors.append(DigestError(f"the slug {slug!r} is taken by the site's own pages; rename the file", path, 1))
+    problem = slug_problem(slug)
+    if problem is not None:
+        errors.append(DigestError(f"file name {path.name!r}: {problem}; rename the file", path, 1))
     values, found = schema.validate(located, STORY_FIELDS)
     errors.extend(found)
     tags, tag_lines = _tags(located, values.get("tags", ()), errors)

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from digest.config import CONFIG_NAME
-from digest.content import SLUG
+from digest.content import slug_problem
 from digest.errors import DigestError
 from digest.model import Group, SiteConfig
 from digest.theme import bundled_themes
@@ -39,8 +39,9 @@ def init_site(folder: Path, copy_theme: bool = False) -> list[Path]:
 
 def new_story(root: Path, content_dir: Path, slug: str, files: list[Path]) -> Path:
     """Write ``content/<slug>.md`` naming the given source files."""
-    if not SLUG.match(slug):
-        raise DigestError(f"{slug!r} is not a usable slug: use lower-case letters, digits, - and _")
+    problem = slug_problem(slug)
+    if problem is not None:
+        raise DigestError(problem)
     target = content_dir / f"{slug}.md"
     if target.exists():
         raise DigestError("story file exists; refusing to overwrite it", target)

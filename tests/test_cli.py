@@ -94,6 +94,11 @@ def test_new_writes_a_story_that_builds(run, site: Path) -> None:  # type: ignor
     assert run(site, "build", "--output", "out").exit_code == 0
     assert (site / "out" / "pair" / "digest.json").is_file()
     assert run(site, "new", "pair", "seeds/001_53d2f25ad1582e78.txt").exit_code == 1
+    # A slug the build would refuse is refused before any file is written.
+    for slug, message in (("tags", "the slug 'tags' is taken by the site's own pages"), ("Pair", "not a usable slug")):
+        result = run(site, "new", slug, "seeds/001_53d2f25ad1582e78.txt")
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert not (site / "content" / f"{slug}.md").exists()
 
 
 def test_clean_removes_output_but_refuses_foreign_folders(run, site: Path) -> None:  # type: ignore[no-untyped-def]
