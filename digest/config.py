@@ -109,4 +109,33 @@ def load_config(path: Path, **overrides: Any) -> SiteConfig:
     config = SiteConfig(root=path.parent, config_file=path, **values)
     if not config.base_url.endswith("/"):
         config = replace(config, base_url=config.base_url + "/")
+    clashes = []
+    for key, message in _output_clashes(config):
+        if overrides.get("output") is not None:
+            clashes.append(DigestError(f"--output: {message}"))
+        else:
+            clashes.append(located.error(message, "output" if ("output",) in located.lines else key))
+    if clashes:
+        raise DigestErrors(clashes) if len(clashes) > 1 else clashes[0]
     return config
+
+
+def _output_clashes(config: SiteConfig) -> list[tuple[str, str]]:
+    """The output folder is replaced whole by every build, so it may not hold an
+    input folder, nor lie in one: pages written among the loose articles would
+    be read as articles by the next build."""
+    output = config.output_dir
+    folders = [("content", config.content_dir, "story files"), ("cache_dir", config.cache_path, "build cache")]
+    if config.loose_dir is not None:
+        folders.insert(1, ("loose_folder", config.loose_dir, "loose articles"))
+    clashes = []
+    for key, folder, holding in folders:
+        folder = folder.resolve()
+        value = getattr(config, key)
+        if output == folder or folder in output.parents:
+            clashes.append((key, f"output {config.output!r} lies in {key} {value!r} (the {holding}); choose another"))
+        elif output in folder.parents:
+            clashes.append(
+                (key, f"output {config.output!r} holds {key} {value!r} (the {holding}), and every build replaces it")
+            )
+    return clashes

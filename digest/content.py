@@ -19,7 +19,7 @@ from digest import schema
 from digest.cache import settled
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
-from digest.model import Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
+from digest.model import OUTPUT_MARKER, Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
 from digest.textio import Decoded, read_text, require_utf
 from digest.words import tag_identity, tag_slug
 from digest.yamlfile import Located, load_yaml
@@ -339,8 +339,12 @@ def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseLi
     folders: list[tuple[str, int]] = []
     linked = False
     started = time.time_ns()
+    # The site's own folders hold story files, pages and cache entries, no articles.
+    own = {os.path.realpath(f) for f in (config.content_dir, config.output_dir, config.cache_path)}
+    if top in own or os.path.exists(os.path.join(top, OUTPUT_MARKER)):
+        return (), started, (), top
     pending = [top]
-    seen = set(pending)  # a link back to a folder above must not loop
+    seen = set(pending) | own  # a link back to a folder above must not loop
     while pending:
         current = pending.pop()
         folders.append((current, os.stat(current).st_mtime_ns))  # before listing it: a later change shows
@@ -353,7 +357,7 @@ def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseLi
                 if not path.startswith(root + os.sep):
                     continue  # a link out of the site: never read
                 if entry.is_dir():
-                    if path not in seen:
+                    if path not in seen and not os.path.exists(os.path.join(path, OUTPUT_MARKER)):
                         seen.add(path)
                         pending.append(path)
                 elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LOOSE_SUFFIXES:

@@ -23,6 +23,10 @@ from pathlib import Path
 # --- configuration and content files ---------------------------------------------
 
 
+# The file that marks a folder as one digest built (and may replace or delete).
+OUTPUT_MARKER = ".digest-output"
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """The validated contents of ``digest.yml`` (see ``digest/config.py``)."""

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from digest.errors import DigestError
-from digest.render import MARKER
+from digest.model import OUTPUT_MARKER
 from digest.textio import inside, write_all
 
 # What a build wrote: path -> (SHA-256, mtime_ns, size, inode) of each output file.
@@ -28,7 +28,7 @@ Manifest = dict[str, tuple[str, int, int, int]]
 
 
 def is_digest_output(folder: Path) -> bool:
-    return (folder / MARKER).is_file()
+    return (folder / OUTPUT_MARKER).is_file()
 
 
 def check_replaceable(output: Path) -> None:
@@ -36,7 +36,7 @@ def check_replaceable(output: Path) -> None:
         raise DigestError("output path exists and is not a folder", output)
     if output.is_dir() and any(output.iterdir()) and not is_digest_output(output):
         raise DigestError(
-            f"output folder is not empty and was not made by digest (no {MARKER}); "
+            f"output folder is not empty and was not made by digest (no {OUTPUT_MARKER}); "
             "refusing to replace it — choose another --output",
             output,
         )
@@ -277,7 +277,7 @@ def clean_output(output: Path) -> bool:
     if not output.exists():
         return False
     if not is_digest_output(output):
-        raise DigestError(f"not a digest output folder (no {MARKER}); refusing to delete it", output)
+        raise DigestError(f"not a digest output folder (no {OUTPUT_MARKER}); refusing to delete it", output)
     if output == Path.home().resolve() or output == Path(output.anchor):
         raise DigestError("refusing to delete a home or root folder", output)
     shutil.rmtree(output)

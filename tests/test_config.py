@@ -77,6 +77,36 @@ def test_a_key_given_twice_is_an_error_naming_both_lines(tmp_path: Path) -> None
     assert caught.value.location_message() == f"{path}:4: duplicate key 'theme' (first on line 2)"
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("output: seeds/site\n", ":2: output 'seeds/site' lies in loose_folder 'seeds' (the loose articles)"),
+        ("output: content\n", ":2: output 'content' lies in content 'content' (the story files)"),
+        ("content: output/stories\n", ":2: output 'output' holds content 'output/stories' (the story files)"),
+        ("output: .digest-cache/site\n", ":2: output '.digest-cache/site' lies in cache_dir '.digest-cache'"),
+        ("cache_dir: output/.cache\n", ":2: output 'output' holds cache_dir 'output/.cache' (the build cache)"),
+    ],
+)
+def test_an_output_folder_overlapping_an_input_folder_is_an_error(tmp_path: Path, settings: str, message: str) -> None:
+    # Every build replaces the output folder whole.
+    path = write(tmp_path / "digest.yml", "title: ok\n" + settings)
+    with pytest.raises(DigestError) as caught:
+        load_config(path)
+    assert caught.value.location_message().startswith(f"{path}{message}")
+
+
+def test_an_output_override_overlapping_an_input_folder_names_the_option(tmp_path: Path) -> None:
+    path = write(tmp_path / "digest.yml", "title: ok\n")
+    with pytest.raises(DigestErrors) as caught:
+        load_config(path, output=".")
+    assert [e.location_message() for e in caught.value.errors] == [
+        "--output: output '.' holds content 'content' (the story files), and every build replaces it",
+        "--output: output '.' holds loose_folder 'seeds' (the loose articles), and every build replaces it",
+        "--output: output '.' holds cache_dir '.digest-cache' (the build cache), and every build replaces it",
+    ]
+    assert load_config(write(tmp_path / "digest.yml", "loose_folder: ''\noutput: seeds/site\n")).output == "seeds/site"
+
+
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     path = write(tmp_path / "digest.yml", "title: a\nbase_url: [unclosed\n")
     with pytest.raises(DigestError) as caught:

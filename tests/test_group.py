@@ -144,6 +144,21 @@ def test_loose_folder_links_never_loop_or_leave_the_site(site: Path, tmp_path: P
     assert loose_paths(config, load_story_files(config)) == ["seeds/loose/heat.txt"]
 
 
+def test_the_sites_own_folders_in_the_loose_folder_are_not_read_as_articles(site: Path, tmp_path: Path) -> None:
+    # Story files kept under seeds/, and a site digest built there for another
+    # config (its pages are .html files), would otherwise become loose articles.
+    from digest.config import load_config
+    from digest.content import load_story_files, loose_paths
+
+    write(site / "seeds" / "loose" / "heat.txt", HEAT)
+    write(site / "digest.yml", (site / "digest.yml").read_text() + "content: seeds/stories\n")
+    (site / "content").rename(site / "seeds" / "stories")
+    build_site(site, site / "seeds" / "old-site", loose_folder="")
+    assert (site / "seeds" / "old-site" / "index.html").is_file()
+    config = load_config(site / "digest.yml")
+    assert loose_paths(config, load_story_files(config)) == ["seeds/loose/heat.txt"]
+
+
 def test_an_earlier_article_joining_keeps_the_story_url(site: Path, tmp_path: Path) -> None:
     for path in ("seeds/loose/geneva-1.txt", "seeds/loose/geneva-2.txt"):
         write(site / path, ARTICLES[path])
