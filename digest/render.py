@@ -65,6 +65,7 @@ def _markdown() -> Callable[[str], str]:
 
     # Raw HTML off: an editor's note can format text but never inject markup.
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])  # as GitHub writes Markdown
     md.validateLink = _link_allowed  # type: ignore[method-assign]
     return md.render
 
