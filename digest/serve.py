@@ -26,6 +26,7 @@ reported like a broken edit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import html
 import ipaddress
@@ -237,9 +238,7 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_bro
     try:
         server.start(host, port)
     except OSError as exc:
-        raise DigestError(
-            f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another port with --port"
-        ) from None
+        raise DigestError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); {_listen_advice(exc)}") from None
 
     def listening() -> None:  # runs once the event loop has started, so the port accepts
         log(f"serving {url} (Ctrl-C to stop)")
@@ -248,6 +247,14 @@ def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_bro
 
     server.run(listening)
     log("stopped")
+
+
+def _listen_advice(exc: OSError) -> str:
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return "this machine has no such address; check --host (127.0.0.1 is the default)"
+    if exc.errno == errno.EACCES:
+        return "ports below 1024 need privileges; choose another port with --port"
+    return "choose another port with --port"
 
 
 def _is_loopback(host: str) -> bool:

@@ -366,6 +366,23 @@ def test_port_in_use_is_a_clear_error(site: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
 
 
+def test_an_address_this_machine_lacks_is_a_clear_error(site: Path) -> None:
+    # 192.0.2.1 is reserved for documentation: no machine has it.
+    done = run_digest(site, "serve", "--host", "192.0.2.1", "--port", str(free_port()), timeout=60)
+    assert done.returncode == 1
+    assert "cannot listen on 192.0.2.1:" in done.stderr and "check --host" in done.stderr, done.stderr
+
+
+def test_listen_failures_advise_what_to_change() -> None:
+    import errno
+
+    from digest.serve import _listen_advice
+
+    assert "check --host" in _listen_advice(socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
+    assert "need privileges" in _listen_advice(PermissionError(errno.EACCES, "Permission denied"))
+    assert _listen_advice(OSError(errno.EADDRINUSE, "Address already in use")) == "choose another port with --port"
+
+
 # --- a real browser -----------------------------------------------------------------------
 
 
