@@ -143,6 +143,7 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
         ),
         [],
     ),
+    ("an empty loose file (warning)", write("seeds/stray.txt", ""), []),
     ("output inside the loose folder", lambda s: None, ["--output", "seeds/site"]),
     ("one source only (warning)", story("x", "sources:\n" + PAIR), []),
     ("one source only with --strict", story("x", "sources:\n" + PAIR), ["--strict"]),

@@ -499,6 +499,7 @@ class IncrementalBuilder:
     _listings: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # slug -> (listing key, view)
     # This build's lstat of each source found a regular file (see _parse), for its hash.
     _statted: dict[str, os.stat_result] = field(default_factory=dict)
+    skipped_loose: list[str] = field(default_factory=list)  # the last grouping's warnings
 
     @property
     def source_files(self) -> frozenset[Path]:
@@ -713,7 +714,7 @@ class IncrementalBuilder:
             sources=sum(s.sources for s in stories),
             files=sum(len(built.hashes) for built in stories) + len(state.site_pages),
             seconds=time.perf_counter() - started,
-            warnings=tuple(w for s in stories for w in s.warnings),
+            warnings=tuple(self.skipped_loose) + tuple(w for s in stories for w in s.warnings),
             consolidated=counts["consolidated"],
             rendered=counts["rendered"],
             cache_rejected=(self.store.rejected - rejected_before if self.store else 0) + counts["rejected"],
@@ -881,6 +882,7 @@ class IncrementalBuilder:
     def groups(self, config: SiteConfig, story_files: Sequence[StoryFile]) -> tuple[Group, ...]:
         """Loose source files (in the loose folder, named by no story file) grouped
         by event; each file is read and described again only when its bytes change."""
+        self.skipped_loose = []
         listing = list_loose(config, self.state.loose)
         if listing is not self.state.loose:
             self.state.loose = listing
@@ -896,13 +898,16 @@ class IncrementalBuilder:
             digest = self.state.hashes.sha(inside(root, path))
             cached = self.state.described.get(path)
             if digest is not None and cached is not None and cached[0] == digest:
-                articles.append(cached[1])
-                continue
-            article = describe(path, read_loose(config, path, self._files.read))
-            if digest is not None:
-                self.state.described[path] = (digest, article)
-                self._changed = True
-            articles.append(article)
+                article = cached[1]
+            else:
+                article = describe(path, read_loose(config, path, self._files.read))
+                if digest is not None:
+                    self.state.described[path] = (digest, article)
+                    self._changed = True
+            if article.headline:
+                articles.append(article)
+            else:  # no line with text: a stray file the build should not fail on
+                self.skipped_loose.append(f"{path}: empty; left out of the loose articles")
         if len(self.state.described) != len(paths):
             self.state.described = {p: self.state.described[p] for p in paths if p in self.state.described}
         if not articles:

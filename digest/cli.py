@@ -176,7 +176,10 @@ def group(config_file: Path | None, write: bool) -> None:
 
     config = _config(config_file)
     story_files = load_story_files(config)
-    groups = IncrementalBuilder.from_store(Store(config.cache_path)).groups(config, story_files)
+    builder = IncrementalBuilder.from_store(Store(config.cache_path))
+    groups = builder.groups(config, story_files)
+    for warning in builder.skipped_loose:
+        click.echo(f"warning: {warning}", err=True)
     if not groups:
         click.echo(f"no loose source files in {config.loose_folder or '(loose_folder is off)'}")
         return
