@@ -61,6 +61,7 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ("YAML syntax error in digest.yml", write("digest.yml", "title: [unclosed\n"), []),
     ("`sources` not a list", story("x", "sources: seeds/a.txt\n"), []),
     ("`date` not a date", story("x", "date: yesterday\nsources:\n" + PAIR), []),
+    ("`draft` not true/false", story("x", "draft: 'no'\nsources:\n" + PAIR), []),
     ("a date that does not exist", story("x", "date: 2021-02-30\nsources:\n" + PAIR), []),
     ("two tags sharing one page", story("x", "tags: [C++, c]\nsources:\n" + PAIR), []),
     ("a tag with no letter or digit", story("x", "tags: ['!!!']\nsources:\n" + PAIR), []),

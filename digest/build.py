@@ -75,6 +75,7 @@ class BuildResult:
     written: int = 0  # files written to the output (unchanged files are left alone)
     cache_rejected: int = 0  # damaged cache entries found, dropped and rebuilt
     phases: tuple[tuple[str, float], ...] = ()  # seconds spent in each phase, in order
+    drafts_left_out: int = 0  # stories marked draft, not built
 
 
 def digest_story(story: Story, summary_words: int) -> StoryDigest:
@@ -327,7 +328,8 @@ def theme_signatures(config: SiteConfig, theme: Theme) -> tuple[str, str]:
     the CSS renders no page again; they count for the pages too when a template
     loads one, or loads a template by a name made at render time."""
     h = hashlib.sha256(code_fingerprint().encode())
-    h.update(repr(replace(config, summary_words=0, cache_dir="", output="")).encode())
+    # (Whether drafts are built changes which stories are listed, not how a page looks.)
+    h.update(repr(replace(config, summary_words=0, cache_dir="", output="", drafts=False)).encode())
     static = hashlib.sha256()
     pages_read_static = False
     for folder in (theme.folder, theme.overrides):
@@ -597,6 +599,11 @@ class IncrementalBuilder:
         if not named.issuperset(state.parsed):  # a story file went
             state.parsed = {p: v for p, v in state.parsed.items() if p in named}
             self._changed = self._parsed_changed = True
+        drafts_left_out = 0
+        if not config.drafts:
+            published = [s for s in story_files if not s.draft]
+            drafts_left_out = len(story_files) - len(published)
+            story_files = published
         root = str(config.root)
         self._sources = tuple(inside(root, ref.path) for s in story_files for ref in s.sources)
         signature, static_files = theme_signatures(config, theme)
@@ -718,6 +725,7 @@ class IncrementalBuilder:
             consolidated=counts["consolidated"],
             rendered=counts["rendered"],
             cache_rejected=(self.store.rejected - rejected_before if self.store else 0) + counts["rejected"],
+            drafts_left_out=drafts_left_out,
             phases=(
                 ("load inputs, plan the work", loaded - started),  # a first build hashes later, in parallel
                 ("consolidate, render, write stories", stories_done - loaded),

@@ -73,6 +73,7 @@ config_option = click.option(
 @click.option("--output", type=str, help="Output folder (default from digest.yml: output).")
 @click.option("--base-url", type=str, help="Deployed site URL, for feed, sitemap and canonical links.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--drafts", is_flag=True, help="Build the stories marked 'draft: true' too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--no-cache", is_flag=True, help="Ignore the build cache: consolidate and write everything.")
 @click.option("--timings", is_flag=True, help="Print the time each phase of the build took.")
@@ -82,6 +83,7 @@ def build(
     output: str | None,
     base_url: str | None,
     strict: bool,
+    drafts: bool,
     quiet: bool,
     no_cache: bool,
     timings: bool,
@@ -92,7 +94,7 @@ def build(
 
     if output is not None:
         output = str(Path(output).resolve())
-    config = _config(config_file, output=output, base_url=base_url)
+    config = _config(config_file, output=output, base_url=base_url, drafts=drafts or None)
     bar = ProgressBar(sys.stderr) if not quiet and sys.stderr.isatty() else None
 
     def log(message: str) -> None:
@@ -113,6 +115,8 @@ def build(
             f"built {_count(result.stories, 'story', 'stories')}, {_count(result.sources, 'source')}"
             f" in {result.seconds:.1f} s ({redone}) -> {result.output}"
         )
+        if result.drafts_left_out:
+            click.echo(f"{_count(result.drafts_left_out, 'draft')} left out (--drafts builds them too)")
     if timings:
         for phase, seconds in result.phases:
             click.echo(f"  {phase:32s} {seconds:7.2f} s")
@@ -154,13 +158,16 @@ def new(slug: str, files: tuple[Path, ...], config_file: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback unless told).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@click.option(
+    "--drafts/--no-drafts", default=True, show_default=True, help="Show the stories marked 'draft: true' too."
+)
 @reports_errors
-def serve(config_file: Path | None, host: str, port: int, open_browser: bool) -> None:
+def serve(config_file: Path | None, host: str, port: int, open_browser: bool, drafts: bool) -> None:
     """Preview the site with live reload; rebuilds on every save."""
     from digest.serve import serve as run_serve
 
     path = config_file if config_file is not None else find_config(Path.cwd())
-    run_serve(path, host=host, port=port, open_browser=open_browser)
+    run_serve(path, host=host, port=port, open_browser=open_browser, drafts=drafts)
 
 
 @main.command()

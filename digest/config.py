@@ -64,6 +64,12 @@ FIELDS = (
         help="Source files here that no story file names are grouped into stories by event ('' turns this off).",
     ),
     schema.Field(
+        "drafts",
+        schema.boolean,
+        _DEFAULTS.drafts,
+        help="Build the stories marked 'draft: true' too (--drafts does it for one build).",
+    ),
+    schema.Field(
         "cache_dir",
         schema.string,
         _DEFAULTS.cache_dir,

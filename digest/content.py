@@ -34,6 +34,7 @@ STORY_FIELDS = (
     schema.Field("title", schema.string, help="Headline; derived from the sources when absent."),
     schema.Field("date", schema.date, help="Story date, YYYY-MM-DD."),
     schema.Field("tags", schema.string_list, (), help="Words to group stories by."),
+    schema.Field("draft", schema.boolean, False, help="Left out of the site unless drafts are built."),
     schema.Field("sources", lambda v: v, required=True, help="The articles to consolidate."),
 )
 SOURCE_FIELDS = (
@@ -111,6 +112,7 @@ def parse_story_file(
         tags=tags,
         tag_lines=tag_lines,
         note=note,
+        draft=values["draft"],
     )
 
 

@@ -46,6 +46,7 @@ class SiteConfig:
     feed_size: int = 50
     cache_dir: str = ".digest-cache"
     loose_folder: str = "seeds"
+    drafts: bool = False  # build stories marked draft (`digest build --drafts`; a preview does)
 
     @property
     def output_dir(self) -> Path:
@@ -87,6 +88,7 @@ class StoryFile:
     tag_lines: tuple[int, ...] = ()  # each tag's line in the file, for errors naming two files
     note: str = ""  # Markdown
     globbed: bool = False  # a source entry is a pattern: new files may match it later
+    draft: bool = False  # left out of the site unless the build asks for drafts
 
 
 # --- loaded sources ---------------------------------------------------------------
@@ -312,6 +314,7 @@ class StoryDigest:
     only_in: tuple[SingleSourceFact, ...] = ()
     decisions: tuple[Decision, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    draft: bool = False
 
     def source(self, source_id: str) -> SplitSource:
         for s in self.sources:

@@ -354,6 +354,7 @@ def story_view(digest: StoryDigest) -> dict[str, Any]:
         "date": digest.date.isoformat() if digest.date else None,
         "date_text": digest.date.strftime("%-d %B %Y") if digest.date else None,
         "tags": list(digest.tags),
+        "draft": digest.draft,
         "tag_links": [{"name": tag, "url": tag_url(tag)} for tag in digest.tags],
         "note_html": _markdown()(strip_invisible(digest.note)) if digest.note else "",
         "lead": lead,
@@ -418,6 +419,7 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
         "title": digest.title,
         "date": digest.date.isoformat() if digest.date else None,
         "tags": list(digest.tags),
+        "draft": digest.draft,
         "sources": [
             {
                 "id": s.id,

@@ -98,6 +98,12 @@ def non_negative_int(value: Any) -> int:
     raise Invalid(f"expected a whole number, 0 or more, got {value!r}")
 
 
+def boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Invalid(f"expected true or false, got {value!r}")
+
+
 def http_url(value: Any) -> str:
     text = string(value).strip()
     if not text.lower().startswith(("http://", "https://")):

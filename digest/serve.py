@@ -168,6 +168,7 @@ class Session:
     log: Callable[[str], None]
     builder: IncrementalBuilder = field(default_factory=lambda: IncrementalBuilder(defer_pages=True))
     config: SiteConfig | None = None
+    drafts: bool = True  # a preview shows the stories marked draft, unless told not to
     last_result: BuildResult | None = None
     _deferred_failed: bool = False  # a deferred render failed: wait for the next save
 
@@ -177,7 +178,7 @@ class Session:
     def rebuild(self) -> bool:
         started = time.perf_counter()
         try:
-            config = load_config(self.config_file)
+            config = load_config(self.config_file, drafts=self.drafts)
             if self.builder.store is None:
                 # What the last `digest build` made: its stories' pages are rendered
                 # when first asked for (and while idle), their digests taken from the cache.
@@ -221,10 +222,12 @@ class Session:
         return False
 
 
-def serve(config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
+def serve(
+    config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, drafts: bool = True
+) -> None:
     log = _printer()
     preview = Preview()
-    session = Session(config_file, preview, log)
+    session = Session(config_file, preview, log, drafts=drafts)
     first = session.rebuild()
     config = session.config or load_config(config_file)
     preview.base_path = base_path(config)

@@ -142,6 +142,7 @@ def summarize(
         differences=tuple(_differences(claims)),
         only_in=tuple(_only_in(claims, summary, model, outlets, paths)),
         decisions=tuple(decisions),
+        draft=story.draft,
     )
 
 

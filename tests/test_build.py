@@ -481,3 +481,39 @@ def test_tags_of_any_script_get_their_own_pages_and_spellings_share_one(site: Pa
         assert (page.parent / unquote(href)).is_file(), href
     sitemap = (output / "sitemap.xml").read_text(encoding="utf-8")
     assert "/tags/%E6%97%A5%E6%9C%AC/</loc>" in sitemap and "日本" not in sitemap
+
+
+def test_a_draft_is_left_out_unless_drafts_are_built_and_its_sources_are_not_loose(site: Path, tmp_path: Path) -> None:
+    (site / "seeds" / "draft").mkdir()
+    for name, seed in (("one", "002_6c188231047a0d29.txt"), ("two", "003_84711b47524004f0.txt")):
+        shutil.copy(site / "seeds" / seed, site / "seeds" / "draft" / f"{name}.txt")
+    write(
+        site / "content" / "plans.md",
+        "---\ntitle: Plans in the making\ndraft: true\ntags: [drafting]\n"
+        "sources: [seeds/draft/one.txt, seeds/draft/two.txt]\n---\n",
+    )
+    out = tmp_path / "out"
+    left = build_site(site, out)
+    # (Were the draft dropped before loose grouping, its two files would make a story.)
+    assert (left.stories, left.sources, left.drafts_left_out) == (1, 5, 1)
+    assert not (out / "plans").exists() and not (out / "tags" / "drafting").exists()
+    for page in ("index.html", "sitemap.xml", "feed.xml", "tags/index.html"):
+        assert "Plans in the making" not in (out / page).read_text(encoding="utf-8")
+        assert "plans/" not in (out / page).read_text(encoding="utf-8")
+    published = (out / SLUG / "index.html").read_bytes()
+    assert b"draft-flag" not in published
+
+    shown = build_site(site, out, drafts=True)
+    assert (shown.stories, shown.drafts_left_out) == (2, 0)
+    assert shown.rendered == 1  # the published story's pages are not rendered again
+    page = (out / "plans" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="draft-flag">Draft: <code>digest build</code> leaves this story out' in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<span class="draft-flag">Draft</span> <a href="plans/index.html">Plans in the making</a>' in index
+    assert json.loads((out / "plans" / "digest.json").read_text(encoding="utf-8"))["draft"] is True
+    assert json.loads((out / SLUG / "digest.json").read_text(encoding="utf-8"))["draft"] is False
+    assert (out / SLUG / "index.html").read_bytes() == published
+    assert (out / "tags" / "drafting" / "index.html").is_file()
+
+    again = build_site(site, out)
+    assert again.drafts_left_out == 1 and not (out / "plans").exists()

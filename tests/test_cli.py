@@ -44,6 +44,23 @@ def test_build_reports_and_quiet(run, site: Path) -> None:  # type: ignore[no-un
     assert quiet.exit_code == 0 and quiet.output == ""
 
 
+def test_drafts_are_counted_when_left_out_and_built_with_drafts(
+    run, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    write(site / "content" / "plans.md", "---\ndraft: true\nsources: [seeds/001_53d2f25ad1582e78.txt]\n---\n")
+    left = run(site, "build", "--output", "out")
+    assert left.exit_code == 0, left.output
+    assert "built 1 story, 5 sources" in left.output
+    assert "1 draft left out (--drafts builds them too)" in left.output
+    shown = run(site, "build", "--drafts", "--output", "out")
+    assert shown.exit_code == 0 and "built 2 stories, 6 sources" in shown.output and "left out" not in shown.output
+    assert (site / "out" / "plans" / "index.html").is_file()
+    asked: list[bool] = []
+    monkeypatch.setattr("digest.serve.serve", lambda *args, drafts, **kwargs: asked.append(drafts))
+    assert run(site, "serve").exit_code == 0 and run(site, "serve", "--no-drafts").exit_code == 0
+    assert asked == [True, False]  # a preview shows drafts unless told not to
+
+
 def test_base_url_option(run, site: Path) -> None:  # type: ignore[no-untyped-def]
     result = run(site, "build", "--base-url", "https://news.example.org/d", "--output", "out")
     assert result.exit_code == 0, result.output

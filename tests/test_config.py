@@ -28,12 +28,13 @@ def test_values_and_overrides(tmp_path: Path) -> None:
 def test_every_error_reported_at_once_with_lines(tmp_path: Path) -> None:
     path = write(
         tmp_path / "digest.yml",
-        "title: ok\nsumary_words: 100\nbase_url: ftp://nope\npage_size: -3\nlanguage: [en]\n",
+        "title: ok\nsumary_words: 100\nbase_url: ftp://nope\npage_size: -3\nlanguage: [en]\ndrafts: 1\n",
     )
     with pytest.raises(DigestErrors) as caught:
         load_config(path)
     messages = [e.location_message() for e in caught.value.errors]
-    assert len(messages) == 4
+    assert len(messages) == 5
+    assert f"{path}:6: drafts: expected true or false, got 1" in messages
     assert f"{path}:2: unknown key 'sumary_words' (did you mean 'summary_words'?)" in messages
     assert any(m.startswith(f"{path}:3: base_url: expected an http(s) URL") for m in messages)
     assert any(m.startswith(f"{path}:4: page_size: expected a positive whole number") for m in messages)

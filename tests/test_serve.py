@@ -189,6 +189,15 @@ def test_a_preview_started_after_a_build_renders_only_what_changed_since(site: P
     assert {p: p.read_bytes() for p in (site / ".digest-cache" / "state").iterdir()} == saved
 
 
+@pytest.mark.parametrize("drafts", [True, False])
+def test_a_preview_shows_drafts_unless_told_not_to(site: Path, drafts: bool) -> None:
+    write(site / "content" / "plans.md", "---\ndraft: true\nsources: [seeds/001_53d2f25ad1582e78.txt]\n---\n")
+    session = Session(site / "digest.yml", Preview(), [].append, drafts=drafts)
+    assert session.rebuild() and session.last_result is not None
+    assert session.last_result.stories == (2 if drafts else 1)
+    assert ("plans/index.html" in session.preview.files) is drafts
+
+
 @pytest.mark.parametrize("defer", [False, True])
 def test_a_new_override_template_is_used_by_the_next_rebuild(site: Path, defer: bool) -> None:
     config_file = site / "digest.yml"
