@@ -70,6 +70,12 @@ FIELDS = (
         help="Build the stories marked 'draft: true' too (--drafts does it for one build).",
     ),
     schema.Field(
+        "extra",
+        schema.extra,
+        _DEFAULTS.extra,
+        help="Settings of your own for the templates, as site.extra (a footer line, a contact address).",
+    ),
+    schema.Field(
         "cache_dir",
         schema.string,
         _DEFAULTS.cache_dir,

@@ -15,16 +15,27 @@ support a claim and how well) because users see that evidence on the site and in
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 # --- configuration and content files ---------------------------------------------
 
 
 # The file that marks a folder as one digest built (and may replace or delete).
 OUTPUT_MARKER = ".digest-output"
+
+
+class Extra(dict[str, Any]):
+    """The ``extra`` settings, for templates (``site.extra``): YAML's values as given.
+    Hashed by content, as a frozen SiteConfig holding it must be (one Jinja
+    environment per config and theme is kept); nothing changes it once loaded."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(json.dumps(self, sort_keys=True, default=str))
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class SiteConfig:
     cache_dir: str = ".digest-cache"
     loose_folder: str = "seeds"
     drafts: bool = False  # build stories marked draft (`digest build --drafts`; a preview does)
+    extra: Extra = field(default_factory=Extra)
 
     @property
     def output_dir(self) -> Path:

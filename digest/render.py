@@ -141,7 +141,7 @@ class Renderer:
         site = site_globals(self.config, cards)
         env.globals.update(site=site)
         try:
-            return self._site(cards, view, story_paths, current, json.dumps(site, sort_keys=True))
+            return self._site(cards, view, story_paths, current, json.dumps(site, sort_keys=True, default=str))
         finally:
             env.globals.update(site=story_site)
 
@@ -244,13 +244,14 @@ def listing_view(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def site_globals(config: SiteConfig, cards: Sequence[StoryCard]) -> dict[str, str]:
+def site_globals(config: SiteConfig, cards: Sequence[StoryCard]) -> dict[str, Any]:
     return {
         "title": config.title,
         "description": config.description,
         "base_url": config.base_url,
         "language": config.language,
         "generator": f"digest {__version__}",
+        "extra": config.extra,
         "updated": build_timestamp(cards).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 

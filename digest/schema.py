@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.errors import DigestError
+from digest.model import Extra
 from digest.words import strip_invisible
 from digest.yamlfile import Located
 
@@ -96,6 +97,15 @@ def non_negative_int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     raise Invalid(f"expected a whole number, 0 or more, got {value!r}")
+
+
+def extra(value: Any) -> Extra:
+    """Settings of the site's own, for its templates: any YAML under names."""
+    if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
+        return Extra(value)
+    if isinstance(value, Mapping):
+        raise Invalid("expected names (text) as keys, as in 'extra: {contact: desk@example.org}'")
+    raise Invalid(f"expected a mapping of names to values, got {_type_name(value)}")
 
 
 def boolean(value: Any) -> bool:

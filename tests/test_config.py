@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,52 @@ def test_feed_size_limits_the_feed(site: Path, tmp_path: Path) -> None:
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entries = ET.parse(tmp_path / "out" / "feed.xml").getroot().findall("a:entry/a:id", ns)
     assert [e.text.rstrip("/").rsplit("/", 1)[1] for e in entries if e.text] == ["copy-2", "copy-1"]  # newest first
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[a, b]", "extra: expected a mapping of names to values, got a list"),
+        ("{1: one}", "extra: expected names (text) as keys"),
+        ("desk", "extra: expected a mapping of names to values, got str"),
+    ],
+)
+def test_extra_must_map_names_to_values(tmp_path: Path, value: str, message: str) -> None:
+    path = write(tmp_path / "digest.yml", f"title: ok\nextra: {value}\n")
+    with pytest.raises(DigestError) as caught:
+        load_config(path)
+    assert caught.value.location_message().startswith(f"{path}:2: {message}")
+
+
+def test_extra_reaches_every_page_and_an_edit_of_it_renders_them_again(site: Path, tmp_path: Path) -> None:
+    from digest.build import build
+
+    settings = site / "digest.yml"
+    base = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        base + "extra:\n  footer: Compiled by the Nordic desk\n  since: 2021-05-01\n  desks: [Oslo, Reykjavik]\n",
+        encoding="utf-8",
+    )
+    config = load_config(settings, output=str(tmp_path / "out"))
+    assert config.extra == {
+        "footer": "Compiled by the Nordic desk",
+        "since": dt.date(2021, 5, 1),
+        "desks": ["Oslo", "Reykjavik"],
+    }
+    assert hash(config) == hash(load_config(settings, output=str(tmp_path / "out")))
+    first = build(config)
+    pages = sorted((tmp_path / "out").rglob("*.html"))
+    names = {page.relative_to(tmp_path / "out").as_posix() for page in pages}
+    assert {"index.html", "404.html", "tags/index.html", "blinken-lavrov-reykjavik/s5.html"} <= names
+    assert first.rendered == 1
+    for page in pages:
+        assert "<p>Compiled by the Nordic desk</p>" in page.read_text(encoding="utf-8"), page
+    settings.write_text(base + "extra:\n  footer: Compiled in Tromsø\n", encoding="utf-8")
+    again = build(load_config(settings, output=str(tmp_path / "out")))
+    assert (again.consolidated, again.rendered) == (0, 1)
+    assert "<p>Compiled in Tromsø</p>" in (tmp_path / "out" / "blinken-lavrov-reykjavik" / "s1.html").read_text(
+        encoding="utf-8"
+    )
+    settings.write_text(base, encoding="utf-8")
+    build(load_config(settings, output=str(tmp_path / "out")))
+    assert "Compiled" not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
