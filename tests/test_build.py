@@ -517,3 +517,33 @@ def test_a_draft_is_left_out_unless_drafts_are_built_and_its_sources_are_not_loo
 
     again = build_site(site, out)
     assert again.drafts_left_out == 1 and not (out / "plans").exists()
+
+
+def share_metadata(path: Path) -> dict[str, list[str]]:
+    """A page's Open Graph and link properties, as a link preview reads them."""
+    found: dict[str, list[str]] = {}
+    for tag, name, value in parse(path).attributes:
+        if tag == "meta" and name == "property":
+            found.setdefault(value, [])
+    text = path.read_text(encoding="utf-8")
+    for key in found:
+        found[key] = re.findall(rf'<meta property="{re.escape(key)}" content="([^"]*)">', text)
+    found["canonical"] = re.findall(r'<link rel="canonical" href="([^"]*)">', text)
+    return found
+
+
+def test_pages_carry_link_preview_metadata(built: Path) -> None:
+    story = share_metadata(built / SLUG / "index.html")
+    assert story["og:type"] == ["article"] and story["og:site_name"] == ["digest"]
+    assert story["og:title"] == [
+        "Blinken and Lavrov meet in Reykjavik, stress cooperation despite &#34;serious differences&#34;"
+    ]
+    assert story["og:url"] == story["canonical"] == [f"https://example.github.io/digest/{SLUG}/"]
+    assert story["og:description"][0].startswith("U.S. Secretary of State Antony Blinken held talks")
+    assert story["article:published_time"] == ["2021-05-20"]
+    assert story["article:tag"] == ["diplomacy", "Arctic Council"]
+    index = share_metadata(built / "index.html")
+    assert index["og:type"] == ["website"] and index["og:title"] == ["digest"] and "article:tag" not in index
+    assert index["og:url"] == ["https://example.github.io/digest/"]
+    source = share_metadata(built / SLUG / "s1.html")
+    assert source["og:title"][0].endswith("(EU Reporter)") and source["og:type"] == ["website"]
