@@ -35,6 +35,7 @@ STORY_FIELDS = (
     schema.Field("date", schema.date, help="Story date, YYYY-MM-DD."),
     schema.Field("tags", schema.string_list, (), help="Words to group stories by."),
     schema.Field("draft", schema.boolean, False, help="Left out of the site unless drafts are built."),
+    schema.Field("summary_words", schema.positive_int, help="This story's summary length target, in words."),
     schema.Field("sources", lambda v: v, required=True, help="The articles to consolidate."),
 )
 SOURCE_FIELDS = (
@@ -113,6 +114,7 @@ def parse_story_file(
         tag_lines=tag_lines,
         note=note,
         draft=values["draft"],
+        summary_words=values["summary_words"],
     )
 
 

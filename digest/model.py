@@ -101,6 +101,7 @@ class StoryFile:
     note: str = ""  # Markdown
     globbed: bool = False  # a source entry is a pattern: new files may match it later
     draft: bool = False  # left out of the site unless the build asks for drafts
+    summary_words: int | None = None  # this story's length target (else the site's)
 
 
 # --- loaded sources ---------------------------------------------------------------

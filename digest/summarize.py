@@ -56,6 +56,7 @@ def summarize(
     model: SimilarityModel | None = None,
 ) -> StoryDigest:
     model = model or similarity_model(sources)
+    target_words = story.summary_words or target_words  # the story file's own target wins
     outlets = {s.id: _outlet_key(s) for s in sources}
     paths = {s.id: s.clean.raw.path for s in sources}
     decisions: list[Decision] = []

@@ -74,6 +74,7 @@ def test_all_front_matter_errors_with_lines(tmp_path: Path) -> None:
         ("tags:\n  - news\n  - '!!!'\nsources: [seeds/a.txt]\n", ":4: tags: '!!!' has no letter or digit"),
         ("tags: ''\nsources: [seeds/a.txt]\n", ":2: tags: '' has no letter or digit"),
         ("draft: 'no'\nsources: [seeds/a.txt]\n", ":2: draft: expected true or false, got 'no'"),
+        ("summary_words: 0\nsources: [seeds/a.txt]\n", ":2: summary_words: expected a positive whole number"),
         (
             "sources: [{path: seeds/a.txt, outlet: A, path: seeds/b.txt}]\n",
             ":2: duplicate key 'path' (first on line 2)",

@@ -82,6 +82,17 @@ def test_consensus_first_and_length_target() -> None:
     assert sum(1 for c in chosen if len(claims[c].source_ids) >= 3) >= 7
 
 
+def test_a_story_files_own_length_target_wins_over_the_sites() -> None:
+    sources = seed_sources()
+    refs = tuple(SourceRef(s.path) for s in sources)
+    site_wide = digest_story(Story(StoryFile("seed", Path("seed.md"), refs), tuple(sources)), 250)
+    own = digest_story(Story(StoryFile("seed", Path("seed.md"), refs, summary_words=60), tuple(sources)), 250)
+    words = sum(len(s.text.split()) for s in own.summary)
+    assert 30 <= words <= 60 * 1.1 < sum(len(s.text.split()) for s in site_wide.summary)
+    assert own.summary[0].text == site_wide.summary[0].text  # the same lead, fewer details
+    assert any(d.reason == "over the length target" for d in own.decisions)
+
+
 def test_source_order_does_not_change_the_summary() -> None:
     forward = seed_digest()
     backward = seed_digest(order=[4, 3, 2, 1, 0])
