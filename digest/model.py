@@ -346,6 +346,7 @@ class StoryCard:
     date: str | None  # ISO date, as in the views
     tags: tuple[str, ...]
     listing: str
+    title: str = ""  # for the archives page, which lists every story without loading its view
 
 
 # --- write ------------------------------------------------------------------------

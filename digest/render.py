@@ -94,7 +94,7 @@ def sort_stories(cards: Sequence[StoryCard]) -> list[StoryCard]:
 
 
 def story_card(slug: str, listing: Mapping[str, Any], key: str) -> StoryCard:
-    return StoryCard(slug, listing["date"], tuple(listing["tags"]), key)
+    return StoryCard(slug, listing["date"], tuple(listing["tags"]), key, listing["title"])
 
 
 class Renderer:
@@ -201,6 +201,9 @@ class Renderer:
             ]
             page("tags/index.html", "tags.html", {"tags": tags})
             listed.append("tags/index.html")
+        if self.theme.has_template("archives.html"):  # (a theme copied before it existed has none)
+            page("archives/index.html", "archives.html", {"months": archive_months(summaries)})
+            listed.append("archives/index.html")
         page("404.html", "404.html", {})
         newest = summaries[: config.feed_size] if config.feed_size else summaries
         page("feed.xml", "feed.xml", {"root": ""}, newest)
@@ -213,6 +216,26 @@ class Renderer:
                 if asset.is_file():
                     files["static/" + asset.relative_to(folder).as_posix()] = asset.read_bytes()
         return files, keys
+
+
+def archive_months(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
+    """Every story by month, newest first (``cards`` in index order); the undated
+    ones last. Made from the cards alone: listing all stories costs no story view."""
+    months: list[dict[str, Any]] = []
+    for card in cards:
+        day = dt.date.fromisoformat(card.date) if card.date else None
+        name = day.strftime("%B %Y") if day else "Undated"
+        if not months or months[-1]["name"] != name:
+            months.append({"name": name, "id": day.strftime("%Y-%m") if day else "undated", "stories": []})
+        months[-1]["stories"].append(
+            {
+                "url": f"{card.slug}/index.html",
+                "title": card.title,
+                "date": card.date,
+                "date_text": day.strftime("%-d %B %Y") if day else None,
+            }
+        )
+    return months
 
 
 def tag_url(tag: str) -> str:

@@ -48,6 +48,10 @@ class Theme:
     folder: Path
     overrides: Path | None
 
+    def has_template(self, name: str) -> bool:
+        """Whether the theme or its overrides offer ``name`` (a page it may leave out)."""
+        return any(folder is not None and (folder / name).is_file() for folder in (self.overrides, self.folder))
+
     def static_folders(self) -> list[Path]:
         """Static folders, theme first so that override files replace theme files."""
         folders = [self.folder / "static"]

@@ -547,3 +547,50 @@ def test_pages_carry_link_preview_metadata(built: Path) -> None:
     assert index["og:url"] == ["https://example.github.io/digest/"]
     source = share_metadata(built / SLUG / "s1.html")
     assert source["og:title"][0].endswith("(EU Reporter)") and source["og:type"] == ["website"]
+
+
+def test_the_archives_list_every_story_by_month_and_an_edit_keeps_them_unless_a_title_changes(
+    site: Path, tmp_path: Path
+) -> None:
+    pair = "sources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n"
+    write(site / "content" / "june.md", f"---\ntitle: A June follow-up\ndate: 2021-06-02\n{pair}---\n")
+    write(site / "content" / "earlier.md", f"---\ntitle: Earlier in May\ndate: 2021-05-03\n{pair}---\n")
+    out = tmp_path / "out"
+    build_site(site, out)
+    page = (out / "archives" / "index.html").read_text(encoding="utf-8")
+    months = re.findall(r'<h2 id="month-([\w-]+)">([^<]+)</h2>', page)
+    assert months == [("2021-06", "June 2021"), ("2021-05", "May 2021")]
+    listed = re.findall(r'<a href="\.\./([\w-]+)/index\.html">', page.split("<h1>Archives</h1>")[1].split("</main>")[0])
+    assert listed == ["june", SLUG, "earlier"]  # newest first, as the index
+    assert '<time datetime="2021-05-03">3 May 2021</time> <a href="../earlier/index.html">Earlier in May</a>' in page
+    assert "https://example.github.io/digest/archives/" in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert '<a href="../archives/index.html">Archives</a>' in (out / SLUG / "s1.html").read_text(encoding="utf-8")
+    before = (out / "archives" / "index.html").stat().st_ino
+
+    note = site / "content" / "june.md"
+    note.write_text(note.read_text(encoding="utf-8") + "A note that changes no title.\n", encoding="utf-8")
+    build_site(site, out)
+    assert (out / "archives" / "index.html").stat().st_ino == before  # kept: hard-linked, not written
+    note.write_text(
+        note.read_text(encoding="utf-8").replace("A June follow-up", "'June: the follow-up'"), encoding="utf-8"
+    )
+    build_site(site, out)
+    assert "June: the follow-up" in (out / "archives" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_theme_without_an_archives_template_builds_without_the_page(site: Path, tmp_path: Path) -> None:
+    shutil.copytree(site / "themes" / "default", site / "themes" / "older")
+    (site / "themes" / "older" / "archives.html").unlink()
+    base = site / "themes" / "older" / "base.html"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace('<a href="{{ root }}archives/index.html">Archives</a> &middot; ', ""),
+        encoding="utf-8",
+    )
+    settings = site / "digest.yml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("theme: default", "theme: older"), encoding="utf-8"
+    )
+    build_site(site, tmp_path / "out")
+    assert not (tmp_path / "out" / "archives").exists()
+    assert "archives" not in (tmp_path / "out" / "sitemap.xml").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / SLUG / "index.html").is_file()

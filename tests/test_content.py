@@ -232,10 +232,11 @@ def test_unreadable_file_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert caught.value.location_message() == f"{path}: cannot read file: Permission denied"
 
 
-def test_slugs_of_the_sites_own_folders_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("slug", ["tags", "archives", "page", "static"])
+def test_slugs_of_the_sites_own_folders_are_refused(tmp_path: Path, slug: str) -> None:
     write(tmp_path / "seeds" / "a.txt", "Text.")
-    path = write(tmp_path / "content" / "tags.md", "---\nsources: [seeds/a.txt]\n---\n")
-    with pytest.raises(DigestError, match="taken by the site's own pages"):
+    path = write(tmp_path / "content" / f"{slug}.md", "---\nsources: [seeds/a.txt]\n---\n")
+    with pytest.raises(DigestError, match=f"the slug '{slug}' is taken by the site's own pages"):
         parse_story_file(path, tmp_path)
 
 

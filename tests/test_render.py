@@ -8,7 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.render import Records, readable_json
+from digest.model import StoryCard
+from digest.render import Records, archive_months, readable_json, sort_stories
 
 
 def _one_line(value: dict[str, Any] | list[Any]) -> bool:
@@ -109,3 +110,25 @@ def test_an_editors_note_takes_tables_and_strikethrough_but_no_markup_of_its_own
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "[a](javascript:alert(1))" in html and 'href="javascript' not in html  # left as text, not linked
     assert '<a href="../other/">b</a>' in html
+
+
+def test_archive_months_group_the_index_order_with_undated_stories_last() -> None:
+    cards = [
+        StoryCard("b", "2021-05-20", (), "k", "Second of May"),
+        StoryCard("z", None, (), "k", "No date at all"),
+        StoryCard("a", "2021-05-03", (), "k", "First of May"),
+        StoryCard("c", "2020-12-31", ("x",), "k", "New Year's Eve"),
+    ]
+    months = archive_months(sort_stories(cards))
+    assert [(m["id"], m["name"], [s["title"] for s in m["stories"]]) for m in months] == [
+        ("2021-05", "May 2021", ["Second of May", "First of May"]),
+        ("2020-12", "December 2020", ["New Year's Eve"]),
+        ("undated", "Undated", ["No date at all"]),
+    ]
+    assert months[0]["stories"][1] == {
+        "url": "a/index.html",
+        "title": "First of May",
+        "date": "2021-05-03",
+        "date_text": "3 May 2021",
+    }
+    assert months[2]["stories"][0]["date_text"] is None
