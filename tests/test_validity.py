@@ -28,11 +28,17 @@ def need(tool: str, ready: bool, install: str) -> None:
 
 @pytest.fixture
 def built(site: Path, tmp_path: Path) -> Path:
-    """The seed site plus a loose article (a one-source story) and a tag page."""
+    """The seed site plus a loose article (a one-source story), a tag page and a
+    draft (built: its flag is checked too)."""
     text = (site / "seeds" / "002_6c188231047a0d29.txt").read_text(encoding="utf-8")
     write(site / "seeds" / "loose" / "alone.txt", text.replace("Reykjavik", "Reykjavík"))
+    write(
+        site / "content" / "plans.md",
+        "---\ndraft: true\nsources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n---\n",
+    )
     output = tmp_path / "out"
-    build_site(site, output)
+    build_site(site, output, drafts=True)
+    assert (output / "plans" / "index.html").is_file() and (output / "archives" / "index.html").is_file()
     return output
 
 
@@ -52,7 +58,8 @@ def test_pages_are_valid_html5_and_css(built: Path) -> None:
 
 def test_no_serious_accessibility_violations(built: Path) -> None:
     need("axe-core", AXE.is_file(), "npm install --no-save axe-core, as .ci/run does")
-    pages = ["index.html", "tags/index.html", "blinken-lavrov-reykjavik/index.html", "blinken-lavrov-reykjavik/s1.html"]
+    pages = ["index.html", "tags/index.html", "archives/index.html", "plans/index.html"]
+    pages += ["blinken-lavrov-reykjavik/index.html", "blinken-lavrov-reykjavik/s1.html"]
     pages += [p.relative_to(built).as_posix() for p in built.glob("*-*/index.html")][:3]
     with served(built) as url, launched_chromium() as browser:
         for scheme in ("light", "dark"):
