@@ -141,7 +141,7 @@ def _tag_clashes(story_files: list[StoryFile]) -> list[DigestError]:
         for tag, line in zip(story_file.tags, story_file.tag_lines, strict=True):
             slug = tag_slug(tag)
             other, file, other_line = first.setdefault(slug, (tag, story_file.file, line))
-            if tag_identity(other) != tag_identity(tag):
+            if other != tag and tag_identity(other) != tag_identity(tag):
                 where = f"line {other_line}" if file == story_file.file else f"{file}:{other_line}"
                 errors.append(
                     DigestError(

@@ -436,6 +436,7 @@ def _without_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+@lru_cache(maxsize=1 << 12)  # a site's tags are few, asked for by every build, story and listing
 def tag_slug(tag: str) -> str:
     """The folder name of a tag's page: its letters and digits, accents dropped
     ("Café" -> "cafe", "Straße" -> "strasse"), words joined by "-". Letters of any
@@ -443,6 +444,7 @@ def tag_slug(tag: str) -> str:
     return "-".join(re.findall(r"[^\W_]+", _without_accents(tag)))
 
 
+@lru_cache(maxsize=1 << 12)
 def tag_identity(tag: str) -> str:
     """What two spellings of one tag share: case, accents and the separators
     between words do not count ("New York", "new-york", "New_York"), any other

@@ -594,3 +594,35 @@ def test_a_theme_without_an_archives_template_builds_without_the_page(site: Path
     assert not (tmp_path / "out" / "archives").exists()
     assert "archives" not in (tmp_path / "out" / "sitemap.xml").read_text(encoding="utf-8")
     assert (tmp_path / "out" / SLUG / "index.html").is_file()
+
+
+def test_tag_pages_are_paginated_like_the_index_and_an_edit_renders_only_its_page(site: Path, tmp_path: Path) -> None:
+    pair = "sources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n"
+    for day in range(1, 6):
+        write(site / "content" / f"day-{day}.md", f"---\ndate: 2021-06-0{day}\ntags: [Follow-ups]\n{pair}---\n")
+    settings = site / "digest.yml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "page_size: 2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build_site(site, out)
+    folder = out / "tags" / "follow-ups"
+    paths = [folder / "index.html", folder / "page" / "2" / "index.html", folder / "page" / "3" / "index.html"]
+    listed = [
+        re.findall(r'<h2><a href="(?:\.\./)+([\w-]+)/index\.html">', p.read_text(encoding="utf-8")) for p in paths
+    ]
+    assert listed == [["day-5", "day-4"], ["day-3", "day-2"], ["day-1"]]  # newest first, each once
+    assert not (folder / "page" / "4").exists()
+    second = paths[1].read_text(encoding="utf-8")
+    assert '<a rel="prev" href="../../../../tags/follow-ups/index.html">' in second
+    assert '<a rel="next" href="../../../../tags/follow-ups/page/3/index.html">' in second
+    assert "<span>Page 2 of 3</span>" in second and "Stories tagged “Follow-ups”" in second
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "https://example.github.io/digest/tags/follow-ups/page/3/" in sitemap
+    before = [p.stat().st_ino for p in paths]
+    story = site / "content" / "day-3.md"
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("---\n", "---\ntitle: The third day\n", 1), encoding="utf-8"
+    )
+    build_site(site, out)
+    after = [p.stat().st_ino for p in paths]
+    assert after[0] == before[0] and after[2] == before[2] and after[1] != before[1]
+    assert "The third day" in paths[1].read_text(encoding="utf-8")

@@ -1,15 +1,16 @@
-"""Rendering: the layout of digest.json."""
+"""Rendering: the layout of digest.json, archive months, URL paths."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.model import StoryCard
-from digest.render import Records, archive_months, readable_json, sort_stories
+from digest.render import Records, archive_months, readable_json, sort_stories, url_path
 
 
 def _one_line(value: dict[str, Any] | list[Any]) -> bool:
@@ -132,3 +133,8 @@ def test_archive_months_group_the_index_order_with_undated_stories_last() -> Non
         "date_text": "3 May 2021",
     }
     assert months[2]["stories"][0]["date_text"] is None
+
+
+@given(st.text() | st.from_regex(r"[a-z0-9/_.~-]*", fullmatch=True))
+def test_url_paths_are_quoted_as_quote_does(path: str) -> None:
+    assert url_path(path) == quote(path)
