@@ -7,7 +7,9 @@ Each story is derived from the five seed articles: the people, places and number
 are replaced with names and numbers of its own, body paragraphs are shuffled within
 each source, and the page clutter stays where it was. Sources beyond five reuse a
 seed with another shuffle. Stories have 2 to 10 sources, five on average, so N
-stories hold 5N articles. Deterministic: the same N gives the same site.
+stories hold 5N articles. Each story carries one to three of twenty topic tags, as
+an editor's site would (so a build makes and keeps current the tag pages too).
+Deterministic: the same N gives the same site.
 
 The same articles can be written as a Pelican site and a Hugo site (one plain
 page per article, no consolidation), so the peers can be timed on the same input.
@@ -27,6 +29,10 @@ from benchmarks.seed_truth import BODY
 from digest.sentences import split_paragraph
 from tests.conftest import SEEDS
 
+TOPICS = (
+    "diplomacy arctic energy trade security climate elections health markets migration"
+    " technology courts defence transport agriculture education labour housing culture sport"
+).split()
 _SYLLABLES = "ka lo mi ren sa tor vel den ari bo chi du el fa go ha in jo ku lu ma ne os pe ra si ta ul vi zo".split()
 NAMES = ("Blinken", "Lavrov", "Biden", "Putin", "Peskov", "Navalny", "Whelan", "Reed", "Price")
 PLACES = ("Reykjavik", "Iceland", "Arctic Council", "Ukraine", "Moscow", "Washington")
@@ -112,8 +118,11 @@ def generate(folder: Path, stories: int, pelican: Path | None = None, hugo: Path
             articles.append((f"{slug}-{k:02d}", text))
         day = 1 + number % 28
         front = "".join(f"  - {p}\n" for p in paths)
+        picker = random.Random(number)
+        tags = ", ".join(picker.sample(TOPICS, picker.randint(1, 3)))
         (folder / "content" / f"{slug}.md").write_text(
-            f"---\ndate: 2021-{1 + number % 12:02d}-{day:02d}\nsources:\n{front}---\n", encoding="utf-8"
+            f"---\ndate: 2021-{1 + number % 12:02d}-{day:02d}\ntags: [{tags}]\nsources:\n{front}---\n",
+            encoding="utf-8",
         )
     if pelican is not None:
         pelican_site(pelican, articles)
