@@ -174,7 +174,7 @@ class Renderer:
         summaries = sort_stories(cards)
         listed: list[str] = []
 
-        def pages(folder: str, tag: str | None, stories: list[StoryCard]) -> None:
+        def pages(folder: str, tag: str | None, stories: list[StoryCard], feed: str | None = None) -> None:
             """``stories`` a page_size at a time: ``folder``index.html, then
             ``folder``page/2/index.html and on (an edit renders only its story's page)."""
             size = config.page_size
@@ -187,7 +187,7 @@ class Renderer:
                     "previous": paths[number - 2] if number > 1 else None,
                     "next": paths[number] if number < len(chunks) else None,
                 }
-                page(path, "index.html", {"pager": pager, "tag": tag}, chunk)
+                page(path, "index.html", {"pager": pager, "tag": tag, "feed": feed}, chunk)
                 listed.append(path)
 
         pages("", None, summaries)
@@ -197,9 +197,14 @@ class Renderer:
             for tag in card.tags:
                 by_tag.setdefault(tag_slug(tag), []).append(card)
                 names[tag_slug(tag)] = tag  # spellings of one tag (case, accents): the last names the page
+        tag_feeds = self.theme.has_template("tag_feed.xml")  # (a theme copied before it existed has none)
         if by_tag:
             for slug, tagged in sorted(by_tag.items()):
-                pages(f"tags/{slug}/", names[slug], tagged)
+                home = f"tags/{slug}/"
+                pages(home, names[slug], tagged, f"{url_path(home)}feed.xml" if tag_feeds else None)
+                if tag_feeds:
+                    context = {"root": "", "tag": names[slug], "tag_page": url_path(home)}
+                    page(f"{home}feed.xml", "tag_feed.xml", context, tagged[: config.feed_size or None])
             tags = [
                 {"name": names[slug], "url": tag_url(names[slug]), "count": len(tagged)}
                 for slug, tagged in sorted(by_tag.items())

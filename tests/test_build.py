@@ -626,3 +626,46 @@ def test_tag_pages_are_paginated_like_the_index_and_an_edit_renders_only_its_pag
     after = [p.stat().st_ino for p in paths]
     assert after[0] == before[0] and after[2] == before[2] and after[1] != before[1]
     assert "The third day" in paths[1].read_text(encoding="utf-8")
+
+
+def test_each_tag_has_an_atom_feed_of_its_newest_stories(site: Path, tmp_path: Path) -> None:
+    pair = "sources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n"
+    for day in range(1, 4):
+        write(site / "content" / f"day-{day}.md", f"---\ndate: 2021-06-0{day}\ntags: [Café]\n{pair}---\n")
+    settings = site / "digest.yml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "feed_size: 2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build_site(site, out)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.parse(out / "tags" / "cafe" / "feed.xml").getroot()
+    assert feed.findtext("a:title", namespaces=ns) == "digest: Café"
+    assert feed.findtext("a:id", namespaces=ns) == "https://example.github.io/digest/tags/cafe/"
+    self_link = [link.get("href") for link in feed.findall("a:link", ns) if link.get("rel") == "self"]
+    assert self_link == ["https://example.github.io/digest/tags/cafe/feed.xml"]
+    entries = [e.findtext("a:id", namespaces=ns) for e in feed.findall("a:entry", ns)]
+    assert entries == ["https://example.github.io/digest/day-3/", "https://example.github.io/digest/day-2/"]
+    assert feed.find("a:entry/a:content", ns) is not None  # the full cited summary, as in the site's feed
+    diplomacy = ET.parse(out / "tags" / "diplomacy" / "feed.xml").getroot()
+    assert [e.findtext("a:id", namespaces=ns) for e in diplomacy.findall("a:entry", ns)] == [
+        f"https://example.github.io/digest/{SLUG}/"
+    ]
+    page = (out / "tags" / "cafe" / "index.html").read_text(encoding="utf-8")
+    assert (
+        '<link rel="alternate" type="application/atom+xml" title="digest: Café" href="../../tags/cafe/feed.xml">'
+        in page
+    )
+    main = ET.parse(out / "feed.xml").getroot()
+    assert main.findtext("a:id", namespaces=ns) == "https://example.github.io/digest/"
+
+
+def test_a_theme_without_a_tag_feed_template_makes_no_tag_feeds(site: Path, tmp_path: Path) -> None:
+    shutil.copytree(site / "themes" / "default", site / "themes" / "older")
+    (site / "themes" / "older" / "tag_feed.xml").unlink()
+    settings = site / "digest.yml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("theme: default", "theme: older"), encoding="utf-8"
+    )
+    build_site(site, tmp_path / "out")
+    assert not list((tmp_path / "out" / "tags").rglob("feed.xml"))
+    page = (tmp_path / "out" / "tags" / "diplomacy" / "index.html").read_text(encoding="utf-8")
+    assert "tags/diplomacy/feed.xml" not in page and "Atom feed of this tag" not in page
