@@ -915,7 +915,7 @@ class IncrementalBuilder:
             if article.headline:
                 articles.append(article)
             else:  # no line with text: a stray file the build should not fail on
-                self.skipped_loose.append(f"{path}: empty; left out of the loose articles")
+                self.skipped_loose.append(f"{inside(root, path)}: empty; left out of the loose articles")
         if len(self.state.described) != len(paths):
             self.state.described = {p: self.state.described[p] for p in paths if p in self.state.described}
         if not articles:

@@ -165,8 +165,8 @@ def test_an_empty_loose_file_is_left_out_with_a_warning_not_a_failed_build(site:
     write(site / "seeds" / "loose" / "blank.md", "\n  \n\t\n")
     write(site / "seeds" / "loose" / "empty.txt", "")
     expected = (
-        "seeds/loose/blank.md: empty; left out of the loose articles",
-        "seeds/loose/empty.txt: empty; left out of the loose articles",
+        f"{site.resolve()}/seeds/loose/blank.md: empty; left out of the loose articles",
+        f"{site.resolve()}/seeds/loose/empty.txt: empty; left out of the loose articles",
     )
     for _ in range(2):  # the second build takes the files' descriptions from the cache
         result = build_site(site, tmp_path / "out")
@@ -174,7 +174,7 @@ def test_an_empty_loose_file_is_left_out_with_a_warning_not_a_failed_build(site:
         assert result.stories == 2 and result.sources == 7
     shown = run_digest(site, "group")
     assert shown.returncode == 0 and "empty.txt" not in shown.stdout
-    assert "warning: seeds/loose/empty.txt: empty; left out of the loose articles" in shown.stderr
+    assert f"warning: {site.resolve()}/seeds/loose/empty.txt: empty; left out of the loose articles" in shown.stderr
 
 
 def test_an_earlier_article_joining_keeps_the_story_url(site: Path, tmp_path: Path) -> None:
