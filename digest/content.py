@@ -27,7 +27,7 @@ from digest.yamlfile import Located, load_yaml
 Reader = Callable[[Path], Decoded]  # read_text, or a FileCache's read between builds
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-RESERVED_SLUGS = frozenset({"archives", "page", "static", "tags"})  # folders of the site's own pages
+RESERVED_SLUGS = frozenset({"archives", "page", "search", "static", "tags"})  # folders of the site's own pages
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 STORY_FIELDS = (

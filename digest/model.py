@@ -346,7 +346,10 @@ class StoryCard:
     date: str | None  # ISO date, as in the views
     tags: tuple[str, ...]
     listing: str
-    title: str = ""  # for the archives page, which lists every story without loading its view
+    # For the pages that list every story (archives, search) without loading its view:
+    title: str = ""
+    lead: str = ""
+    outlets: tuple[str, ...] = ()
 
 
 # --- write ------------------------------------------------------------------------

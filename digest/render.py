@@ -95,7 +95,8 @@ def sort_stories(cards: Sequence[StoryCard]) -> list[StoryCard]:
 
 
 def story_card(slug: str, listing: Mapping[str, Any], key: str) -> StoryCard:
-    return StoryCard(slug, listing["date"], tuple(listing["tags"]), key, listing["title"])
+    outlets = tuple(dict.fromkeys(source["outlet"] for source in listing["sources"]))
+    return StoryCard(slug, listing["date"], tuple(listing["tags"]), key, listing["title"], listing["lead"], outlets)
 
 
 class Renderer:
@@ -214,6 +215,8 @@ class Renderer:
         if self.theme.has_template("archives.html"):  # (a theme copied before it existed has none)
             page("archives/index.html", "archives.html", {"months": archive_months(summaries)})
             listed.append("archives/index.html")
+        if self.theme.has_template("search.html"):
+            page("search/index.html", "search.html", {"entries": search_entries(summaries)})
         page("404.html", "404.html", {})
         newest = summaries[: config.feed_size] if config.feed_size else summaries
         page("feed.xml", "feed.xml", {"root": ""}, newest)
@@ -226,6 +229,11 @@ class Renderer:
                 if asset.is_file():
                     files["static/" + asset.relative_to(folder).as_posix()] = asset.read_bytes()
         return files, keys
+
+
+def date_text(day: dt.date | None) -> str | None:
+    """A date as the pages print it: "20 May 2021"."""
+    return day.strftime("%-d %B %Y") if day else None
 
 
 def archive_months(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
@@ -242,10 +250,27 @@ def archive_months(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
                 "url": f"{card.slug}/index.html",
                 "title": card.title,
                 "date": card.date,
-                "date_text": day.strftime("%-d %B %Y") if day else None,
+                "date_text": date_text(day),
             }
         )
     return months
+
+
+def search_entries(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
+    """What the search page looks through, a story each (``cards`` in index order):
+    headline, lead, tags and outlets, from the cards alone (as the archives)."""
+    return [
+        {
+            "url": f"{card.slug}/index.html",
+            "title": card.title,
+            "date": card.date,
+            "date_text": date_text(dt.date.fromisoformat(card.date) if card.date else None),
+            "lead": card.lead,
+            "tags": list(card.tags),
+            "outlets": list(card.outlets),
+        }
+        for card in cards
+    ]
 
 
 def tag_url(tag: str) -> str:
@@ -395,7 +420,7 @@ def story_view(digest: StoryDigest) -> dict[str, Any]:
         "url": f"{digest.slug}/index.html",
         "title": digest.title,
         "date": digest.date.isoformat() if digest.date else None,
-        "date_text": digest.date.strftime("%-d %B %Y") if digest.date else None,
+        "date_text": date_text(digest.date),
         "tags": list(digest.tags),
         "draft": digest.draft,
         "tag_links": [{"name": tag, "url": tag_url(tag)} for tag in digest.tags],

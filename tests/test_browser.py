@@ -129,3 +129,30 @@ def test_print_stylesheet_hides_navigation_and_previews(browser: Any, site_url: 
     page.locator(".refs a").first.focus()
     assert page.locator(".refs a").first.locator(".preview").evaluate(hidden)
     assert page.locator(".summary").evaluate("el => getComputedStyle(el).display") != "none"
+
+
+def test_search_finds_stories_by_any_words_case_and_accents_ignored(browser: Any, site_url: str) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site_url + "index.html")
+    page.fill(".site-search input", "LAVROV reykjavík")  # the header's box: submitted to the search page
+    page.press(".site-search input", "Enter")
+    page.wait_for_selector("#search-results li")
+    assert "search/index.html?q=LAVROV+reykjav" in page.url
+    assert page.input_value("#search-query") == "LAVROV reykjavík"
+    assert page.inner_text("#search-status") == "1 story"
+    link = page.locator("#search-results li h2 a")
+    assert link.inner_text().startswith("Blinken and Lavrov meet in Reykjavik")
+    page.fill("#search-query", "Lavrov unicorns")  # every word must be found
+    assert page.inner_text("#search-status") == "0 stories" and page.locator("#search-results li").count() == 0
+    assert "q=Lavrov+unicorns" in page.url  # the address follows what is typed
+    page.fill("#search-query", "arctic council")  # a tag
+    assert page.locator("#search-results li").count() == 1
+    page.fill("#search-query", "")
+    assert page.inner_text("#search-status") == "" and page.locator("#search-results li").count() == 0
+    page.fill("#search-query", "RFE/RL")  # an outlet
+    page.locator("#search-results li h2 a").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"{SLUG}/index.html")
+    assert errors == []

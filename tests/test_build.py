@@ -669,3 +669,53 @@ def test_a_theme_without_a_tag_feed_template_makes_no_tag_feeds(site: Path, tmp_
     assert not list((tmp_path / "out" / "tags").rglob("feed.xml"))
     page = (tmp_path / "out" / "tags" / "diplomacy" / "index.html").read_text(encoding="utf-8")
     assert "tags/diplomacy/feed.xml" not in page and "Atom feed of this tag" not in page
+
+
+def search_data(page: Path) -> list[dict[str, object]]:
+    """The stories a built search page looks through."""
+    found = re.search(r"<script>window\.digestStories = (.*);</script>", page.read_text(encoding="utf-8"))
+    assert found is not None
+    entries: list[dict[str, object]] = json.loads(found.group(1))
+    return entries
+
+
+def test_the_search_page_holds_every_story_safely_and_every_other_page_a_search_box(site: Path, tmp_path: Path) -> None:
+    hostile = "Talks end </script><script>alert(1)</script> & more"
+    write(
+        site / "content" / "hostile.md",
+        f"---\ntitle: '{hostile}'\ndate: 2021-05-01\ntags: [Café]\n"
+        "sources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n---\n",
+    )
+    out = tmp_path / "out"
+    build_site(site, out)
+    page = out / "search" / "index.html"
+    entries = search_data(page)
+    assert [e["url"] for e in entries] == [f"{SLUG}/index.html", "hostile/index.html"]  # index order
+    seed = entries[0]
+    assert str(seed["lead"]).startswith("U.S. Secretary of State Antony Blinken held talks")
+    assert seed["tags"] == ["diplomacy", "Arctic Council"] and seed["date_text"] == "20 May 2021"
+    assert seed["outlets"][:2] == ["EU Reporter", "RFE/RL"]  # type: ignore[index]
+    assert entries[1]["title"] == hostile and entries[1]["tags"] == ["Café"]
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<script") == 2 and "<script>alert" not in html  # the title stays inside the data
+    assert '<form class="site-search"' not in html and 'id="search-query"' in html
+    for other in ("index.html", "archives/index.html", f"{SLUG}/index.html", f"{SLUG}/s2.html", "404.html"):
+        text = (out / other).read_text(encoding="utf-8")
+        assert '<form class="site-search" role="search" action="' in text and "<script" not in text, other
+    assert "search/" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    before = page.stat().st_ino
+    story = site / "content" / "hostile.md"
+    story.write_text(story.read_text(encoding="utf-8") + "A note the search does not look at.\n", encoding="utf-8")
+    build_site(site, out)
+    assert page.stat().st_ino == before  # made from the cards: kept as it was
+
+
+def test_a_theme_without_a_search_template_builds_without_the_page(site: Path, tmp_path: Path) -> None:
+    shutil.copytree(site / "themes" / "default", site / "themes" / "older")
+    (site / "themes" / "older" / "search.html").unlink()
+    settings = site / "digest.yml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("theme: default", "theme: older"), encoding="utf-8"
+    )
+    build_site(site, tmp_path / "out")
+    assert not (tmp_path / "out" / "search").exists() and (tmp_path / "out" / "index.html").is_file()

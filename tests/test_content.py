@@ -232,7 +232,7 @@ def test_unreadable_file_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert caught.value.location_message() == f"{path}: cannot read file: Permission denied"
 
 
-@pytest.mark.parametrize("slug", ["tags", "archives", "page", "static"])
+@pytest.mark.parametrize("slug", ["tags", "archives", "page", "search", "static"])
 def test_slugs_of_the_sites_own_folders_are_refused(tmp_path: Path, slug: str) -> None:
     write(tmp_path / "seeds" / "a.txt", "Text.")
     path = write(tmp_path / "content" / f"{slug}.md", "---\nsources: [seeds/a.txt]\n---\n")

@@ -58,7 +58,7 @@ def test_pages_are_valid_html5_and_css(built: Path) -> None:
 
 def test_no_serious_accessibility_violations(built: Path) -> None:
     need("axe-core", AXE.is_file(), "npm install --no-save axe-core, as .ci/run does")
-    pages = ["index.html", "tags/index.html", "archives/index.html", "plans/index.html"]
+    pages = ["index.html", "tags/index.html", "archives/index.html", "plans/index.html", "search/index.html?q=lavrov"]
     pages += ["blinken-lavrov-reykjavik/index.html", "blinken-lavrov-reykjavik/s1.html"]
     pages += [p.relative_to(built).as_posix() for p in built.glob("*-*/index.html")][:3]
     with served(built) as url, launched_chromium() as browser:
