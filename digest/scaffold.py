@@ -70,7 +70,9 @@ def _write_story(target: Path, paths: list[str], comment: str = "") -> Path:
     sources = [{"path": path, "outlet": None, "url": None} for path in paths]
     front = yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True).replace(" null", "")
     note = f"# {comment}\n" if comment else ""
-    text = f"---\n{note}# title: (derived from the sources when absent)\n# date: YYYY-MM-DD\n{front}---\n"
+    hints = "# title: (derived from the sources when absent)\n# date: YYYY-MM-DD\n# tags: [topic]\n"
+    hints += "# draft: true   # left out of digest build until this line goes\n"
+    text = f"---\n{note}{hints}{front}---\n"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target

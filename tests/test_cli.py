@@ -96,6 +96,14 @@ def test_init_then_build(run, tmp_path: Path) -> None:  # type: ignore[no-untype
     assert "41 million euros" in page and "Example Courier" in page
     again = run(tmp_path, "init", "mysite")
     assert again.exit_code == 1 and "already exists" in again.output
+    # The commented settings work as written once uncommented.
+    settings = tmp_path / "mysite" / "digest.yml"
+    text = settings.read_text(encoding="utf-8")
+    for hint in ("# extra:", "#   footer:"):
+        text = text.replace(hint, hint[2:])
+    settings.write_text(text, encoding="utf-8")
+    assert run(tmp_path / "mysite", "build").exit_code == 0
+    assert "<p>Compiled by the Nordic desk</p>" in (tmp_path / "mysite" / "output" / "index.html").read_text()
 
 
 def test_init_copy_theme(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -110,6 +118,9 @@ def test_new_writes_a_story_that_builds(run, site: Path) -> None:  # type: ignor
     assert "path: seeds/001_53d2f25ad1582e78.txt" in text
     assert run(site, "build", "--output", "out").exit_code == 0
     assert (site / "out" / "pair" / "digest.json").is_file()
+    # The hints are front matter once uncommented: this one makes the story a draft.
+    (site / "content" / "pair.md").write_text(text.replace("# draft: true", "draft: true"), encoding="utf-8")
+    assert "1 draft left out" in run(site, "build", "--output", "out").output
     assert run(site, "new", "pair", "seeds/001_53d2f25ad1582e78.txt").exit_code == 1
     # A slug the build would refuse is refused before any file is written.
     for slug, message in (("tags", "the slug 'tags' is taken by the site's own pages"), ("Pair", "not a usable slug")):
