@@ -502,6 +502,13 @@ class IncrementalBuilder:
     # This build's lstat of each source found a regular file (see _parse), for its hash.
     _statted: dict[str, os.stat_result] = field(default_factory=dict)
     skipped_loose: list[str] = field(default_factory=list)  # the last grouping's warnings
+    # A build without an output folder (the preview) keeps its site pages here: the
+    # next one renders only those whose key changed, as a build keeps them in output.
+    _site_bytes: dict[str, bytes] = field(default_factory=dict)
+
+    def _holds(self, pages: Mapping[str, tuple[str, str]]) -> bool:
+        """Whether memory holds each of the site's pages (see _site_bytes)."""
+        return bool(pages) and all(path in self._site_bytes for path in pages)
 
     @property
     def source_files(self) -> frozenset[Path]:
@@ -658,9 +665,10 @@ class IncrementalBuilder:
         site_key = hashlib.sha256(
             "\0".join([signature, static_files, *(f"{slug} {key}" for slug, key in keys.items())]).encode()
         )
-        site_current = (
-            not count and state.site_key == site_key.hexdigest() and intact(state.site_hashes, manifest, output)
-        )
+        if output is not None:
+            self._site_bytes = {}  # (the state now describes pages written there)
+        held = intact(state.site_hashes, manifest, output) if output is not None else self._holds(state.site_pages)
+        site_current = not count and state.site_key == site_key.hexdigest() and held
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
         self._changed = self._changed or bool(count) or not site_current
@@ -682,11 +690,9 @@ class IncrementalBuilder:
 
             def current(path: str, page_key: str) -> bool:
                 known = state.site_pages.get(path)
-                return (
-                    known is not None
-                    and known[0] == signature + page_key
-                    and intact({path: known[1]}, manifest, output)
-                )
+                if known is None or known[0] != signature + page_key:
+                    return False
+                return intact({path: known[1]}, manifest, output) if output is not None else path in self._site_bytes
 
             self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
             paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
@@ -702,6 +708,9 @@ class IncrementalBuilder:
                 )
                 for path in sorted(set(site_files) | set(page_keys))
             }
+        if output is None:  # the pages not rendered again (or none), from memory
+            data.update({path: self._site_bytes[path] for path in state.site_pages if path not in data})
+            self._site_bytes = {path: data[path] for path in state.site_pages}
 
         stories = [state.stories[s.slug] for s in story_files]
         kept: dict[str, str] = {}

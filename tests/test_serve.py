@@ -127,6 +127,38 @@ def test_edit_reconsolidates_one_story_and_template_edits_only_rerender(site: Pa
     assert all(recoloured[path] == restyled[path] for path in restyled if not path.startswith("static/"))
 
 
+def test_a_preview_renders_only_the_site_pages_an_edit_changes(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.render
+
+    rendered: list[str] = []
+    real = digest.render._render_page
+    monkeypatch.setattr(
+        digest.render, "_render_page", lambda env, config, page: rendered.append(page.path) or real(env, config, page)
+    )
+    write(
+        site / "content" / "pair.md",
+        "---\ntags: [Follow-ups]\nsources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n---\n",
+    )
+    config = load_config(site / "digest.yml")
+    builder = IncrementalBuilder()
+    first, _ = built(builder, config)
+    assert {"index.html", "archives/index.html", "search/index.html", "tags/follow-ups/index.html"} <= set(rendered)
+    rendered.clear()
+    same, _ = built(builder, config)
+    assert rendered == [] and same == first  # nothing changed: every page from memory
+    story = site / "content" / "pair.md"
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("---\n", "---\ntitle: A pair of reports\n", 1), encoding="utf-8"
+    )
+    edited, _ = built(builder, config)
+    site_pages = {p for p in rendered if not p.startswith(("pair/", f"{SLUG}/"))}
+    assert site_pages == {"index.html", "archives/index.html", "search/index.html", "tags/follow-ups/index.html"}
+    assert b"A pair of reports" in edited["tags/follow-ups/index.html"]
+    assert edited["tags/diplomacy/index.html"] == first["tags/diplomacy/index.html"]
+    eager, _ = built(IncrementalBuilder(), config)
+    assert set(edited) == set(eager) and all(edited[path] == eager[path] for path in eager)
+
+
 def two_stories(site: Path) -> SiteConfig:
     """The seed story and a second one ("pair", listed after it)."""
     write(
