@@ -271,3 +271,28 @@ def test_distinct_tags_sharing_a_page_name_both_files_and_lines(tmp_path: Path) 
         "spell them alike or rename one",
         f"{third}:2: tags: 'U S' and 'U.S.' (line 2) would share the page tags/u-s/; spell them alike or rename one",
     ]
+
+
+def test_story_files_are_listed_as_rglob_lists_them(tmp_path: Path) -> None:
+    from digest.content import story_files
+
+    content = tmp_path / "content"
+    for name in ("b.md", "a-b/x.md", "a/x.md", "a/z.md", "A/y.md", ".hidden.md", "deep/er/s.md", "notes.txt", "m.MD"):
+        write(content / name, "---\nsources: [x]\n---\n")
+    (content / "dir.md").mkdir()
+    (content / "linked.md").symlink_to(content / "b.md")
+    (content / "broken.md").symlink_to(content / "gone.md")
+    (content / "folder-link").symlink_to(content / "a")  # not entered, by either
+    (tmp_path / "digest.yml").write_text("", encoding="utf-8")
+    listed = story_files(load_config(tmp_path / "digest.yml"))
+    assert listed == sorted(p for p in content.rglob("*.md") if p.is_file())
+    assert [p.relative_to(content).as_posix() for p in listed] == [
+        ".hidden.md",
+        "A/y.md",
+        "a/x.md",
+        "a/z.md",
+        "a-b/x.md",
+        "b.md",
+        "deep/er/s.md",
+        "linked.md",
+    ]
