@@ -218,8 +218,7 @@ class Renderer:
         if self.theme.has_template("search.html"):
             page("search/index.html", "search.html", {"entries": search_entries(summaries)})
         page("404.html", "404.html", {})
-        newest = summaries[: config.feed_size] if config.feed_size else summaries
-        page("feed.xml", "feed.xml", {"root": ""}, newest)
+        page("feed.xml", "feed.xml", {"root": ""}, summaries[: config.feed_size or None])  # (0: all)
         urls = [config.base_url + url_path(_pretty(p)) for p in listed + sorted(story_paths)]
         page("sitemap.xml", "sitemap.xml", {"urls": urls, "root": ""})
         files[".nojekyll"] = b""
