@@ -350,6 +350,7 @@ class StoryCard:
     title: str = ""
     lead: str = ""
     outlets: tuple[str, ...] = ()
+    draft: bool = False
 
 
 # --- write ------------------------------------------------------------------------

@@ -96,7 +96,9 @@ def sort_stories(cards: Sequence[StoryCard]) -> list[StoryCard]:
 
 def story_card(slug: str, listing: Mapping[str, Any], key: str) -> StoryCard:
     outlets = tuple(dict.fromkeys(source["outlet"] for source in listing["sources"]))
-    return StoryCard(slug, listing["date"], tuple(listing["tags"]), key, listing["title"], listing["lead"], outlets)
+    return StoryCard(
+        slug, listing["date"], tuple(listing["tags"]), key, listing["title"], listing["lead"], outlets, listing["draft"]
+    )
 
 
 class Renderer:
@@ -250,6 +252,7 @@ def archive_months(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
                 "title": card.title,
                 "date": card.date,
                 "date_text": date_text(day),
+                "draft": card.draft,
             }
         )
     return months
@@ -267,6 +270,7 @@ def search_entries(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
             "lead": card.lead,
             "tags": list(card.tags),
             "outlets": list(card.outlets),
+            "draft": card.draft,
         }
         for card in cards
     ]

@@ -514,6 +514,10 @@ def test_a_draft_is_left_out_unless_drafts_are_built_and_its_sources_are_not_loo
     assert json.loads((out / SLUG / "digest.json").read_text(encoding="utf-8"))["draft"] is False
     assert (out / SLUG / "index.html").read_bytes() == published
     assert (out / "tags" / "drafting" / "index.html").is_file()
+    archives = (out / "archives" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="draft-flag">Draft</span> <a href="../plans/index.html">Plans in the making</a>' in archives
+    entries = {e["url"]: e["draft"] for e in search_data(out / "search" / "index.html")}
+    assert entries == {f"{SLUG}/index.html": False, "plans/index.html": True}
 
     again = build_site(site, out)
     assert again.drafts_left_out == 1 and not (out / "plans").exists()

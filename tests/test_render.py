@@ -131,6 +131,7 @@ def test_archive_months_group_the_index_order_with_undated_stories_last() -> Non
         "title": "First of May",
         "date": "2021-05-03",
         "date_text": "3 May 2021",
+        "draft": False,
     }
     assert months[2]["stories"][0]["date_text"] is None
 

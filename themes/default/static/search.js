@@ -40,6 +40,10 @@
     found.slice(0, shown).forEach(function (story) {
       var item = element("li");
       var heading = element("h2");
+      if (story.draft) {
+        heading.appendChild(element("span", "Draft", "draft-flag"));
+        heading.appendChild(document.createTextNode(" "));
+      }
       var link = element("a", story.title);
       link.href = root + story.url;
       heading.appendChild(link);
