@@ -217,8 +217,12 @@ def test_the_loose_folder_is_listed_again_only_when_a_folder_of_it_changed(
     assert list_loose(config, first) is first and listings == []  # only looked at
     write(site / "seeds" / "loose" / "cold.txt", OSLO_1)  # its folder's time changes
     second = list_loose(config, first)
-    assert "seeds/loose/cold.txt" in second[0] and len(listings) == 2
-    assert list_loose(config, second) is not second  # that change was too recent to rule out another
+    assert "seeds/loose/cold.txt" in second[0]
+    assert listings == [os.path.realpath(site / "seeds" / "loose")]  # only the folder that changed
+    listings.clear()
+    third = list_loose(config, second)
+    assert third is not second and third[0] == second[0]  # that change was too recent to rule out another
+    assert listings == [os.path.realpath(site / "seeds" / "loose")]
     story_files = load_story_files(config)
     assert loose_paths(config, story_files, second) == loose_paths(config, story_files)
     elsewhere = replace(config, loose_folder="seeds/loose")
@@ -234,3 +238,40 @@ def test_the_loose_folder_is_listed_again_only_when_a_folder_of_it_changed(
     assert linked[0].count("seeds/loose/cold.txt") == 2  # a link is listed as its target
     assert linked[2] == ()  # a listing that met a link is never reused
     assert list_loose(config, linked) is not linked
+
+
+def test_a_listing_made_again_from_an_earlier_one_equals_a_fresh_listing(site: Path) -> None:
+    import os
+    import shutil
+    import time
+
+    from digest.config import load_config
+    from digest.content import list_loose
+
+    config = load_config(site / "digest.yml")
+    loose = site / "seeds" / "loose"
+    write(loose / "a" / "b" / "one.txt", HEAT)
+    write(loose / "a" / "two.md", OSLO_1)
+
+    def settle() -> None:
+        past = time.time() - 10
+        for folder in [site / "seeds", *(p for p in loose.rglob("*") if p.is_dir()), loose]:
+            os.utime(folder, (past, past))
+
+    steps = [
+        lambda: write(loose / "a" / "b" / "three.txt", OSLO_1),  # a file deep down
+        lambda: (loose / "a" / "c").mkdir(),  # a new folder, then a file in it
+        lambda: write(loose / "a" / "c" / "four.txt", HEAT),
+        lambda: (loose / "a" / "b" / "one.txt").rename(loose / "a" / "one.txt"),  # moved up
+        lambda: write(loose / "a" / "c" / ".digest-output", ""),  # became a built site
+        lambda: shutil.rmtree(loose / "a" / "b"),  # a folder removed
+    ]
+    settle()
+    listing = list_loose(config)
+    for step in steps:
+        step()
+        again = list_loose(config, listing)
+        assert again[0] == list_loose(config)[0], step
+        settle()
+        listing = list_loose(config, again)
+    assert [p for p in listing[0] if p.startswith("seeds/loose/")] == ["seeds/loose/a/one.txt", "seeds/loose/a/two.md"]
