@@ -582,17 +582,24 @@ def test_the_archives_list_every_story_by_month_and_an_edit_keeps_them_unless_a_
     assert "June: the follow-up" in (out / "archives" / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_theme_without_an_archives_template_builds_without_the_page(site: Path, tmp_path: Path) -> None:
-    shutil.copytree(site / "themes" / "default", site / "themes" / "older")
-    (site / "themes" / "older" / "archives.html").unlink()
-    base = site / "themes" / "older" / "base.html"
-    base.write_text(
-        base.read_text(encoding="utf-8").replace('<a href="{{ root }}archives/index.html">Archives</a> &middot; ', ""),
-        encoding="utf-8",
-    )
+def older_theme(site: Path, missing: str) -> Path:
+    """The default theme copied as "older", without one template (as a theme copied
+    before that template existed), and made the site's theme."""
+    older = site / "themes" / "older"
+    shutil.copytree(site / "themes" / "default", older)
+    (older / missing).unlink()
     settings = site / "digest.yml"
     settings.write_text(
         settings.read_text(encoding="utf-8").replace("theme: default", "theme: older"), encoding="utf-8"
+    )
+    return older
+
+
+def test_a_theme_without_an_archives_template_builds_without_the_page(site: Path, tmp_path: Path) -> None:
+    base = older_theme(site, "archives.html") / "base.html"
+    base.write_text(
+        base.read_text(encoding="utf-8").replace('<a href="{{ root }}archives/index.html">Archives</a> &middot; ', ""),
+        encoding="utf-8",
     )
     build_site(site, tmp_path / "out")
     assert not (tmp_path / "out" / "archives").exists()
@@ -600,12 +607,18 @@ def test_a_theme_without_an_archives_template_builds_without_the_page(site: Path
     assert (tmp_path / "out" / SLUG / "index.html").is_file()
 
 
-def test_tag_pages_are_paginated_like_the_index_and_an_edit_renders_only_its_page(site: Path, tmp_path: Path) -> None:
+def daily_stories(site: Path, days: int, tag: str, setting: str) -> None:
+    """Stories day-1 ... day-N (June 2021), each tagged ``tag``, and one more line
+    of digest.yml."""
     pair = "sources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n"
-    for day in range(1, 6):
-        write(site / "content" / f"day-{day}.md", f"---\ndate: 2021-06-0{day}\ntags: [Follow-ups]\n{pair}---\n")
+    for day in range(1, days + 1):
+        write(site / "content" / f"day-{day}.md", f"---\ndate: 2021-06-0{day}\ntags: [{tag}]\n{pair}---\n")
     settings = site / "digest.yml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "page_size: 2\n", encoding="utf-8")
+    settings.write_text(settings.read_text(encoding="utf-8") + setting + "\n", encoding="utf-8")
+
+
+def test_tag_pages_are_paginated_like_the_index_and_an_edit_renders_only_its_page(site: Path, tmp_path: Path) -> None:
+    daily_stories(site, 5, "Follow-ups", "page_size: 2")
     out = tmp_path / "out"
     build_site(site, out)
     folder = out / "tags" / "follow-ups"
@@ -633,11 +646,7 @@ def test_tag_pages_are_paginated_like_the_index_and_an_edit_renders_only_its_pag
 
 
 def test_each_tag_has_an_atom_feed_of_its_newest_stories(site: Path, tmp_path: Path) -> None:
-    pair = "sources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n"
-    for day in range(1, 4):
-        write(site / "content" / f"day-{day}.md", f"---\ndate: 2021-06-0{day}\ntags: [Café]\n{pair}---\n")
-    settings = site / "digest.yml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "feed_size: 2\n", encoding="utf-8")
+    daily_stories(site, 3, "Café", "feed_size: 2")
     out = tmp_path / "out"
     build_site(site, out)
     ns = {"a": "http://www.w3.org/2005/Atom"}
@@ -663,12 +672,7 @@ def test_each_tag_has_an_atom_feed_of_its_newest_stories(site: Path, tmp_path: P
 
 
 def test_a_theme_without_a_tag_feed_template_makes_no_tag_feeds(site: Path, tmp_path: Path) -> None:
-    shutil.copytree(site / "themes" / "default", site / "themes" / "older")
-    (site / "themes" / "older" / "tag_feed.xml").unlink()
-    settings = site / "digest.yml"
-    settings.write_text(
-        settings.read_text(encoding="utf-8").replace("theme: default", "theme: older"), encoding="utf-8"
-    )
+    older_theme(site, "tag_feed.xml")
     build_site(site, tmp_path / "out")
     assert not list((tmp_path / "out" / "tags").rglob("feed.xml"))
     page = (tmp_path / "out" / "tags" / "diplomacy" / "index.html").read_text(encoding="utf-8")
@@ -715,11 +719,6 @@ def test_the_search_page_holds_every_story_safely_and_every_other_page_a_search_
 
 
 def test_a_theme_without_a_search_template_builds_without_the_page(site: Path, tmp_path: Path) -> None:
-    shutil.copytree(site / "themes" / "default", site / "themes" / "older")
-    (site / "themes" / "older" / "search.html").unlink()
-    settings = site / "digest.yml"
-    settings.write_text(
-        settings.read_text(encoding="utf-8").replace("theme: default", "theme: older"), encoding="utf-8"
-    )
+    older_theme(site, "search.html")
     build_site(site, tmp_path / "out")
     assert not (tmp_path / "out" / "search").exists() and (tmp_path / "out" / "index.html").is_file()
