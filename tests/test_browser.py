@@ -156,3 +156,21 @@ def test_search_finds_stories_by_any_words_case_and_accents_ignored(browser: Any
     page.wait_for_load_state()
     assert page.url.endswith(f"{SLUG}/index.html")
     assert errors == []
+
+
+def test_search_shows_a_hostile_headline_as_text(browser: Any, site: Path, tmp_path: Path) -> None:
+    hostile = '<img src=x onerror="window.pwned=1"> Talks end </script><b>bold</b>'
+    (site / "content" / "hostile.md").write_text(
+        f"---\ntitle: '{hostile}'\nsources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n---\n",
+        encoding="utf-8",
+    )
+    build_site(site, tmp_path / "out")
+    with served(tmp_path / "out") as url:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url + "search/index.html?q=talks+end")
+        page.wait_for_selector("#search-results li")
+        assert page.locator("#search-results li h2 a").inner_text() == hostile
+        assert page.locator("#search-results img, #search-results b").count() == 0
+        assert page.evaluate("window.pwned === undefined") and dialogs == []
