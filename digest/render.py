@@ -137,15 +137,15 @@ class Renderer:
         and place, and its stories' listing keys. A page for which ``current(path,
         key)`` holds is not rendered (the output has it), and ``view`` (slug ->
         listing view) is asked only for the stories of pages that are, so an edit
-        of one story renders the few pages that list it. ``story_paths`` are the
-        stories' page paths, for the sitemap.
+        of one story renders the few pages that list it. A page listing stories has
+        the newest of their dates as ``site.updated`` (a feed's updated time), so a
+        new story does not render the pages of tags it does not carry again.
+        ``story_paths`` are the stories' page paths, for the sitemap.
         """
         env = self.env
         story_site = env.globals["site"]
-        site = site_globals(self.config, cards)
-        env.globals.update(site=site)
         try:
-            return self._site(cards, view, story_paths, current, json.dumps(site, sort_keys=True, default=str))
+            return self._site(cards, view, story_paths, current, site_globals(self.config, cards))
         finally:
             env.globals.update(site=story_site)
 
@@ -155,7 +155,7 @@ class Renderer:
         view: Callable[[str], Mapping[str, Any]],
         story_paths: Sequence[str],
         current: Callable[[str, str], bool],
-        site: str,
+        site: dict[str, Any],
     ) -> tuple[dict[str, bytes], dict[str, str]]:
         config, env = self.config, self.env
         files: dict[str, bytes] = {}
@@ -164,10 +164,14 @@ class Renderer:
         def page(path: str, template: str, context: dict[str, Any], stories: Sequence[StoryCard] | None = None) -> None:
             """Render one page unless the output has it; ``stories`` become its views."""
             listings = None if stories is None else [c.listing for c in stories]
-            key = hashlib.sha256(json.dumps([site, path, template, context, listings], sort_keys=True).encode())
+            own = site if stories is None else {**site, "updated": _timestamp(stories)}
+            key = hashlib.sha256(
+                json.dumps([own, path, template, context, listings], sort_keys=True, default=str).encode()
+            )
             keys[path] = key.hexdigest()
             if current(path, keys[path]):
                 return
+            env.globals.update(site=own)
             full = context if stories is None else {**context, "stories": [view(c.slug) for c in stories]}
             if template.endswith(".xml"):
                 files[path] = _render(get_template(env, template), full)
@@ -313,8 +317,12 @@ def site_globals(config: SiteConfig, cards: Sequence[StoryCard]) -> dict[str, An
         "language": config.language,
         "generator": f"digest {__version__}",
         "extra": config.extra,
-        "updated": build_timestamp(cards).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "updated": _timestamp(cards),
     }
+
+
+def _timestamp(cards: Sequence[StoryCard]) -> str:
+    return build_timestamp(cards).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _story_pages(story: dict[str, Any]) -> list[Page]:

@@ -722,3 +722,20 @@ def test_a_theme_without_a_search_template_builds_without_the_page(site: Path, t
     older_theme(site, "search.html")
     build_site(site, tmp_path / "out")
     assert not (tmp_path / "out" / "search").exists() and (tmp_path / "out" / "index.html").is_file()
+
+
+def test_a_new_story_leaves_the_pages_and_feeds_of_other_tags_as_they_were(site: Path, tmp_path: Path) -> None:
+    daily_stories(site, 2, "Follow-ups", "feed_size: 5")
+    out = tmp_path / "out"
+    build_site(site, out)
+    untouched = [out / "tags" / "diplomacy" / "index.html", out / "tags" / "diplomacy" / "feed.xml"]
+    before = [p.stat().st_ino for p in untouched]
+    pair = "sources: [seeds/002_6c188231047a0d29.txt, seeds/004_7fbbd0fc90f416ac.txt]\n"
+    write(site / "content" / "newest.md", f"---\ndate: 2021-07-01\ntags: [Follow-ups]\n{pair}---\n")
+    build_site(site, out)
+    assert [p.stat().st_ino for p in untouched] == before  # not written again
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for feed in (out / "feed.xml", out / "tags" / "follow-ups" / "feed.xml"):
+        assert ET.parse(feed).getroot().findtext("a:updated", namespaces=ns) == "2021-07-01T00:00:00Z"
+    other = ET.parse(untouched[1]).getroot()
+    assert other.findtext("a:updated", namespaces=ns) == "2021-05-20T00:00:00Z"  # its own newest story
