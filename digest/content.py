@@ -338,24 +338,23 @@ def loose_paths(config: SiteConfig, story_files: list[StoryFile], listing: Loose
 
 
 def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseListing:
-    """Every file with a source's suffix in the loose folder. ``known``, an earlier
-    listing, is returned as it is when none of its folders changed since (listing
-    a thousand folders costs ~30 ms; looking at them, ~4), and otherwise only the
-    folders that changed are listed again (an editor saving a file by renaming
-    changes its folder). Symbolic links are followed only when they stay inside
-    the site; a listing that met one is not reused, as its target can change
-    without its folder."""
+    """Every file with a source's suffix in the loose folder. Of ``known``, an
+    earlier listing, each folder that did not change since is reused, so only the
+    folders that changed are listed again (listing a thousand folders costs ~30 ms;
+    looking at them, ~4; an editor saving a file by renaming changes its folder),
+    and ``known`` itself is returned when none did. Symbolic links are followed
+    only when they stay inside the site; a listing that met one is not reused, as
+    its target can change without its folder."""
     folder = config.loose_dir
     if folder is None or not folder.is_dir():
         return (), 0, (), ""
     top = os.path.realpath(folder)
-    if known is not None and known[3] == top and known[2] and _folders_unchanged(known[1], known[2]):
-        return known
     reusable = {entry[0]: entry for entry in known[2]} if known is not None and known[3] == top else {}
     root = os.path.realpath(config.root)
     found: list[str] = []
     folders: list[LooseFolder] = []
     linked = False
+    listed_again = 0
     started = time.time_ns()
     # The site's own folders hold story files, pages and cache entries, no articles.
     own = {os.path.realpath(f) for f in (config.content_dir, config.output_dir, config.cache_path)}
@@ -377,12 +376,15 @@ def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseLi
         else:
             entry, met_link = _list_folder(current, mtime, root)
             linked = linked or met_link
+            listed_again += 1
         folders.append(entry)
         found.extend(entry[2])
         for sub in entry[3]:
             if sub not in seen and sub not in own:
                 seen.add(sub)
                 pending.append(sub)
+    if known is not None and not listed_again and len(folders) == len(reusable):
+        return known  # (the same folders, none changed)
     return tuple(sorted(found)), started, () if linked else tuple(sorted(folders)), top
 
 
@@ -404,18 +406,6 @@ def _list_folder(folder: str, mtime: int, root: str) -> tuple[LooseFolder, bool]
             elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LOOSE_SUFFIXES:
                 files.append(path[len(root) + 1 :].replace(os.sep, "/"))  # inside root, checked above
     return (folder, mtime, tuple(files), tuple(subfolders)), linked
-
-
-def _folders_unchanged(listed: int, folders: tuple[LooseFolder, ...]) -> bool:
-    """Whether each folder has the modification time it had when listed, which was
-    long enough before the listing that a change in the same clock tick is ruled out."""
-    for path, mtime, _, _ in folders:
-        try:
-            if os.stat(path).st_mtime_ns != mtime or not settled(mtime, listed):
-                return False
-        except OSError:
-            return False
-    return True
 
 
 def read_loose(config: SiteConfig, path: str, read: Reader = read_text) -> str:

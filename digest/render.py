@@ -250,15 +250,7 @@ def archive_months(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
         name = day.strftime("%B %Y") if day else "Undated"
         if not months or months[-1]["name"] != name:
             months.append({"name": name, "id": day.strftime("%Y-%m") if day else "undated", "stories": []})
-        months[-1]["stories"].append(
-            {
-                "url": f"{card.slug}/index.html",
-                "title": card.title,
-                "date": card.date,
-                "date_text": date_text(day),
-                "draft": card.draft,
-            }
-        )
+        months[-1]["stories"].append(_card_entry(card))
     return months
 
 
@@ -266,24 +258,27 @@ def search_entries(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
     """What the search page looks through, a story each (``cards`` in index order):
     headline, lead, tags and outlets, from the cards alone (as the archives)."""
     return [
-        {
-            "url": f"{card.slug}/index.html",
-            "title": card.title,
-            "date": card.date,
-            "date_text": date_text(dt.date.fromisoformat(card.date) if card.date else None),
-            "lead": card.lead,
-            "tags": list(card.tags),
-            "outlets": list(card.outlets),
-            "draft": card.draft,
-        }
+        {**_card_entry(card), "lead": card.lead, "tags": list(card.tags), "outlets": list(card.outlets)}
         for card in cards
     ]
+
+
+def _card_entry(card: StoryCard) -> dict[str, Any]:
+    """A story as the pages listing every story show it, from its card."""
+    day = dt.date.fromisoformat(card.date) if card.date else None
+    return {
+        "url": f"{card.slug}/index.html",
+        "title": card.title,
+        "date": card.date,
+        "date_text": date_text(day),
+        "draft": card.draft,
+    }
 
 
 def tag_url(tag: str) -> str:
     """A tag page's address, relative to the site root; its folder is
     ``tags/<slug>/``, which may hold letters beyond ASCII (percent-encoded here)."""
-    return f"tags/{quote(tag_slug(tag))}/index.html"
+    return f"{url_path(f'tags/{tag_slug(tag)}/')}index.html"
 
 
 def story_page_paths(paths: Sequence[str]) -> list[str]:
