@@ -91,8 +91,13 @@ class Store:
             _write_atomically(self._path(kind, key), _pack(value), self._ensure_folder)
 
     def keys(self, kind: str) -> set[str]:
-        folder = self.folder / kind
-        return {p.stem for p in folder.glob("*.pickle")} if folder.is_dir() else set()
+        # listdir, not glob: every build that saves lists the 1000 entries of a
+        # 1000-story site twice, and glob made a Path of each (5 ms -> 1 ms).
+        try:
+            names = os.listdir(self.folder / kind)
+        except OSError:
+            return set()
+        return {name[: -len(".pickle")] for name in names if name.endswith(".pickle") and not name.startswith(".")}
 
     def prune(self, kind: str, keep: set[str]) -> int:
         """Delete the entries of ``kind`` not in ``keep``; returns how many went."""

@@ -739,3 +739,39 @@ def test_a_new_story_leaves_the_pages_and_feeds_of_other_tags_as_they_were(site:
         assert ET.parse(feed).getroot().findtext("a:updated", namespaces=ns) == "2021-07-01T00:00:00Z"
     other = ET.parse(untouched[1]).getroot()
     assert other.findtext("a:updated", namespaces=ns) == "2021-05-20T00:00:00Z"  # its own newest story
+
+
+def test_pages_listing_every_story_follow_each_change_they_show(site: Path, tmp_path: Path) -> None:
+    """The archives, search and sitemap are keyed by what they are made of (cards,
+    page paths, the base URL), not rendered to be compared: each change they show
+    must still reach them in a rebuild, one change at a time, and one they do not
+    show must not."""
+    out = tmp_path / "out"
+    build_site(site, out)
+    pages = [out / "archives" / "index.html", out / "search" / "index.html", out / "sitemap.xml"]
+    archives, search, sitemap = pages
+
+    def inodes() -> list[int]:
+        return [p.stat().st_ino for p in pages]
+
+    before = inodes()
+    story = site / "content" / "blinken-lavrov-reykjavik.md"
+    story.write_text(story.read_text(encoding="utf-8") + "\nAn editor's note none of them shows.\n", encoding="utf-8")
+    build_site(site, out)
+    assert inodes() == before
+    story.write_text(story.read_text(encoding="utf-8").replace("title: Blinken", "title: Retitled Blinken"), "utf-8")
+    build_site(site, out)
+    assert "Retitled Blinken" in archives.read_text(encoding="utf-8")
+    assert str(search_data(search)[0]["title"]).startswith("Retitled Blinken")
+    assert sitemap.stat().st_ino == before[2]  # (no page came or went)
+    # Older than the newest story, so that the site's updated time stays as it was.
+    pair = "sources: [seeds/002_6c188231047a0d29.txt, seeds/004_7fbbd0fc90f416ac.txt]\n"
+    write(site / "content" / "earlier-talks.md", f"---\ntitle: Earlier talks\ndate: 2021-04-02\n{pair}---\n")
+    build_site(site, out)
+    assert "Earlier talks" in archives.read_text(encoding="utf-8") and "April 2021" in archives.read_text("utf-8")
+    assert [e["title"] for e in search_data(search)][1] == "Earlier talks"
+    text = sitemap.read_text(encoding="utf-8")
+    assert "/earlier-talks/</loc>" in text and "/earlier-talks/s1.html</loc>" in text
+    build_site(site, out, base_url="https://elsewhere.example/d/")
+    text = sitemap.read_text(encoding="utf-8")
+    assert "<loc>https://elsewhere.example/d/earlier-talks/</loc>" in text and "example.github.io" not in text
