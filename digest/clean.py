@@ -282,16 +282,22 @@ def _union(patterns: Sequence[str], flags: re.RegexFlag = re.I) -> re.Pattern[st
 # Most lines are no furniture: one search of the union tells, before BOILERPLATE's
 # kinds are tried in order.
 _FURNITURE_PATTERNS = [p for _, _, patterns in _FURNITURE for p in patterns]
-_ANY_FURNITURE = _union(_FURNITURE_PATTERNS)
-# The same, case-sensitive, for lower-cased text (see lowered_for_caseless_patterns).
+# Case-sensitive, for lower-cased text (see lowered_for_caseless_patterns).
 _ANY_FURNITURE_LOWER = _union(_FURNITURE_PATTERNS, re.RegexFlag(0))
+
+
+@lru_cache(maxsize=1)
+def _any_furniture_caseless() -> re.Pattern[str]:
+    """The union ignoring case, for the rare text lower case is not safe for: made
+    when first needed, as compiling it is a sixth of what importing this module costs."""
+    return _union(_FURNITURE_PATTERNS)
 
 
 def _any_furniture(text: str) -> bool:
     lowered = lowered_for_caseless_patterns(text)
     if lowered is not None:
         return _ANY_FURNITURE_LOWER.search(lowered) is not None
-    return _ANY_FURNITURE.search(text) is not None
+    return _any_furniture_caseless().search(text) is not None
 
 
 _HEADING_RELATED = re.compile("|".join(f"(?:{p})" for p in _FURNITURE[5][2]) + r"|\bdon'?t miss\b|\bnews$", re.I)

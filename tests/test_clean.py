@@ -14,6 +14,7 @@ from benchmarks.seed_truth import BODY, HEADLINE
 from digest import clean
 from digest.clean import clean_source, clean_story
 from digest.model import RawSource
+from digest.words import lowered_for_caseless_patterns
 from tests.conftest import seed_sources
 
 # Two short reports of one invented event, used as the "other source" so that the
@@ -384,6 +385,8 @@ def test_one_search_of_the_furniture_union_tells_whether_any_kind_matches() -> N
         lines += [line for block in blocks for line in block]
     lines += ["Read more", "Copyright 2021 Polar Post", "Ice closed the port (0:45)", "© Polar Post", "Share this"]
     lines += ["READ MORE", "Sign Up for our Newsletter", "SKIP TO content", "Back To Top", "ADVERTISEMENT"]
+    # Lines lower case is not safe for: the union that ignores case decides.
+    lines += ["Read more from İstanbul", "Share this \u212a", "İstanbul ferries resume after the storm."]
     matched = 0
     for line in lines:
         expected = any(pattern.search(line) for _, pattern, _ in BOILERPLATE)
@@ -392,6 +395,8 @@ def test_one_search_of_the_furniture_union_tells_whether_any_kind_matches() -> N
     assert 20 < matched < len(lines) - 20  # both sides are exercised
     # Lines in ASCII are searched lower-cased (case-sensitively), the rest as they are.
     assert 20 < sum(line.isascii() for line in lines) < len(lines) - 20
+    caseless = [line for line in lines if lowered_for_caseless_patterns(line) is None]
+    assert len(caseless) == 3 and sum(_any_furniture(line) for line in caseless) == 2
     # An opening shared by a pattern with a top-level "|" is not factored out.
     union = _union([r"\bport\b|ice", r"^quay", r"\bferry"])
     assert union.search("the ICE melted") and union.search("quay side") and union.search("a Ferry")
