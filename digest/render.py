@@ -238,7 +238,21 @@ class Renderer:
             page("archives/index.html", "archives.html", lambda: {"months": archive_months(summaries)}, basis=shown)
             listed.append("archives/index.html")
         if self.theme.has_template("search.html"):
-            page("search/index.html", "search.html", lambda: {"entries": search_entries(summaries)}, basis=shown)
+            scripts: list[str] = []
+            if self.theme.has_template("search_text.js"):  # (a theme copied before it existed has none)
+                for number, shard in text_shards(summaries):
+                    path = f"search/text-{number}.js"
+                    scripts.append(path)
+
+                    def texts(shard: list[StoryCard] = shard) -> dict[str, Any]:
+                        return {"texts": {f"{c.slug}/index.html": summary_sentences(view(c.slug)) for c in shard}}
+
+                    page(path, "search_text.js", texts, basis=[(c.slug, c.listing) for c in shard])
+
+            def search() -> dict[str, Any]:
+                return {"entries": search_entries(summaries), "text_scripts": scripts}
+
+            page("search/index.html", "search.html", search, basis=[shown, scripts])
         page("404.html", "404.html", {})
         page("feed.xml", "feed.xml", {"root": ""}, summaries[: config.feed_size or None])  # (0: all)
         mapped = listed + sorted(story_paths)
@@ -287,6 +301,31 @@ def search_entries(cards: Sequence[StoryCard]) -> list[dict[str, Any]]:
         {**_card_entry(card), "lead": card.lead, "tags": list(card.tags), "outlets": list(card.outlets)}
         for card in cards
     ]
+
+
+# Stories per file of search text, about: a file is made again when one of its
+# stories changes, and holds ~30 KB of text at this size.
+SHARD_STORIES = 32
+
+
+def text_shards(cards: Sequence[StoryCard]) -> list[tuple[int, list[StoryCard]]]:
+    """The stories (``cards`` in index order) split into numbered files of search
+    text, the empty ones left out. A story's file is chosen by a hash of its slug,
+    and the number of files is a power of two: a new story leaves every other story
+    where it was (until the count doubles), so an edit or a new story makes one
+    file again."""
+    count = 1
+    while count * SHARD_STORIES < len(cards):
+        count *= 2
+    shards: list[list[StoryCard]] = [[] for _ in range(count)]
+    for card in cards:
+        shards[int(hashlib.sha256(card.slug.encode()).hexdigest()[:8], 16) % count].append(card)
+    return [(number, shard) for number, shard in enumerate(shards, start=1) if shard]
+
+
+def summary_sentences(view: Mapping[str, Any]) -> list[str]:
+    """A story's summary, sentence by sentence, as the search page looks through it."""
+    return [sentence["text"] for paragraph in view["paragraphs"] for sentence in paragraph]
 
 
 def _card_entry(card: StoryCard) -> dict[str, Any]:

@@ -155,7 +155,7 @@ def environment(theme: Theme, cache: Path | None = None, reload_templates: bool 
         loaders.append(_Templates(str(theme.overrides)))
     loaders.append(base)
     loaders.append(jinja2.PrefixLoader({"!theme": base, f"!{theme.folder.name}": base}, delimiter="/"))
-    return _Environment(
+    env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,  # every template, whatever its extension: feed.xml included
         undefined=jinja2.StrictUndefined,
@@ -165,6 +165,10 @@ def environment(theme: Theme, cache: Path | None = None, reload_templates: bool 
         bytecode_cache=CompiledTemplates(cache) if cache is not None else None,
         auto_reload=reload_templates,
     )
+    # tojson: keys sorted (the same bytes every build), letters beyond ASCII as they
+    # are (pages are UTF-8; escaped, Cyrillic search text took three times the bytes).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
 
 
 def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:

@@ -151,10 +151,32 @@ def test_search_finds_stories_by_any_words_case_and_accents_ignored(browser: Any
     assert page.locator("#search-results li").count() == 1
     page.fill("#search-query", "")
     assert page.inner_text("#search-status") == "" and page.locator("#search-results li").count() == 0
+    assert page.locator(".search-snippet").count() == 0  # found by its card: no sentence shown
+    page.fill("#search-query", "sidelines")  # a word of the summary alone
+    assert page.inner_text("#search-status") == "1 story"
+    sidelines = "The meeting was held on the sidelines of the Arctic Council meeting."
+    assert page.inner_text("#search-results .search-snippet") == sidelines
+    page.fill("#search-query", "LAVROV Sidelines")  # one word in the card, one in the summary
+    assert page.inner_text("#search-results .search-snippet") == sidelines
+    page.fill("#search-query", "sidelines unicorns")
+    assert page.inner_text("#search-status") == "0 stories"
     page.fill("#search-query", "RFE/RL")  # an outlet
     page.locator("#search-results li h2 a").click()
     page.wait_for_load_state()
     assert page.url.endswith(f"{SLUG}/index.html")
+    assert errors == []
+
+
+def test_search_finds_summary_words_in_a_site_opened_from_disk(browser: Any, site: Path, tmp_path: Path) -> None:
+    """The search text comes in script files (a page opened from disk may not fetch)."""
+    build_site(site, tmp_path / "out")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((tmp_path / "out" / "search" / "index.html").as_uri() + "?q=sidelines+arctic")
+    page.wait_for_selector("#search-results li")
+    assert page.inner_text("#search-status") == "1 story"
+    assert page.inner_text(".search-snippet").startswith("The meeting was held on the sidelines")
     assert errors == []
 
 

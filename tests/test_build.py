@@ -679,6 +679,21 @@ def test_a_theme_without_a_tag_feed_template_makes_no_tag_feeds(site: Path, tmp_
     assert "tags/diplomacy/feed.xml" not in page and "Atom feed of this tag" not in page
 
 
+def search_texts(out: Path) -> dict[str, list[str]]:
+    """The summary sentences the built search page loads, by story page address."""
+    texts: dict[str, list[str]] = {}
+    for script in sorted((out / "search").glob("text-*.js")):
+        code = script.read_text(encoding="utf-8")
+        found = re.fullmatch(
+            r"Object\.assign\(window\.digestText = window\.digestText \|\| \{\}, (.*)\);\n", code, re.S
+        )
+        assert found is not None, script
+        part = json.loads(found.group(1))
+        assert not set(part) & set(texts)  # each story in one file
+        texts.update(part)
+    return texts
+
+
 def search_data(page: Path) -> list[dict[str, object]]:
     """The stories a built search page looks through."""
     found = re.search(r"<script>window\.digestStories = (.*);</script>", page.read_text(encoding="utf-8"))
@@ -704,8 +719,15 @@ def test_the_search_page_holds_every_story_safely_and_every_other_page_a_search_
     assert seed["tags"] == ["diplomacy", "Arctic Council"] and seed["date_text"] == "20 May 2021"
     assert seed["outlets"][:2] == ["EU Reporter", "RFE/RL"]  # type: ignore[index]
     assert entries[1]["title"] == hostile and entries[1]["tags"] == ["Café"]
+    texts = search_texts(out)
+    assert set(texts) == {str(e["url"]) for e in entries}
+    assert texts[f"{SLUG}/index.html"][0] == seed["lead"] and len(texts[f"{SLUG}/index.html"]) > 3
+    assert "The meeting was held on the sidelines of the Arctic Council meeting." in texts[f"{SLUG}/index.html"]
     html = page.read_text(encoding="utf-8")
-    assert html.count("<script") == 2 and "<script>alert" not in html  # the title stays inside the data
+    scripts = re.findall(r'<script src="\.\./(search/text-\d+\.js)" defer></script>', html)
+    assert sorted(scripts) == sorted(p.relative_to(out).as_posix() for p in (out / "search").glob("text-*.js"))
+    assert html.count("<script") == 2 + len(scripts) and "<script>alert" not in html  # the title stays data
+    assert html.index("search/text-") < html.index("static/search.js")  # (deferred: run in this order)
     assert '<form class="site-search"' not in html and 'id="search-query"' in html
     for other in ("index.html", "archives/index.html", f"{SLUG}/index.html", f"{SLUG}/s2.html", "404.html"):
         text = (out / other).read_text(encoding="utf-8")
@@ -716,6 +738,14 @@ def test_the_search_page_holds_every_story_safely_and_every_other_page_a_search_
     story.write_text(story.read_text(encoding="utf-8") + "A note the search does not look at.\n", encoding="utf-8")
     build_site(site, out)
     assert page.stat().st_ino == before  # made from the cards: kept as it was
+
+
+def test_a_theme_without_the_search_text_template_searches_the_cards_alone(site: Path, tmp_path: Path) -> None:
+    older_theme(site, "search_text.js")
+    build_site(site, tmp_path / "out")
+    page = tmp_path / "out" / "search" / "index.html"
+    assert not list((tmp_path / "out" / "search").glob("text-*.js")) and search_data(page)
+    assert "search/text-" not in page.read_text(encoding="utf-8")
 
 
 def test_a_theme_without_a_search_template_builds_without_the_page(site: Path, tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.model import StoryCard
-from digest.render import Records, archive_months, readable_json, sort_stories, url_path
+from digest.render import SHARD_STORIES, Records, archive_months, readable_json, sort_stories, text_shards, url_path
+from tests.conftest import REPO
 
 
 def _one_line(value: dict[str, Any] | list[Any]) -> bool:
@@ -139,3 +143,68 @@ def test_archive_months_group_the_index_order_with_undated_stories_last() -> Non
 @given(st.text() | st.from_regex(r"[a-z0-9/_.~-]*", fullmatch=True))
 def test_url_paths_are_quoted_as_quote_does(path: str) -> None:
     assert url_path(path) == quote(path)
+
+
+def test_search_text_files_keep_each_story_where_it_was_as_stories_come_and_go() -> None:
+    cards = [StoryCard(f"story-{n:04d}", "2021-05-20", (), "k") for n in range(1000)]
+
+    def homes(some: list[StoryCard]) -> dict[str, int]:
+        shards = text_shards(some)
+        assert sum(len(shard) for _, shard in shards) == len(some)  # each story once
+        return {card.slug: number for number, shard in shards for card in shard}
+
+    assert len(text_shards(cards)) == 32  # a power of two, ~32 stories each
+    assert max(len(shard) for _, shard in text_shards(cards)) < 2 * SHARD_STORIES
+    before = homes(cards)
+    assert homes(cards[:-1]) == {slug: n for slug, n in before.items() if slug != "story-0999"}
+    added = homes([*cards, StoryCard("later", None, (), "k")])
+    assert {slug: n for slug, n in added.items() if slug != "later"} == before
+    assert len(text_shards(cards[:SHARD_STORIES])) == 1 and len(text_shards(cards[: SHARD_STORIES + 1])) == 2
+    assert text_shards([]) == []
+    order = text_shards(cards)[0][1]
+    assert order == sorted(order, key=cards.index)  # the index order within a file
+
+
+def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path: Path) -> None:
+    """Listing pages need the views of the stories they show, each one a cache load:
+    an edit of one story of 300 renders its index page, its tag page and its file
+    of search text, and asks for the views of those pages' stories alone."""
+    from digest.build import digest_story
+    from digest.config import load_config
+    from digest.content import load_stories
+    from digest.render import Renderer, listing_view, story_view
+    from digest.theme import resolve_theme
+
+    config = load_config(REPO / "digest.yml", output=str(tmp_path / "out"))
+    seed = listing_view(story_view(digest_story(load_stories(config, [])[0], config.summary_words)))
+    start = dt.date(2020, 1, 1)
+    cards = [
+        StoryCard(f"story-{n:03d}", (start + dt.timedelta(days=n)).isoformat(), ("Ice",) if n % 3 else (), f"k{n}")
+        for n in range(300)
+    ]
+    asked: list[str] = []
+
+    def view(slug: str) -> dict[str, Any]:
+        asked.append(slug)
+        return {**seed, "slug": slug, "url": f"{slug}/index.html"}
+
+    renderer = Renderer(config, resolve_theme(config))
+    _, keys = renderer.site(cards, view, [])
+    assert len(set(asked)) == 300
+    edited = cards[58]  # tagged, and too old for the feeds
+    changed = [*cards[:58], replace(edited, listing="k58 edited"), *cards[59:]]
+    asked.clear()
+    files, _ = renderer.site(changed, view, [], lambda path, key: keys.get(path) == key)
+    order = sort_stories(cards)
+    tagged = [c for c in order if c.tags]
+    size = config.page_size
+    index_page, tag_page = order.index(edited) // size, tagged.index(edited) // size
+    number, shard = next((n, s) for n, s in text_shards(order) if edited in s)
+    assert {p for p in files if not p.startswith("static/") and not p.startswith(".")} == {
+        f"page/{index_page + 1}/index.html",
+        f"tags/ice/page/{tag_page + 1}/index.html",
+        f"search/text-{number}.js",
+    }
+    shown = order[index_page * size : (index_page + 1) * size] + tagged[tag_page * size : (tag_page + 1) * size]
+    assert sorted(asked) == sorted(c.slug for c in shown + shard)
+    assert len(shard) < 2 * SHARD_STORIES
