@@ -28,10 +28,11 @@ from typing import Any, TypeVar
 from digest.cache import FileHashes, Store, code_fingerprint
 from digest.content import (
     RESERVED_SLUGS,
-    LooseListing,
+    FileListing,
     Reader,
     grouped_story_file,
     list_loose,
+    list_static,
     load_story,
     load_story_files,
     loose_paths,
@@ -451,7 +452,8 @@ class BuilderState:
     manifest: Manifest = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
-    loose: LooseListing | None = None  # the loose folder as last listed
+    loose: FileListing | None = None  # the loose folder as last listed
+    static: FileListing | None = None  # ... and the static folder
 
     @property
     def site_hashes(self) -> dict[str, str]:
@@ -614,6 +616,7 @@ class IncrementalBuilder:
         root = str(config.root)
         self._sources = tuple(inside(root, ref.path) for s in story_files for ref in s.sources)
         signature, static_files = theme_signatures(config, theme)
+        copied = self._copied_files(config)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
         rejected_before = self.store.rejected if self.store else 0
@@ -663,7 +666,14 @@ class IncrementalBuilder:
             raise DigestErrors(failures)
         stories_done = time.perf_counter()
         site_key = hashlib.sha256(
-            "\0".join([signature, static_files, *(f"{slug} {key}" for slug, key in keys.items())]).encode()
+            "\0".join(
+                [
+                    signature,
+                    static_files,
+                    *(f"{slug} {key}" for slug, key in keys.items()),
+                    *(f"{path} {sha}" for path, (_, sha) in copied.items()),
+                ]
+            ).encode()
         )
         if output is not None:
             self._site_bytes = {}  # (the state now describes pages written there)
@@ -672,7 +682,7 @@ class IncrementalBuilder:
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
         self._changed = self._changed or bool(count) or not site_current
-        state.hashes.forget_except(set(self._sources) | named)
+        state.hashes.forget_except(set(self._sources) | named | {file for file, _ in copied.values()})
 
         data: dict[str, bytes] = {}
         if not site_current:
@@ -700,14 +710,21 @@ class IncrementalBuilder:
             cards = [state.stories[slug].card for slug in keys]
             site_files, page_keys = renderer.site(cards, view, paths, current)
             data.update(site_files)
+            earlier = state.site_pages
             state.site_key = site_key.hexdigest()
             state.site_pages = {
                 path: (
                     signature + page_keys[path] if path in page_keys else "",
-                    hashlib.sha256(site_files[path]).hexdigest() if path in site_files else state.site_pages[path][1],
+                    hashlib.sha256(site_files[path]).hexdigest() if path in site_files else earlier[path][1],
                 )
                 for path in sorted(set(site_files) | set(page_keys))
             }
+            if copied:
+                made = set(state.site_pages).union(*(state.stories[slug].hashes for slug in keys))
+                for path, (content, sha) in self._copy(copied, made, earlier, manifest, output).items():
+                    data[path] = content
+                    copied[path] = (copied[path][0], sha)
+                state.site_pages.update((path, ("", sha)) for path, (_, sha) in sorted(copied.items()))
         if output is None:  # the pages not rendered again (or none), from memory
             data.update({path: self._site_bytes[path] for path in state.site_pages if path not in data})
             self._site_bytes = {path: data[path] for path in state.site_pages}
@@ -748,6 +765,54 @@ class IncrementalBuilder:
             next(iter(deferred.values())).files()
             return SiteFiles(PagesOnDemand(data, deferred), kept), result
         return SiteFiles(data, kept), result
+
+    def _copied_files(self, config: SiteConfig) -> dict[str, tuple[str, str]]:
+        """The static folder's files, to be published as they are: output path ->
+        (file, SHA-256). Hashed again only when a file's status changed, listed again
+        only where a folder changed (see list_files)."""
+        listing = list_static(config, self.state.static)
+        if listing is not self.state.static:
+            self.state.static = listing
+            self._changed = True
+        if not listing[0]:
+            return {}
+        root = os.path.realpath(config.root)
+        folder = listing[3][len(root) + 1 :].replace(os.sep, "/") + "/"  # (inside the site: config checks)
+        copied = {}
+        for path in listing[0]:
+            file = inside(root, path)
+            sha = self.state.hashes.sha(file)
+            if sha is not None:  # (else gone since it was listed)
+                copied[path[len(folder) :]] = (file, sha)
+        return copied
+
+    def _copy(
+        self,
+        copied: Mapping[str, tuple[str, str]],
+        made: set[str],
+        earlier: Mapping[str, tuple[str, str]],
+        manifest: Manifest,
+        output: Path | None,
+    ) -> dict[str, tuple[bytes, str]]:
+        """The static folder's files to write, with their hashes: each one the output
+        (or, in a preview, memory) does not hold as it is. One at the path of a page
+        the site makes (``made``) is an error; one of the theme's static files is
+        replaced, as an override file replaces it."""
+        clashes = [
+            DigestError(f"the site makes {path} itself; rename or remove this file", Path(file))
+            for path, (file, _) in copied.items()
+            if path in made and not path.startswith("static/")
+        ]
+        if clashes:
+            raise DigestErrors(clashes)
+        files = {}
+        for path, (file, sha) in copied.items():
+            held = intact({path: sha}, manifest, output) if output is not None else path in self._site_bytes
+            if earlier.get(path) == ("", sha) and held:
+                continue  # (kept as the last build left it)
+            content = read_bytes(Path(file), limit=None)  # (copied as it is, whatever its size)
+            files[path] = (content, hashlib.sha256(content).hexdigest())
+        return files
 
     def _plan(
         self,

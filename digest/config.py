@@ -64,6 +64,13 @@ FIELDS = (
         help="Source files here that no story file names are grouped into stories by event ('' turns this off).",
     ),
     schema.Field(
+        "static_folder",
+        schema.string,
+        _DEFAULTS.static_folder,
+        help="Files copied into the site as they are, at the same paths: robots.txt, CNAME, favicon.ico,"
+        " images for the notes ('' turns this off).",
+    ),
+    schema.Field(
         "drafts",
         schema.boolean,
         _DEFAULTS.drafts,
@@ -127,9 +134,47 @@ def load_config(path: Path, **overrides: Any) -> SiteConfig:
             clashes.append(DigestError(f"--output: {message}"))
         else:
             clashes.append(located.error(message, "output" if ("output",) in located.lines else key))
+    for key, message in _static_clashes(config):
+        clashes.append(located.error(message, key))
     if clashes:
         raise DigestErrors(clashes) if len(clashes) > 1 else clashes[0]
     return config
+
+
+def _input_folders(config: SiteConfig) -> list[tuple[str, Path, str]]:
+    """The folders a build reads, by key, with what they hold."""
+    folders = [("content", config.content_dir, "story files")]
+    if config.loose_dir is not None:
+        folders.append(("loose_folder", config.loose_dir, "loose articles"))
+    if config.static_dir is not None:
+        folders.append(("static_folder", config.static_dir, "files copied into the site"))
+    folders.append(("cache_dir", config.cache_path, "build cache"))
+    return folders
+
+
+def _static_clashes(config: SiteConfig) -> list[tuple[str, str]]:
+    """Every file of the static folder is published as it is, so it may not hold
+    another input folder (or be the site's own folder), nor lie in one."""
+    if config.static_dir is None:
+        return []
+    static, root = config.static_dir.resolve(), config.root.resolve()
+    if static == root:
+        return [("static_folder", f"static_folder {config.static_folder!r} is the site folder: all would be published")]
+    if root not in static.parents:
+        return [("static_folder", f"static_folder {config.static_folder!r} lies outside the site folder")]
+    clashes = []
+    for key, folder, holding in _input_folders(config):
+        if key == "static_folder":
+            continue
+        folder = folder.resolve()
+        value = getattr(config, key)
+        if static == folder or static in folder.parents:
+            what = f"static_folder {config.static_folder!r} holds {key} {value!r} (the {holding})"
+            clashes.append(("static_folder", f"{what}, which would be published"))
+        elif folder in static.parents:
+            what = f"static_folder {config.static_folder!r} lies in {key} {value!r} (the {holding}); choose another"
+            clashes.append(("static_folder", what))
+    return clashes
 
 
 def _output_clashes(config: SiteConfig) -> list[tuple[str, str]]:
@@ -137,9 +182,7 @@ def _output_clashes(config: SiteConfig) -> list[tuple[str, str]]:
     input folder, nor lie in one: pages written among the loose articles would
     be read as articles by the next build."""
     output = config.output_dir
-    folders = [("content", config.content_dir, "story files"), ("cache_dir", config.cache_path, "build cache")]
-    if config.loose_dir is not None:
-        folders.insert(1, ("loose_folder", config.loose_dir, "loose articles"))
+    folders = _input_folders(config)
     clashes = []
     for key, folder, holding in folders:
         folder = folder.resolve()

@@ -323,36 +323,55 @@ LOOSE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
 # A folder as listed: its path, its modification time then (a file added, removed
-# or renamed changes it), the loose files in it (site-relative) and its folders.
-LooseFolder = tuple[str, int, tuple[str, ...], tuple[str, ...]]
-# The loose folder's files as listed (site-relative, sorted), with when they were
-# listed, each folder as listed (none: not to be reused) and the loose folder itself.
-LooseListing = tuple[tuple[str, ...], int, tuple[LooseFolder, ...], str]
+# or renamed changes it), the files listed in it (site-relative) and its folders.
+ListedFolder = tuple[str, int, tuple[str, ...], tuple[str, ...]]
+# A folder's files as listed (site-relative, sorted), with when they were listed,
+# each folder as listed (none: not to be reused) and the listed folder itself.
+FileListing = tuple[tuple[str, ...], int, tuple[ListedFolder, ...], str]
 
 
-def loose_paths(config: SiteConfig, story_files: list[StoryFile], listing: LooseListing | None = None) -> list[str]:
+def loose_paths(config: SiteConfig, story_files: list[StoryFile], listing: FileListing | None = None) -> list[str]:
     """Source files in the loose folder that no story file names (site-relative)."""
     named = {ref.path for story in story_files for ref in story.sources}
     files = (listing or list_loose(config))[0]
     return [path for path in files if path not in named]
 
 
-def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseListing:
-    """Every file with a source's suffix in the loose folder. Of ``known``, an
-    earlier listing, each folder that did not change since is reused, so only the
-    folders that changed are listed again (listing a thousand folders costs ~30 ms;
-    looking at them, ~4; an editor saving a file by renaming changes its folder),
-    and ``known`` itself is returned when none did. Symbolic links are followed
-    only when they stay inside the site; a listing that met one is not reused, as
-    its target can change without its folder."""
-    folder = config.loose_dir
+def list_loose(config: SiteConfig, known: FileListing | None = None) -> FileListing:
+    """Every file with a source's suffix in the loose folder (see list_files)."""
+    return list_files(config, config.loose_dir, LOOSE_SUFFIXES, known)
+
+
+def list_static(config: SiteConfig, known: FileListing | None = None) -> FileListing:
+    """Every file in the static folder (see list_files), links where they are: a
+    file is published at its place in the folder, not at its target's."""
+    return list_files(config, config.static_dir, None, known, links_in_place=True)
+
+
+def list_files(
+    config: SiteConfig,
+    folder: Path | None,
+    suffixes: tuple[str, ...] | None,
+    known: FileListing | None = None,
+    links_in_place: bool = False,
+) -> FileListing:
+    """Every file in ``folder`` and below with one of ``suffixes`` (None: any), as
+    site-relative paths; hidden files and folders (a name starting with ".") are
+    passed over. Of ``known``, an earlier listing, each folder that did not change
+    since is reused, so only the folders that changed are listed again (listing a
+    thousand folders costs ~30 ms; looking at them, ~4; an editor saving a file by
+    renaming changes its folder), and ``known`` itself is returned when none did.
+    Symbolic links are followed only when they stay inside the site; a listing
+    that met one is not reused, as its target can change without its folder. With
+    ``links_in_place``, a link to a file is listed at its own path, and a link to
+    a folder is not followed."""
     if folder is None or not folder.is_dir():
         return (), 0, (), ""
     top = os.path.realpath(folder)
     reusable = {entry[0]: entry for entry in known[2]} if known is not None and known[3] == top else {}
     root = os.path.realpath(config.root)
     found: list[str] = []
-    folders: list[LooseFolder] = []
+    folders: list[ListedFolder] = []
     linked = False
     listed_again = 0
     started = time.time_ns()
@@ -374,7 +393,7 @@ def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseLi
         elif current != top and os.path.exists(os.path.join(current, OUTPUT_MARKER)):
             continue  # a site digest built
         else:
-            entry, met_link = _list_folder(current, mtime, root)
+            entry, met_link = _list_folder(current, mtime, root, suffixes, links_in_place)
             linked = linked or met_link
             listed_again += 1
         folders.append(entry)
@@ -388,23 +407,29 @@ def list_loose(config: SiteConfig, known: LooseListing | None = None) -> LooseLi
     return tuple(sorted(found)), started, () if linked else tuple(sorted(folders)), top
 
 
-def _list_folder(folder: str, mtime: int, root: str) -> tuple[LooseFolder, bool]:
-    """One folder's loose files and folders (links resolved, those leading out of
-    the site left out), and whether it holds a link."""
+def _list_folder(
+    folder: str, mtime: int, root: str, suffixes: tuple[str, ...] | None, links_in_place: bool
+) -> tuple[ListedFolder, bool]:
+    """One folder's files (with one of ``suffixes``, unless None) and folders (links
+    resolved, those leading out of the site left out), and whether it holds a link
+    (see list_files for ``links_in_place``)."""
     files, subfolders = [], []
     linked = False
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            linked = linked or entry.is_symlink()
-            path = os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+            link = entry.is_symlink()
+            linked = linked or link
+            path = os.path.realpath(entry.path) if link else entry.path
             if not path.startswith(root + os.sep):
                 continue  # a link out of the site: never read
             if entry.is_dir():
-                subfolders.append(path)
-            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in LOOSE_SUFFIXES:
-                files.append(path[len(root) + 1 :].replace(os.sep, "/"))  # inside root, checked above
+                if not (link and links_in_place):
+                    subfolders.append(path)
+            elif entry.is_file() and (suffixes is None or os.path.splitext(entry.name)[1].lower() in suffixes):
+                place = entry.path if links_in_place else path  # (folder is a real path: so is entry.path)
+                files.append(place[len(root) + 1 :].replace(os.sep, "/"))  # inside root, checked above
     return (folder, mtime, tuple(files), tuple(subfolders)), linked
 
 

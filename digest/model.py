@@ -57,6 +57,7 @@ class SiteConfig:
     feed_size: int = 50
     cache_dir: str = ".digest-cache"
     loose_folder: str = "seeds"
+    static_folder: str = "static"  # files copied into the site as they are ("": none)
     drafts: bool = False  # build stories marked draft (`digest build --drafts`; a preview does)
     extra: Extra = field(default_factory=Extra)
 
@@ -71,6 +72,10 @@ class SiteConfig:
     @property
     def loose_dir(self) -> Path | None:
         return self.root / self.loose_folder if self.loose_folder else None
+
+    @property
+    def static_dir(self) -> Path | None:
+        return self.root / self.static_folder if self.static_folder else None
 
     @property
     def cache_path(self) -> Path:

@@ -135,14 +135,14 @@ def base_path(config: SiteConfig) -> str:
 
 def watched_paths(config: SiteConfig, sources: Iterable[Path] = ()) -> list[Path]:
     """Everything that affects the site: config, stories, the folder of every
-    source (``sources``, from the last build), the theme and its overrides.
-    Never the output folder."""
+    source (``sources``, from the last build), the static folder, the theme and
+    its overrides. Never the output folder."""
     paths: set[Path] = set()
     if config.config_file is not None:
         paths.add(config.config_file)
     if config.content_dir.is_dir():
         paths.add(config.content_dir.resolve())
-    for folder in (config.root / "seeds", config.loose_dir):  # new files there may form stories
+    for folder in (config.root / "seeds", config.loose_dir, config.static_dir):  # (seeds: new files may form stories)
         if folder is not None and folder.is_dir():
             paths.add(folder.resolve())
     paths.update(source.parent for source in sources)

@@ -27,13 +27,14 @@ def read_text(path: Path) -> Decoded:
     return decode(read_bytes(path), path)
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes, refused with a DigestError when too large or unreadable."""
+def read_bytes(path: Path, limit: int | None = MAX_BYTES) -> bytes:
+    """A file's bytes, refused with a DigestError when unreadable or (an article)
+    larger than ``limit``."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        size = path.stat().st_size if limit is not None else 0
+        if limit is not None and size > limit:
             raise DigestError(
-                f"file is {size / (1024 * 1024):.1f} MB; an article may be at most {MAX_BYTES // (1024 * 1024)} MB",
+                f"file is {size / (1024 * 1024):.1f} MB; an article may be at most {limit // (1024 * 1024)} MB",
                 path,
             )
         return path.read_bytes()

@@ -805,3 +805,54 @@ def test_pages_listing_every_story_follow_each_change_they_show(site: Path, tmp_
     build_site(site, out, base_url="https://elsewhere.example/d/")
     text = sitemap.read_text(encoding="utf-8")
     assert "<loc>https://elsewhere.example/d/earlier-talks/</loc>" in text and "example.github.io" not in text
+
+
+def test_the_static_folder_is_published_as_it_is(site: Path, tmp_path: Path) -> None:
+    static = site / "static"
+    write(static / "robots.txt", "User-agent: *\nAllow: /\n")
+    write(static / "CNAME", "news.example.org\n")
+    image = bytes(range(256)) * 40  # not text: copied byte for byte
+    (static / "img").mkdir()
+    (static / "img" / "map.png").write_bytes(image)
+    write(static / ".DS_Store", "hidden")
+    write(static / ".well-hidden" / "x.txt", "hidden too")
+    write(site / "assets" / "favicon.ico", "icon")
+    (static / "favicon.ico").symlink_to(site / "assets" / "favicon.ico")  # published where the link is
+    out = tmp_path / "out"
+    build_site(site, out)
+    assert (out / "robots.txt").read_text(encoding="utf-8") == "User-agent: *\nAllow: /\n"
+    assert (out / "CNAME").read_text(encoding="utf-8") == "news.example.org\n"
+    assert (out / "img" / "map.png").read_bytes() == image and (out / "favicon.ico").read_text() == "icon"
+    assert not (out / ".DS_Store").exists() and not (out / ".well-hidden").exists()
+    assert not (out / "assets").exists() and (out / "index.html").is_file()
+    assert "robots.txt" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    before = {p: (out / p).stat().st_ino for p in ("robots.txt", "CNAME", "img/map.png", "index.html")}
+    result = build_site(site, out)
+    assert result.written == 0 and {p: (out / p).stat().st_ino for p in before} == before
+    write(static / "robots.txt", "User-agent: *\nDisallow: /drafts/\n")
+    (static / "CNAME").unlink()
+    result = build_site(site, out)
+    assert (result.rendered, result.written) == (0, 1)  # no page rendered, one file copied
+    assert "Disallow" in (out / "robots.txt").read_text(encoding="utf-8") and not (out / "CNAME").exists()
+    assert {p: (out / p).stat().st_ino for p in ("img/map.png", "index.html")} == {
+        p: before[p] for p in ("img/map.png", "index.html")
+    }
+    (out / "img" / "map.png").write_bytes(b"changed in the output")  # by hand: the next build puts it back
+    build_site(site, out)
+    assert (out / "img" / "map.png").read_bytes() == image
+
+
+def test_a_static_file_replaces_a_theme_file_but_never_a_page(site: Path, tmp_path: Path) -> None:
+    write(site / "static" / "static" / "style.css", "body { color: teal; }\n")
+    out = tmp_path / "out"
+    build_site(site, out)
+    assert (out / "static" / "style.css").read_text(encoding="utf-8") == "body { color: teal; }\n"
+    assert (out / "static" / "search.js").is_file()  # the theme's other files stay
+    for page in ("index.html", f"{SLUG}/s2.html", "feed.xml"):
+        clash = write(site / "static" / page, "mine")
+        with pytest.raises(DigestError) as caught:
+            build_site(site, out)
+        assert caught.value.location_message() == f"{clash}: the site makes {page} itself; rename or remove this file"
+        clash.unlink()
+    assert (out / "static" / "style.css").read_text(encoding="utf-8") == "body { color: teal; }\n"  # left as it was
+    build_site(site, out)

@@ -97,6 +97,27 @@ def test_an_output_folder_overlapping_an_input_folder_is_an_error(tmp_path: Path
     assert caught.value.location_message().startswith(f"{path}{message}")
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("static_folder: .\n", ":2: static_folder '.' is the site folder: all would be published"),
+        ("static_folder: ../elsewhere\n", ":2: static_folder '../elsewhere' lies outside the site folder"),
+        ("static_folder: public\ncontent: public/stories\n", ":2: static_folder 'public' holds content"),
+        ("static_folder: seeds/files\n", ":2: static_folder 'seeds/files' lies in loose_folder 'seeds'"),
+        ("static_folder: .digest-cache\n", ":2: static_folder '.digest-cache' holds cache_dir '.digest-cache'"),
+        ("static_folder: output/files\n", ":2: output 'output' holds static_folder 'output/files'"),
+    ],
+)
+def test_a_static_folder_overlapping_another_folder_is_an_error(tmp_path: Path, settings: str, message: str) -> None:
+    # Its every file is published: story files or cache entries must not be among them.
+    path = write(tmp_path / "digest.yml", "title: ok\n" + settings)
+    with pytest.raises(DigestError) as caught:
+        load_config(path)
+    assert f"{path}{message}" in caught.value.location_message()  # (with others it causes)
+    assert load_config(write(tmp_path / "digest.yml", "static_folder: ''\n")).static_dir is None
+    assert load_config(write(tmp_path / "digest.yml", "static_folder: files/public\n")).static_folder == "files/public"
+
+
 def test_an_output_override_overlapping_an_input_folder_names_the_option(tmp_path: Path) -> None:
     path = write(tmp_path / "digest.yml", "title: ok\n")
     with pytest.raises(DigestErrors) as caught:
@@ -104,6 +125,7 @@ def test_an_output_override_overlapping_an_input_folder_names_the_option(tmp_pat
     assert [e.location_message() for e in caught.value.errors] == [
         "--output: output '.' holds content 'content' (the story files), and every build replaces it",
         "--output: output '.' holds loose_folder 'seeds' (the loose articles), and every build replaces it",
+        "--output: output '.' holds static_folder 'static' (the files copied into the site), and every build replaces it",
         "--output: output '.' holds cache_dir '.digest-cache' (the build cache), and every build replaces it",
     ]
     assert load_config(write(tmp_path / "digest.yml", "loose_folder: ''\noutput: seeds/site\n")).output == "seeds/site"

@@ -296,3 +296,24 @@ def test_story_files_are_listed_as_rglob_lists_them(tmp_path: Path) -> None:
         "deep/er/s.md",
         "linked.md",
     ]
+
+
+def test_the_static_listing_keeps_links_where_they_are_and_follows_no_folder_link(tmp_path: Path) -> None:
+    from digest.content import list_static
+
+    write(tmp_path / "digest.yml", "title: t\n")
+    write(tmp_path / "static" / "a.txt", "a")
+    write(tmp_path / "static" / "deep" / "b.bin", "b")
+    write(tmp_path / "shared" / "logo.svg", "<svg/>")
+    write(tmp_path / "shared" / "more" / "c.txt", "c")
+    (tmp_path / "static" / "logo.svg").symlink_to(tmp_path / "shared" / "logo.svg")
+    (tmp_path / "static" / "linked").symlink_to(tmp_path / "shared" / "more", target_is_directory=True)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("never published", encoding="utf-8")
+    (tmp_path / "static" / "out.txt").symlink_to(outside)
+    config = load_config(tmp_path / "digest.yml")
+    listing = list_static(config)
+    assert listing[0] == ("static/a.txt", "static/deep/b.bin", "static/logo.svg")
+    assert listing[2] == ()  # it met links: listed again next time
+    write(tmp_path / "seeds" / "x.txt", "an article")
+    assert list_static(config, listing)[0] == listing[0]

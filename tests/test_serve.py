@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -161,6 +162,25 @@ def test_a_preview_renders_only_the_site_pages_an_edit_changes(site: Path, monke
     assert set(edited) == set(eager) and all(edited[path] == eager[path] for path in eager)
 
 
+def test_a_preview_serves_the_static_folder_and_follows_its_edits(site: Path) -> None:
+    robots = write(site / "static" / "robots.txt", "User-agent: *\n")
+    config = load_config(site / "digest.yml")
+    builder = IncrementalBuilder()
+    first, _ = built(builder, config)
+    assert first["robots.txt"] == b"User-agent: *\n"
+    again, result = built(builder, config)
+    assert again["robots.txt"] == b"User-agent: *\n" and result.rendered == 0  # from memory
+    assert os.path.realpath(robots) in builder.state.hashes.known  # (kept: not read again while unchanged)
+    robots.write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    write(site / "static" / "img" / "logo.svg", "<svg/>")
+    edited, result = built(builder, config)
+    assert edited["robots.txt"] == b"User-agent: *\nDisallow: /\n" and edited["img/logo.svg"] == b"<svg/>"
+    assert result.rendered == 0 and all(edited[p] == first[p] for p in first if p != "robots.txt")
+    robots.unlink()
+    gone, _ = built(builder, config)
+    assert "robots.txt" not in gone and "img/logo.svg" in gone
+
+
 def two_stories(site: Path) -> SiteConfig:
     """The seed story and a second one ("pair", listed after it)."""
     write(
@@ -272,6 +292,7 @@ def test_preview_reports_a_template_error_met_by_a_deferred_story_once(site: Pat
 def test_watched_paths_cover_inputs_but_never_output(site: Path) -> None:
     write(site / "extra" / "article.txt", "Headline\n\nThe Arctic Council met in Reykjavik on Wednesday.\n")
     write(site / "content" / "extra.md", "---\nsources: [extra/article.txt, seeds/001_53d2f25ad1582e78.txt]\n---\n")
+    write(site / "static" / "robots.txt", "User-agent: *\n")
     config = load_config(site / "digest.yml")
     builder = IncrementalBuilder()
     builder.build(config)
@@ -282,6 +303,7 @@ def test_watched_paths_cover_inputs_but_never_output(site: Path) -> None:
         root / "content",
         root / "seeds",
         root / "extra",
+        root / "static",
         root / "themes" / "default",
     ):
         assert expected in paths
