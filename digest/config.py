@@ -162,6 +162,8 @@ def _static_clashes(config: SiteConfig) -> list[tuple[str, str]]:
         return [("static_folder", f"static_folder {config.static_folder!r} is the site folder: all would be published")]
     if root not in static.parents:
         return [("static_folder", f"static_folder {config.static_folder!r} lies outside the site folder")]
+    if static.exists() and not static.is_dir():
+        return [("static_folder", f"static_folder {config.static_folder!r} is a file, not a folder")]
     clashes = []
     for key, folder, holding in _input_folders(config):
         if key == "static_folder":

@@ -426,11 +426,23 @@ def _list_folder(
                 continue  # a link out of the site: never read
             if entry.is_dir():
                 if not (link and links_in_place):
-                    subfolders.append(path)
+                    subfolders.append(_named_in_utf8(path))
             elif entry.is_file() and (suffixes is None or os.path.splitext(entry.name)[1].lower() in suffixes):
                 place = entry.path if links_in_place else path  # (folder is a real path: so is entry.path)
-                files.append(place[len(root) + 1 :].replace(os.sep, "/"))  # inside root, checked above
+                files.append(_named_in_utf8(place)[len(root) + 1 :].replace(os.sep, "/"))  # inside root (see above)
     return (folder, mtime, tuple(files), tuple(subfolders)), linked
+
+
+def _named_in_utf8(path: str) -> str:
+    """``path``, refused when its name is not UTF-8: it becomes a page's address or a
+    story's source, and Linux allows any bytes in a name (Python keeps them as
+    surrogates no text can hold)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise DigestError("the name is not valid UTF-8; rename it", shown) from None
+    return path
 
 
 def read_loose(config: SiteConfig, path: str, read: Reader = read_text) -> str:

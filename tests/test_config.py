@@ -115,6 +115,10 @@ def test_a_static_folder_overlapping_another_folder_is_an_error(tmp_path: Path, 
         load_config(path)
     assert f"{path}{message}" in caught.value.location_message()  # (with others it causes)
     assert load_config(write(tmp_path / "digest.yml", "static_folder: ''\n")).static_dir is None
+    write(tmp_path / "public", "a file")
+    with pytest.raises(DigestError) as caught:
+        load_config(write(tmp_path / "digest.yml", "title: t\nstatic_folder: public\n"))
+    assert caught.value.location_message().endswith("digest.yml:2: static_folder 'public' is a file, not a folder")
     assert load_config(write(tmp_path / "digest.yml", "static_folder: files/public\n")).static_folder == "files/public"
 
 

@@ -317,3 +317,20 @@ def test_the_static_listing_keeps_links_where_they_are_and_follows_no_folder_lin
     assert listing[2] == ()  # it met links: listed again next time
     write(tmp_path / "seeds" / "x.txt", "an article")
     assert list_static(config, listing)[0] == listing[0]
+
+
+@pytest.mark.parametrize("folder", ["static", "seeds"])
+def test_a_listed_file_whose_name_is_not_utf8_is_an_error_naming_it(tmp_path: Path, folder: str) -> None:
+    # Linux allows any bytes in a name; such a name can be no page's address or source.
+    from digest.content import list_loose, list_static
+
+    write(tmp_path / "digest.yml", "title: t\n")
+    (tmp_path / folder).mkdir()
+    with open(os.fsencode(tmp_path / folder) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(b"Headline\n\nText.\n")
+    config = load_config(tmp_path / "digest.yml")
+    with pytest.raises(DigestError) as caught:
+        (list_static if folder == "static" else list_loose)(config)
+    assert (
+        caught.value.location_message() == f"{tmp_path}/{folder}/caf\\xe9.txt: the name is not valid UTF-8; rename it"
+    )
