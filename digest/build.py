@@ -52,6 +52,7 @@ from digest.model import (
     StoryDigest,
     StoryFile,
 )
+from digest.notes import broken_links
 from digest.render import RenderedStory, Renderer, digest_json_path, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, inside, read_bytes
 from digest.theme import Theme, resolve_theme
@@ -730,6 +731,11 @@ class IncrementalBuilder:
             self._site_bytes = {path: data[path] for path in state.site_pages}
 
         stories = [state.stories[s.slug] for s in story_files]
+        linking = [s for s in story_files if s.note_links]
+        link_warnings: list[str] = []
+        if linking:  # (what the site holds, against each note's links into it)
+            site = set(state.site_pages).union(*(built.hashes for built in stories))
+            link_warnings = [w for s in linking for w in broken_links(s, site, config.base_url)]
         kept: dict[str, str] = {}
         deferred: dict[str, DeferredPages] = {}
         for slug, built in zip(keys, stories, strict=True):
@@ -747,7 +753,7 @@ class IncrementalBuilder:
             sources=sum(s.sources for s in stories),
             files=sum(len(built.hashes) for built in stories) + len(state.site_pages),
             seconds=time.perf_counter() - started,
-            warnings=tuple(self.skipped_loose) + tuple(w for s in stories for w in s.warnings),
+            warnings=tuple(self.skipped_loose) + tuple(w for s in stories for w in s.warnings) + tuple(link_warnings),
             consolidated=counts["consolidated"],
             rendered=counts["rendered"],
             cache_rejected=(self.store.rejected - rejected_before if self.store else 0) + counts["rejected"],

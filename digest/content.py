@@ -20,6 +20,7 @@ from digest.cache import settled
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
 from digest.model import OUTPUT_MARKER, Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
+from digest.notes import note_links
 from digest.textio import Decoded, read_text, require_utf
 from digest.words import tag_identity, tag_slug
 from digest.yamlfile import Located, load_yaml
@@ -89,7 +90,9 @@ def parse_story_file(
     if not match:
         raise DigestError("story file must start with YAML front matter between '---' lines", path, 1)
     located = load_yaml(match.group(1) or "", path, line_offset=1)
-    note = text[match.end() :].strip()
+    rest = text[match.end() :]
+    note = rest.strip()
+    note_line = text.count("\n", 0, match.end()) + rest.count("\n", 0, len(rest) - len(rest.lstrip())) + 1
     errors: list[DigestError] = []
     problem = slug_problem(slug)
     if problem is not None:
@@ -123,6 +126,8 @@ def parse_story_file(
         tags=tags,
         tag_lines=tag_lines,
         note=note,
+        note_line=note_line,
+        note_links=note_links(note),
         draft=values["draft"],
         summary_words=values["summary_words"],
     )

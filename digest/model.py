@@ -104,6 +104,8 @@ class StoryFile:
     tags: tuple[str, ...] = ()  # each once, in the order given
     tag_lines: tuple[int, ...] = ()  # each tag's line in the file, for errors naming two files
     note: str = ""  # Markdown
+    note_line: int = 0  # the file line the note starts on
+    note_links: tuple[tuple[str, int], ...] = ()  # its link and image addresses, with their note lines (from 0)
     globbed: bool = False  # a source entry is a pattern: new files may match it later
     draft: bool = False  # left out of the site unless the build asks for drafts
     summary_words: int | None = None  # this story's length target (else the site's)

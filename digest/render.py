@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import jinja2
 
 from digest import __version__
 from digest.errors import DigestError
 from digest.model import OUTPUT_MARKER, SiteConfig, SplitSource, StoryCard, StoryDigest
+from digest.notes import render_note, safe_url
 from digest.theme import Theme, environment, get_template
-from digest.words import strip_invisible, tag_slug
+from digest.words import tag_slug
 
 
 @dataclass(frozen=True)
@@ -47,34 +48,6 @@ class Page:
     path: str  # output-relative, forward slashes
     template: str
     context: dict[str, Any]
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) URLs become links; anything else (javascript:, data:) is dropped."""
-    if not url:
-        return None
-    url = strip_invisible(url).strip()
-    scheme = urlsplit(url).scheme.lower()
-    return url if scheme in ("http", "https") else None
-
-
-@lru_cache(maxsize=1)
-def _markdown() -> Callable[[str], str]:
-    """The editor's-note renderer, made on first use: markdown-it is imported only by
-    a build that renders a note (0.02 s a one-story edit without one never pays)."""
-    from markdown_it import MarkdownIt
-
-    # Raw HTML off: an editor's note can format text but never inject markup.
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])  # as GitHub writes Markdown
-    md.validateLink = _link_allowed  # type: ignore[method-assign]
-    return md.render
-
-
-def _link_allowed(url: str) -> bool:
-    """http(s) links and relative links; no other scheme (javascript:, data:, file:)."""
-    head = url.split("/")[0].split("#")[0].split("?")[0]
-    return safe_url(url) is not None or ":" not in head
 
 
 def build_timestamp(cards: Sequence[StoryCard]) -> dt.datetime:
@@ -495,7 +468,7 @@ def story_view(digest: StoryDigest) -> dict[str, Any]:
         "tags": list(digest.tags),
         "draft": digest.draft,
         "tag_links": [{"name": tag, "url": tag_url(tag)} for tag in digest.tags],
-        "note_html": _markdown()(strip_invisible(digest.note)) if digest.note else "",
+        "note_html": render_note(digest.note) if digest.note else "",
         "lead": lead,
         "paragraphs": paragraphs,
         "footnotes": footnotes,

@@ -103,20 +103,6 @@ def test_marked_record_lists_lay_out_as_plain_ones(value: Any) -> None:
     assert readable_json(marked) == _layout_by_the_rule(value)
 
 
-def test_an_editors_note_takes_tables_and_strikethrough_but_no_markup_of_its_own() -> None:
-    from digest.render import _markdown
-
-    html = _markdown()(
-        "| outlet | said |\n| --- | --- |\n| RFE/RL | *serious differences* |\n\n"
-        "~~Friday~~ Thursday. <b>bold</b> [a](javascript:alert(1)) [b](../other/)\n"
-    )
-    assert "<table>" in html and "<th>outlet</th>" in html and "<td><em>serious differences</em></td>" in html
-    assert "<s>Friday</s> Thursday." in html
-    assert "&lt;b&gt;bold&lt;/b&gt;" in html
-    assert "[a](javascript:alert(1))" in html and 'href="javascript' not in html  # left as text, not linked
-    assert '<a href="../other/">b</a>' in html
-
-
 def test_archive_months_group_the_index_order_with_undated_stories_last() -> None:
     cards = [
         StoryCard("b", "2021-05-20", (), "k", "Second of May"),
