@@ -721,7 +721,7 @@ class IncrementalBuilder:
                 for path in sorted(set(site_files) | set(page_keys))
             }
             if copied:
-                made = set(state.site_pages).union(*(state.stories[slug].hashes for slug in keys))
+                made = self._output_paths(keys)
                 for path, (content, sha) in self._copy(copied, made, earlier, manifest, output).items():
                     data[path] = content
                     copied[path] = (copied[path][0], sha)
@@ -734,7 +734,7 @@ class IncrementalBuilder:
         linking = [s for s in story_files if s.note_links]
         link_warnings: list[str] = []
         if linking:  # (what the site holds, against each note's links into it)
-            site = set(state.site_pages).union(*(built.hashes for built in stories))
+            site = self._output_paths(keys)
             link_warnings = [w for s in linking for w in broken_links(s, site, config.base_url)]
         kept: dict[str, str] = {}
         deferred: dict[str, DeferredPages] = {}
@@ -771,6 +771,12 @@ class IncrementalBuilder:
             next(iter(deferred.values())).files()
             return SiteFiles(PagesOnDemand(data, deferred), kept), result
         return SiteFiles(data, kept), result
+
+    def _output_paths(self, slugs: Iterable[str]) -> set[str]:
+        """Every file of the site as this build makes it: the site's pages (and files,
+        once copied) and the pages of the stories ``slugs``."""
+        state = self.state
+        return set(state.site_pages).union(*(state.stories[slug].hashes for slug in slugs))
 
     def _copied_files(self, config: SiteConfig) -> dict[str, tuple[str, str]]:
         """The static folder's files, to be published as they are: output path ->
