@@ -784,8 +784,11 @@ class IncrementalBuilder:
         only where a folder changed (see list_files)."""
         listing = list_static(config, self.state.static)
         if listing is not self.state.static:
+            # A listing made again (as one that met a link always is) may hold what the
+            # last did, but for its time: then the state has nothing new to save.
+            old = self.state.static
+            self._changed = self._changed or old is None or (listing[0], *listing[2:]) != (old[0], *old[2:])
             self.state.static = listing
-            self._changed = True
         if not listing[0]:
             return {}
         root = os.path.realpath(config.root)

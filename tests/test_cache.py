@@ -52,10 +52,13 @@ def test_second_build_does_nothing_and_touches_nothing(two_stories: Path) -> Non
     first = run_build(two_stories)
     assert (first.consolidated, first.rendered) == (2, 2) and first.written == first.files
     output = two_stories / "output"
-    before_bytes, before_inodes = tree_bytes(output), inodes(output)
+    run_build(two_stories)  # (a second build may record what the first could not: the settled hashes)
+    cache = two_stories / ".digest-cache"
+    before_bytes, before_inodes, cache_inodes = tree_bytes(output), inodes(output), inodes(cache)
     second = run_build(two_stories)
     assert (second.consolidated, second.rendered, second.written) == (0, 0, 0)
     assert tree_bytes(output) == before_bytes and inodes(output) == before_inodes
+    assert inodes(cache) == cache_inodes  # the build's memory is not saved again either
 
 
 def test_one_edit_reconsolidates_one_story_and_writes_only_changed_files(two_stories: Path) -> None:
