@@ -139,7 +139,7 @@ def _unpack(data: bytes) -> Any:
     if hashlib.sha256(payload).hexdigest().encode() != checksum:
         return _NOT_FOUND
     enabled = gc.isenabled()
-    gc.disable()  # a 1000-story site's state is ~200,000 objects: collecting as they come costs a third more
+    gc.disable()  # (a 1000-story site's state is ~200,000 objects: a no-op build saves 17M of 1,323M instructions)
     try:
         return pickle.loads(payload)
     except Exception:  # a checksummed entry written by other code: treat as missing
