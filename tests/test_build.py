@@ -679,6 +679,63 @@ def test_a_theme_without_a_tag_feed_template_makes_no_tag_feeds(site: Path, tmp_
     assert "tags/diplomacy/feed.xml" not in page and "Atom feed of this tag" not in page
 
 
+def feed_contents(feed: Path) -> dict[str, str]:
+    """Each entry's HTML content (unescaped, as a feed reader shows it), by entry id."""
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    root = ET.parse(feed).getroot()
+    return {e.findtext("a:id", namespaces=ns) or "": e.findtext("a:content", namespaces=ns) or "" for e in root}
+
+
+def test_every_feed_carries_the_story_content_the_feed_content_template_makes(site: Path, tmp_path: Path) -> None:
+    daily_stories(site, 2, "Café", "theme_overrides: overrides")
+    (site / "overrides").mkdir()
+    out = tmp_path / "out"
+    build_site(site, out)
+    story = "https://example.github.io/digest/day-2/"
+    # The shipped template: the cited summary, each footnote a link to the sentence it cites.
+    shipped = feed_contents(out / "feed.xml")[story]
+    assert shipped.startswith("<p>") and shipped.endswith("</p>") and "\n" not in shipped
+    assert re.search(
+        r'<sup><a href="https://example\.github\.io/digest/day-2/s\d\.html#s\d+" title="[^"]+">1</a>', shipped
+    )
+    assert feed_contents(out / "tags" / "cafe" / "feed.xml")[story] == shipped
+    # A new story renders the feeds again; the others' content comes from the build cache.
+    pair = "sources: [seeds/001_53d2f25ad1582e78.txt, seeds/003_84711b47524004f0.txt]\n"
+    write(site / "content" / "day-3.md", f"---\ndate: 2021-06-03\ntags: [Café]\n{pair}---\n")
+    build_site(site, out)
+    contents = feed_contents(out / "feed.xml")
+    assert contents[story] == shipped and contents[story.replace("day-2", "day-3")] == shipped.replace("day-2", "day-3")
+    # An override of it changes the entries of every feed (the site's and each tag's), and nothing else.
+    before = tree_bytes(out)
+    write(
+        site / "overrides" / "feed_content.html",
+        "<p>{{ story.title }}: {{ story.lead }} <b>({{ story.sources | length }})</b></p>",
+    )
+    build_site(site, out)
+    after = tree_bytes(out)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert changed == {path for path in after if path.endswith("feed.xml")} and "tags/cafe/feed.xml" in changed
+    content = feed_contents(out / "feed.xml")[story]
+    assert re.fullmatch(r"<p>[^<]+: [^<]+ <b>\(2\)</b></p>", content), content
+    assert feed_contents(out / "tags" / "cafe" / "feed.xml")[story] == content
+
+
+def test_a_theme_copied_before_the_feed_content_template_keeps_its_own_feed(site: Path, tmp_path: Path) -> None:
+    older = older_theme(site, "feed_content.html")
+    # Its feed.xml made each entry's content itself (as the shipped one did then).
+    (older / "feed.xml").write_text(
+        '<feed xmlns="http://www.w3.org/2005/Atom">{% for story in stories %}<entry><id>{{ story.slug }}</id>'
+        "<content>{% for paragraph in story.paragraphs %}{% for sentence in paragraph %}{{ sentence.text }} "
+        "{% endfor %}{% endfor %}</content></entry>{% endfor %}</feed>",
+        encoding="utf-8",
+    )
+    build_site(site, tmp_path / "out")
+    content = feed_contents(tmp_path / "out" / "feed.xml")[SLUG]
+    summary = (tmp_path / "out" / SLUG / "digest.json").read_text(encoding="utf-8")
+    first = json.loads(summary)["summary"][0]["text"]
+    assert content.startswith(first + " ")
+
+
 def search_texts(out: Path) -> dict[str, list[str]]:
     """The summary sentences the built search page loads, by story page address."""
     texts: dict[str, list[str]] = {}

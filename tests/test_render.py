@@ -158,11 +158,12 @@ def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path
     from digest.build import digest_story
     from digest.config import load_config
     from digest.content import load_stories
-    from digest.render import Renderer, listing_view, story_view
+    from digest.render import Renderer
     from digest.theme import resolve_theme
 
     config = load_config(REPO / "digest.yml", output=str(tmp_path / "out"))
-    seed = listing_view(story_view(digest_story(load_stories(config, [])[0], config.summary_words)))
+    renderer = Renderer(config, resolve_theme(config))
+    seed = renderer.story(digest_story(load_stories(config, [])[0], config.summary_words)).listing
     start = dt.date(2020, 1, 1)
     cards = [
         StoryCard(f"story-{n:03d}", (start + dt.timedelta(days=n)).isoformat(), ("Ice",) if n % 3 else (), f"k{n}")
@@ -174,7 +175,6 @@ def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path
         asked.append(slug)
         return {**seed, "slug": slug, "url": f"{slug}/index.html"}
 
-    renderer = Renderer(config, resolve_theme(config))
     _, keys = renderer.site(cards, view, [])
     assert len(set(asked)) == 300
     edited = cards[58]  # tagged, and too old for the feeds
