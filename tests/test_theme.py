@@ -121,6 +121,24 @@ def test_a_template_failing_as_it_runs_names_its_file_and_line(site: Path, expre
     assert caught.value.line == 3
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("<p>{{ story.lead }}</p>\n<p>{{ story.no_such_field }}</p>\n", "template error: 'dict object' has no"),
+        ("<p>{{ story.lead }}</p>\n<p>{% for x in %}</p>\n", "template syntax error: "),
+    ],
+)
+def test_a_failing_feed_content_template_names_its_file_and_line(site: Path, body: str, message: str) -> None:
+    # It renders with each story's own pages, not with the feeds that show what it makes.
+    write(site / "digest.yml", (site / "digest.yml").read_text() + "theme_overrides: overrides\n")
+    override = write(site / "overrides" / "feed_content.html", body)
+    with pytest.raises(DigestError) as caught:
+        build_site(site)
+    assert message in str(caught.value)
+    assert caught.value.file is not None and Path(caught.value.file).resolve() == override.resolve()
+    assert caught.value.line == 2
+
+
 @pytest.mark.parametrize("template", ["404.html", "base.html"])
 def test_a_template_that_is_not_utf8_names_its_file_and_line(site: Path, template: str) -> None:
     # base.html is loaded by the templates that extend it, as they render.
