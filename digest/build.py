@@ -912,15 +912,18 @@ class IncrementalBuilder:
     ) -> bool:
         """Defer rendering a story whose key is unchanged (only the theme or config
         changed, or the preview just started) and whose listing view is in memory
-        or in the cache: the view depends on neither, so index pages can list the
-        story before its pages exist."""
+        or in the cache: the view depends on neither but for its feed content (made
+        again when a feed shows it), so index pages can list the story before its
+        pages exist."""
         slug = story_file.slug
         view = self._listing(slug, listing_key(key, old.signature)) if old.key == key else None
         if view is None:
             return False
+        cache = self.store.folder if self.store is not None else None
+        if old.signature != signature:
+            view = _renderer(config, theme, cache, False, signature).restyled(view)
         listed = listing_key(key, signature)
         self._listings[slug] = (listed, view)
-        cache = self.store.folder if self.store is not None else None
 
         def render() -> dict[str, bytes]:
             done = run_job(self._job(config, story_file, key, signature), config, theme, cache)

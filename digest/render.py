@@ -34,6 +34,25 @@ from digest.words import tag_slug
 FEED_CONTENT = "feed_content.html"
 
 
+class LazyHTML:
+    """HTML made the first time a template shows it (Jinja2 and markupsafe take any
+    object with ``__html__`` as markup, as they take Markup)."""
+
+    __slots__ = ("_html", "_make")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+        self._html: str | None = None
+
+    def __html__(self) -> str:
+        if self._html is None:
+            self._html = self._make()
+        return self._html
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+
 @dataclass(frozen=True)
 class RenderedStory:
     """One story's pages, and what the site-wide pages (index, feed) need of it.
@@ -104,8 +123,20 @@ class Renderer:
         if self.feed_content:
             # Once here, where stories render in parallel, not once per feed: a story is in
             # the site's feed and in each of its tags' (22 feeds of 50 entries took 0.24 s).
-            listing["feed_content"] = Markup(_render_text(get_template(self.env, FEED_CONTENT), {"story": listing}))
+            listing["feed_content"] = self._feed_content_of(listing)
         return RenderedStory(listing, files)
+
+    def restyled(self, listing: Mapping[str, Any]) -> dict[str, Any]:
+        """A listing view made with another theme or config, as this renderer would
+        make it. Only its feed content depends on those; it is made when a feed first
+        shows it (a preview's restyle defers every story, and a feed shows a few)."""
+        plain = {name: value for name, value in listing.items() if name != "feed_content"}
+        if not self.feed_content:
+            return plain
+        return {**plain, "feed_content": LazyHTML(lambda: self._feed_content_of(plain))}
+
+    def _feed_content_of(self, listing: Mapping[str, Any]) -> Markup:
+        return Markup(_render_text(get_template(self.env, FEED_CONTENT), {"story": listing}))
 
     def site(
         self,

@@ -194,3 +194,26 @@ def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path
     shown = order[index_page * size : (index_page + 1) * size] + tagged[tag_page * size : (tag_page + 1) * size]
     assert sorted(asked) == sorted(c.slug for c in shown + shard)
     assert len(shard) < 2 * SHARD_STORIES
+
+
+def test_lazy_html_is_made_once_when_shown_and_reads_as_markup_everywhere(tmp_path: Path) -> None:
+    from digest.render import LazyHTML
+    from digest.theme import Theme, environment
+
+    made: list[int] = []
+
+    def make() -> str:
+        made.append(1)
+        return '<p>Talks in "Reykjavik" &amp; beyond</p>'
+
+    env = environment(Theme(name="plain", folder=tmp_path, overrides=None))
+    content = LazyHTML(make)
+    assert made == []  # nothing made until a template shows it
+    page = env.from_string("{{ story.content }}|{{ story.content | forceescape }}|{{ story | tojson }}").render(
+        story={"content": content}
+    )
+    shown, escaped, data = page.split("|")
+    assert shown == '<p>Talks in "Reykjavik" &amp; beyond</p>'  # markup: not escaped again
+    assert escaped == "&lt;p&gt;Talks in &#34;Reykjavik&#34; &amp;amp; beyond&lt;/p&gt;"
+    assert json.loads(data) == {"content": '<p>Talks in "Reykjavik" &amp; beyond</p>'}
+    assert made == [1]

@@ -216,6 +216,21 @@ def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(si
     assert result.rendered == 0 and all(again[path] == eager[path] for path in eager)
 
 
+def test_a_preview_restyle_of_the_feed_content_reaches_the_feeds_at_once(site: Path) -> None:
+    # The stories' pages are deferred, but the feeds show what the new template makes.
+    config = two_stories(site)
+    builder = IncrementalBuilder(defer_pages=True)
+    built(builder, config)
+    template = site / "themes" / "default" / "feed_content.html"
+    template.write_text("<p>{{ story.title }}, in short: {{ story.lead }}</p>", encoding="utf-8")
+    files, result = built(builder, config)
+    assert result.rendered == 0 and isinstance(files, PagesOnDemand) and len(files.pending()) == 1
+    feed = files["feed.xml"]
+    assert feed.count(b"&lt;p&gt;") == 2 and feed.count(b", in short: ") == 2 and b"&lt;sup&gt;" not in feed
+    eager, _ = built(IncrementalBuilder(), config)
+    assert all(files[path] == eager[path] for path in eager)
+
+
 def test_a_preview_started_after_a_build_renders_only_what_changed_since(site: Path) -> None:
     only_here = (site / "seeds" / "002_6c188231047a0d29.txt").read_text(encoding="utf-8")
     write(site / "extra" / "copy.txt", only_here)
