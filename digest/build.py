@@ -912,9 +912,9 @@ class IncrementalBuilder:
     ) -> bool:
         """Defer rendering a story whose key is unchanged (only the theme or config
         changed, or the preview just started) and whose listing view is in memory
-        or in the cache: the view depends on neither but for its feed content (made
-        again when a feed shows it), so index pages can list the story before its
-        pages exist."""
+        or in the cache: the view depends on neither but for its feed content (left
+        out, for the feeds to make again), so index pages can list the story before
+        its pages exist."""
         slug = story_file.slug
         view = self._listing(slug, listing_key(key, old.signature)) if old.key == key else None
         if view is None:

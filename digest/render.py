@@ -34,25 +34,6 @@ from digest.words import tag_slug
 FEED_CONTENT = "feed_content.html"
 
 
-class LazyHTML:
-    """HTML made the first time a template shows it (Jinja2 and markupsafe take any
-    object with ``__html__`` as markup, as they take Markup)."""
-
-    __slots__ = ("_html", "_make")
-
-    def __init__(self, make: Callable[[], str]) -> None:
-        self._make = make
-        self._html: str | None = None
-
-    def __html__(self) -> str:
-        if self._html is None:
-            self._html = self._make()
-        return self._html
-
-    def __str__(self) -> str:
-        return self.__html__()
-
-
 @dataclass(frozen=True)
 class RenderedStory:
     """One story's pages, and what the site-wide pages (index, feed) need of it.
@@ -127,13 +108,10 @@ class Renderer:
         return RenderedStory(listing, files)
 
     def restyled(self, listing: Mapping[str, Any]) -> dict[str, Any]:
-        """A listing view made with another theme or config, as this renderer would
-        make it. Only its feed content depends on those; it is made when a feed first
-        shows it (a preview's restyle defers every story, and a feed shows a few)."""
-        plain = {name: value for name, value in listing.items() if name != "feed_content"}
-        if not self.feed_content:
-            return plain
-        return {**plain, "feed_content": LazyHTML(lambda: self._feed_content_of(plain))}
+        """A listing view made with another theme or config, for this renderer: without
+        its feed content, the one part that depends on those (the feeds make it again
+        for the few stories they show; a preview's restyle defers every story)."""
+        return {name: value for name, value in listing.items() if name != "feed_content"}
 
     def _feed_content_of(self, listing: Mapping[str, Any]) -> Markup:
         return Markup(_render_text(get_template(self.env, FEED_CONTENT), {"story": listing}))
@@ -182,6 +160,7 @@ class Renderer:
             context: dict[str, Any] | Callable[[], dict[str, Any]],
             stories: Sequence[StoryCard] | None = None,
             basis: Any = None,
+            views: Callable[[str], Mapping[str, Any]] = view,
         ) -> None:
             """Render one page unless the output has it; ``stories`` become its views.
             A page listing every story gets its ``context`` as a function, made only
@@ -199,7 +178,7 @@ class Renderer:
                 return
             env.globals.update(site=own)
             made = context() if callable(context) else context
-            full = made if stories is None else {**made, "stories": [view(c.slug) for c in stories]}
+            full = made if stories is None else {**made, "stories": [views(c.slug) for c in stories]}
             if template.endswith(".xml"):
                 files[path] = _render(get_template(env, template), full)
             else:
@@ -207,6 +186,18 @@ class Renderer:
 
         summaries = sort_stories(cards)
         listed: list[str] = []
+        in_feeds: dict[str, Mapping[str, Any]] = {}
+
+        def feed_view(slug: str) -> Mapping[str, Any]:
+            """A story's view with its feed content, made here only when the view lacks
+            it (see restyled); once for all the feeds showing the story."""
+            found = in_feeds.get(slug)
+            if found is None:
+                found = view(slug)
+                if self.feed_content and "feed_content" not in found:
+                    found = {**found, "feed_content": self._feed_content_of(found)}
+                in_feeds[slug] = found
+            return found
 
         def pages(folder: str, tag: str | None, stories: list[StoryCard], feed: str | None = None) -> None:
             """``stories`` a page_size at a time: ``folder``index.html, then
@@ -238,7 +229,9 @@ class Renderer:
                 pages(home, names[slug], tagged, f"{url_path(home)}feed.xml" if tag_feeds else None)
                 if tag_feeds:
                     context = {"root": "", "tag": names[slug], "tag_page": url_path(home)}
-                    page(f"{home}feed.xml", "tag_feed.xml", context, tagged[: config.feed_size or None])
+                    page(
+                        f"{home}feed.xml", "tag_feed.xml", context, tagged[: config.feed_size or None], views=feed_view
+                    )
             tags = [
                 {"name": names[slug], "url": tag_url(names[slug]), "count": len(tagged)}
                 for slug, tagged in sorted(by_tag.items())
@@ -269,7 +262,7 @@ class Renderer:
 
             page("search/index.html", "search.html", search, basis=[shown, scripts])
         page("404.html", "404.html", {})
-        page("feed.xml", "feed.xml", {"root": ""}, summaries[: config.feed_size or None])  # (0: all)
+        page("feed.xml", "feed.xml", {"root": ""}, summaries[: config.feed_size or None], views=feed_view)  # (0: all)
         mapped = listed + sorted(story_paths)
 
         def sitemap() -> dict[str, Any]:

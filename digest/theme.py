@@ -167,15 +167,8 @@ def environment(theme: Theme, cache: Path | None = None, reload_templates: bool 
     )
     # tojson: keys sorted (the same bytes every build), letters beyond ASCII as they
     # are (pages are UTF-8; escaped, Cyrillic search text took three times the bytes).
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "default": _markup_text}
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     return env
-
-
-def _markup_text(value: Any) -> str:
-    """What ``tojson`` writes of markup that is not a string (render.LazyHTML): its HTML."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:

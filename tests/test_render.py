@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -196,24 +198,35 @@ def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path
     assert len(shard) < 2 * SHARD_STORIES
 
 
-def test_lazy_html_is_made_once_when_shown_and_reads_as_markup_everywhere(tmp_path: Path) -> None:
-    from digest.render import LazyHTML
-    from digest.theme import Theme, environment
+def test_feeds_make_the_feed_content_a_view_lacks_once_per_story(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A restyled view (see Renderer.restyled) has no feed content; the site's feed and
+    each tag's feed show the story's, made once for all of them."""
+    from digest.build import digest_story
+    from digest.config import load_config
+    from digest.content import load_stories
+    from digest.render import Renderer
+    from digest.theme import resolve_theme
 
-    made: list[int] = []
+    config = load_config(REPO / "digest.yml", output=str(tmp_path / "out"))
+    renderer = Renderer(config, resolve_theme(config))
+    listing = renderer.story(digest_story(load_stories(config, [])[0], config.summary_words)).listing
+    restyled = renderer.restyled(listing)
+    assert "feed_content" in listing and "feed_content" not in restyled
+    made: list[str] = []
+    original = Renderer._feed_content_of
 
-    def make() -> str:
-        made.append(1)
-        return '<p>Talks in "Reykjavik" &amp; beyond</p>'
+    def counted(self: Renderer, view: Any) -> Any:
+        made.append(view["slug"])
+        return original(self, view)
 
-    env = environment(Theme(name="plain", folder=tmp_path, overrides=None))
-    content = LazyHTML(make)
-    assert made == []  # nothing made until a template shows it
-    page = env.from_string("{{ story.content }}|{{ story.content | forceescape }}|{{ story | tojson }}").render(
-        story={"content": content}
-    )
-    shown, escaped, data = page.split("|")
-    assert shown == '<p>Talks in "Reykjavik" &amp; beyond</p>'  # markup: not escaped again
-    assert escaped == "&lt;p&gt;Talks in &#34;Reykjavik&#34; &amp;amp; beyond&lt;/p&gt;"
-    assert json.loads(data) == {"content": '<p>Talks in "Reykjavik" &amp; beyond</p>'}
-    assert made == [1]
+    monkeypatch.setattr(Renderer, "_feed_content_of", counted)
+    card = StoryCard(listing["slug"], listing["date"], tuple(listing["tags"]), "k", listing["title"])
+    files, _ = renderer.site([card], lambda slug: restyled, [])
+    feeds = [path for path in files if path.endswith("feed.xml")]
+    assert len(feeds) == 1 + len(listing["tags"]) and made == [listing["slug"]]
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for path in feeds:
+        entry = ET.fromstring(files[path]).find("a:entry", ns)
+        assert entry is not None and entry.findtext("a:content", namespaces=ns) == str(listing["feed_content"])
