@@ -90,7 +90,10 @@ def build(
 ) -> None:
     """Build the site into the output folder."""
     from digest.build import build as run_build
+    from digest.build import collect_rarely
     from digest.progress import ProgressBar
+
+    collect_rarely()
 
     if output is not None:
         output = str(Path(output).resolve())
