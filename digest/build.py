@@ -780,7 +780,8 @@ class IncrementalBuilder:
             # when their pages are asked for.
             next(iter(deferred.values())).files()
             return SiteFiles(PagesOnDemand(data, deferred), kept), result
-        return SiteFiles(data, kept), result
+        digests = {path: sha for path, (_, sha) in state.site_pages.items() if path in data}
+        return SiteFiles(data, kept, digests), result
 
     def _output_paths(self, slugs: Iterable[str]) -> set[str]:
         """Every file of the site as this build makes it: the site's pages (and files,
@@ -1065,7 +1066,7 @@ def build(
         for name, digest in files.kept.items():
             stage.keep(name, digest)
         for name, data in files.data.items():
-            stage.put(name, data)
+            stage.put(name, data, files.digests.get(name))
         manifest, written = stage.commit()
     except BaseException:
         stage.abort()

@@ -370,10 +370,13 @@ class SiteFiles:
     ``data`` holds the bytes of files rendered by this build. ``kept`` names files
     a previous build wrote that stay exactly as they are (path -> SHA-256): the
     build knew their content had not changed and did not render them again.
+    ``digests`` holds the SHA-256 the build already took of files in ``data``,
+    so the writer need not hash them again.
     """
 
     data: Mapping[str, bytes]
     kept: Mapping[str, str] = field(default_factory=dict)
+    digests: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> set[str]:

@@ -917,3 +917,19 @@ def test_a_static_file_replaces_a_theme_file_but_never_a_page(site: Path, tmp_pa
         clash.unlink()
     assert (out / "static" / "style.css").read_text(encoding="utf-8") == "body { color: teal; }\n"  # left as it was
     build_site(site, out)
+
+
+def test_the_digests_a_build_hands_the_writer_are_those_of_its_bytes(site: Path) -> None:
+    """The writer trusts SiteFiles.digests instead of hashing the site pages and
+    copied files again: a wrong one would leave a changed file unwritten."""
+    import hashlib
+
+    from digest.build import IncrementalBuilder
+    from digest.config import load_config
+
+    write(site / "static" / "robots.txt", "User-agent: *\n")
+    config = load_config(site / "digest.yml")
+    files, _ = IncrementalBuilder().build(config, config.output_dir, sink=lambda name, data, digest: None)
+    assert {"index.html", "feed.xml", "robots.txt"} <= set(files.digests)
+    assert files.digests == {path: hashlib.sha256(files.data[path]).hexdigest() for path in files.digests}
+    assert set(files.digests) == set(files.data)  # (the stories' files went to the sink with theirs)
