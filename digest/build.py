@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from digest.cache import FileHashes, Store, code_fingerprint
+from digest.cache import FileHashes, ShardedMappings, Store, code_fingerprint
 from digest.content import (
     RESERVED_SLUGS,
     FileListing,
@@ -465,24 +465,46 @@ class BuilderState:
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
     loose: FileListing | None = None  # the loose folder as last listed
     static: FileListing | None = None  # ... and the static folder
+    shards: dict[str, str] = field(default_factory=dict)  # the checksum of each of SHARDED's entries
 
     @property
     def site_hashes(self) -> dict[str, str]:
         return {path: sha for path, (_, sha) in self.site_pages.items()}
 
+    def sharded(self) -> dict[str, dict[str, Any]]:
+        """The large mappings, saved in shards of their own (see ShardedMappings)."""
+        return {"stories": self.stories, "manifest": self.manifest, "hashes": self.hashes.known}
+
     def __getstate__(self) -> dict[str, Any]:
         # The parsed story files are saved on their own (PARSED), only when they
         # changed: a source edit would pickle them again for nothing (14 of the
-        # 32 ms a 1000-story state takes).
-        return {name: value for name, value in self.__dict__.items() if name != "parsed"}
+        # 32 ms a 1000-story state takes). The sharded mappings likewise.
+        values = {name: value for name, value in self.__dict__.items() if name not in ("parsed", "stories", "manifest")}
+        values["hashes"] = FileHashes(changed=self.hashes.changed)
+        return values
 
     def __setstate__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
-        self.parsed = {}
+        self.parsed, self.stories, self.manifest = {}, {}, {}
+
+
+def load_state(store: Store, shards: ShardedMappings | None = None) -> BuilderState | None:
+    """The state the last ``digest build`` saved, with its shards; None when there is
+    none, it was saved by other code, or a shard is missing, damaged or of another save."""
+    state = store.load(*STATE, BuilderState)
+    if state is None or state.code != code_fingerprint():
+        return None
+    shards = shards or ShardedMappings(store, *SHARDED)
+    parts = shards.load(state.sharded(), state.shards)
+    if parts is None:
+        return None
+    state.stories, state.manifest, state.hashes.known = parts["stories"], parts["manifest"], parts["hashes"]
+    return state
 
 
 STATE = ("state", "builder")  # kind and key of the saved BuilderState
 PARSED = ("state", "parsed")  # ... and of its parsed story files, with the code's fingerprint
+SHARDED = ("state", "builder")  # ... and of the shards of its large mappings (kind, key prefix)
 
 
 def listing_key(key: str, signature: str) -> str:
@@ -518,6 +540,7 @@ class IncrementalBuilder:
     # A build without an output folder (the preview) keeps its site pages here: the
     # next one renders only those whose key changed, as a build keeps them in output.
     _site_bytes: dict[str, bytes] = field(default_factory=dict)
+    _shards: ShardedMappings | None = None  # how the state's large mappings were loaded (or saved) last
 
     def _holds(self, pages: Mapping[str, tuple[str, str]]) -> bool:
         """Whether memory holds each of the site's pages (see _site_bytes)."""
@@ -533,9 +556,9 @@ class IncrementalBuilder:
         """A builder that remembers the last ``digest build`` saved in ``store``.
         A preview's (``defer_pages``) only reads that memory, never saves it: it
         starts by deferring every story the last build made (see _defer)."""
-        state = store.load(*STATE, BuilderState)
-        builder = cls(store=store, defer_pages=defer_pages)
-        if state is not None and state.code == code_fingerprint():
+        builder = cls(store=store, defer_pages=defer_pages, _shards=ShardedMappings(store, *SHARDED))
+        state = load_state(store, builder._shards)
+        if state is not None:
             builder.state = state
             # Each entry is checked against its file's hash when used, so the
             # parsed files of another (complete) build than the state's will do.
@@ -555,10 +578,17 @@ class IncrementalBuilder:
         if self._parsed_changed:
             self.store.save(*PARSED, (state.code, state.parsed))
             self._parsed_changed = False
+        if self._shards is None:
+            self._shards = ShardedMappings(self.store, *SHARDED)
+        shards = self._shards.save(state.sharded())
+        if shards is None:  # (a shard could not be written: the next build starts afresh)
+            return
+        state.shards = shards
         self.store.save(*STATE, state)
         self.store.prune("digests", {s.key for s in state.stories.values()})
         self.store.prune("listings", {listing_key(s.key, s.signature) for s in state.stories.values()})
-        self.store.prune("state", {STATE[1], PARSED[1]})  # what older versions kept there
+        # (and what older versions kept there)
+        self.store.prune("state", {STATE[1], PARSED[1], *self._shards.keys(state.sharded())})
 
     def _listing(self, slug: str, wanted: str) -> dict[str, Any] | None:
         """A story's listing view, from memory or the cache; None when lost."""

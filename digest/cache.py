@@ -23,7 +23,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -73,23 +74,37 @@ class Store:
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / f"{key}.pickle"
 
-    def load(self, kind: str, key: str, expected: type[T]) -> T | None:
+    def load(self, kind: str, key: str, expected: type[T], checksum: str | None = None) -> T | None:
+        """The entry, or None when it is missing or damaged (then deleted). With
+        ``checksum``, also None when the entry is another than the one saved with
+        that checksum (and then left alone: it may be newer)."""
         path = self._path(kind, key)
         try:
             data = path.read_bytes()
         except OSError:
             return None
         value = _unpack(data)
+        if (
+            checksum is not None
+            and value is not _NOT_FOUND
+            and data[len(_MAGIC) : len(_MAGIC) + 64] != checksum.encode()
+        ):
+            return None  # whole, but another save's (see ShardedMappings)
         if not isinstance(value, expected):
             self.rejected += 1
             path.unlink(missing_ok=True)
             return None
         return value
 
-    def save(self, kind: str, key: str, value: Any) -> None:
-        """Write an entry; a cache that cannot be written only makes builds slower."""
-        with contextlib.suppress(OSError):
-            _write_atomically(self._path(kind, key), _pack(value), self._ensure_folder)
+    def save(self, kind: str, key: str, value: Any) -> str | None:
+        """Write an entry; returns its checksum, or None when it could not be
+        written (a cache that cannot be written only makes builds slower)."""
+        data = _pack(value)
+        try:
+            _write_atomically(self._path(kind, key), data, self._ensure_folder)
+        except OSError:
+            return None
+        return data[len(_MAGIC) : len(_MAGIC) + 64].decode()
 
     def keys(self, kind: str) -> set[str]:
         # listdir, not glob: every build that saves lists the 1000 entries of a
@@ -120,6 +135,89 @@ class Store:
         """Make a missing entry folder (and the cache folder, tagged)."""
         self.tag_folder()
         kind_folder.mkdir(parents=True, exist_ok=True)
+
+
+SHARDS = 16
+
+
+def shard_of(key: str) -> int:
+    """Which of SHARDS entries holds the item ``key``; the same in every process
+    (``hash`` of a str is not)."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+class ShardedMappings:
+    """Large mappings of a saved state, each kept as SHARDS entries of a store.
+
+    A one-story edit of a 1000-story site changes a few of the ~15,000 items the
+    builder remembers (file hashes, story states, output files); pickling all of
+    them again was most of the time saving its state took. Only the shards with
+    a changed item are written again. The state's own entry, written after them,
+    holds the checksum of each shard it goes with (``checksums``): shards of
+    another save (one cut short: some new, some old) are never loaded as its.
+    """
+
+    def __init__(self, store: Store, kind: str, prefix: str) -> None:
+        self.store, self.kind, self.prefix = store, kind, prefix
+        self.checksums: dict[str, str] = {}  # entry key -> checksum, as last loaded or saved
+        self._shards: dict[str, list[dict[str, Any]]] = {}  # name -> its shards, as last loaded or saved
+        self._items: dict[str, dict[str, Any]] = {}  # name -> all its items, as last loaded or saved
+
+    def keys(self, names: Iterable[str]) -> set[str]:
+        """The entry keys of those mappings' shards."""
+        return {self._key(name, i) for name in names for i in range(SHARDS)}
+
+    def load(self, names: Iterable[str], checksums: Mapping[str, str]) -> dict[str, dict[str, Any]] | None:
+        """Each named mapping, from the shards with those checksums; None when one is
+        missing, damaged or another."""
+        found: dict[str, dict[str, Any]] = {}
+        for name in names:
+            shards = []
+            for i in range(SHARDS):
+                key = self._key(name, i)
+                checksum = checksums.get(key)
+                shard = self.store.load(self.kind, key, dict, checksum) if checksum else None
+                if shard is None:
+                    return None
+                shards.append(shard)
+            merged: dict[str, Any] = {}
+            for shard in shards:
+                merged.update(shard)
+            self._shards[name], self._items[name] = shards, dict(merged)
+            found[name] = merged
+        self.checksums = dict(checksums)
+        return found
+
+    def save(self, mappings: Mapping[str, Mapping[str, Any]]) -> dict[str, str] | None:
+        """Write the shards holding an item changed since the last load or save (all,
+        the first time); returns every shard's checksum, or None when one could not
+        be written."""
+        for name, items in mappings.items():
+            before = self._items.get(name, {})
+            shards = self._shards.setdefault(name, [{} for _ in range(SHARDS)])
+            touched = {i: dict(shards[i]) for i in range(SHARDS) if self._key(name, i) not in self.checksums}
+            for key, value in items.items():
+                old = before.get(key, _NOT_FOUND)
+                if old is not value and old != value:
+                    i = shard_of(key)
+                    if i not in touched:
+                        touched[i] = dict(shards[i])
+                    touched[i][key] = value
+            for key in before.keys() - items.keys():
+                i = shard_of(key)
+                if i not in touched:
+                    touched[i] = dict(shards[i])
+                del touched[i][key]
+            for i, shard in sorted(touched.items()):
+                checksum = self.store.save(self.kind, self._key(name, i), shard)
+                if checksum is None:
+                    return None
+                shards[i], self.checksums[self._key(name, i)] = shard, checksum
+            self._items[name] = dict(items)
+        return dict(self.checksums)
+
+    def _key(self, name: str, shard: int) -> str:
+        return f"{self.prefix}-{name}-{shard:02}"
 
 
 def _pack(value: Any) -> bytes:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import PARSED, STATE, BuilderState, BuildResult, build
-from digest.cache import FileHashes, Store, remove_cache
+from digest.build import PARSED, STATE, BuilderState, BuildResult, build, load_state
+from digest.cache import SHARDS, FileHashes, ShardedMappings, Store, remove_cache, shard_of
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.model import StoryDigest
@@ -217,6 +217,59 @@ def test_damaged_or_foreign_state_means_a_full_build(two_stories: Path) -> None:
     assert run_build(two_stories).rendered == 2
 
 
+def test_sharded_mappings_write_only_the_shards_an_edit_changes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "cache")
+    writer = ShardedMappings(store, "state", "s")
+    stories = {f"story-{n:04}": ("key", n) for n in range(200)}
+    hashes = {f"seeds/{n}.txt": f"sha-{n}" for n in range(300)}
+    first = writer.save({"stories": stories, "hashes": hashes})
+    assert first is not None and set(first) == writer.keys(["stories", "hashes"]) and len(first) == 2 * SHARDS
+    files = tmp_path / "cache" / "state"
+    written = {p.name: p.stat().st_mtime_ns for p in files.iterdir()}
+    assert len(written) == 2 * SHARDS  # every shard, even an empty one, the first time
+    for path in files.iterdir():
+        os.utime(path, ns=(1, 1))  # (so a rewrite shows, however coarse the clock)
+    stories["story-0007"] = ("edited", 7)
+    del stories["story-0150"]
+    stories["story-new"] = ("key", -1)
+    second = writer.save({"stories": stories, "hashes": dict(hashes)})  # equal hashes, another dict
+    assert second is not None
+    rewritten = {p.name for p in files.iterdir() if p.stat().st_mtime_ns != 1}
+    expected = {f"s-stories-{shard_of(slug):02}.pickle" for slug in ("story-0007", "story-0150", "story-new")}
+    assert rewritten == expected and {k for k in second if second[k] != first[k]} == {n[:-7] for n in expected}
+    reader = ShardedMappings(store, "state", "s")
+    assert reader.load(["stories", "hashes"], second) == {"stories": stories, "hashes": hashes}
+    # A shard another save wrote (the first: as if this save had stopped midway) is not this state's.
+    assert reader.load(["stories"], {**second, next(iter(expected))[:-7]: first[next(iter(expected))[:-7]]}) is None
+    assert reader.load(["stories"], {k: v for k, v in second.items() if k != "s-stories-03"}) is None
+
+
+def test_an_edit_saves_few_shards_and_a_mixed_or_damaged_state_means_a_full_build(two_stories: Path) -> None:
+    run_build(two_stories)
+    run_build(two_stories)  # (the hashes settle)
+    folder = two_stories / ".digest-cache" / "state"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    edit_copy(two_stories, "Cold War foes", "old rivals")
+    assert run_build(two_stories).consolidated == 1
+    after = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert set(after) == set(before)
+    rewritten = {name for name in after if after[name] != before[name]}
+    assert f"{STATE[1]}.pickle" in rewritten and len(rewritten) <= 1 + 3 * 3  # the head, a few shards of three
+    state = load_state(Store(two_stories / ".digest-cache"))
+    assert state is not None and set(state.stories) == {SLUG, "pair"}
+    assert "pair/s2.html" in state.manifest and any(p.endswith("copy.txt") for p in state.hashes.known)
+    assert run_build(two_stories).rendered == 0  # the state as saved: nothing to do
+    # One shard as the save before wrote it, the rest new: not one state.
+    shard = sorted(rewritten - {f"{STATE[1]}.pickle"})[0]
+    (folder / shard).write_bytes(before[shard])
+    assert load_state(Store(two_stories / ".digest-cache")) is None
+    assert run_build(two_stories).rendered == 2
+    (folder / shard).write_bytes(b"damaged")
+    store = Store(two_stories / ".digest-cache")
+    assert load_state(store) is None and store.rejected == 1 and not (folder / shard).exists()  # dropped
+    assert run_build(two_stories).rendered == 2 and load_state(store) is not None
+
+
 def test_parsed_story_files_are_kept_apart_and_saved_only_when_one_changed(
     two_stories: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -420,7 +473,7 @@ def test_edit_renders_only_the_listing_pages_that_show_the_story(two_stories: Pa
     if on_first == "pair":
         pytest.skip("the seed story sorts second; this test edits the pair story")
     cache = two_stories / ".digest-cache"
-    state = Store(cache).load(*STATE, BuilderState)
+    state = load_state(Store(cache))
     assert state is not None
     listed = state.stories[SLUG].card.listing
     (cache / "listings" / f"{listed}.pickle").write_bytes(b"damaged")
