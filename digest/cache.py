@@ -84,11 +84,7 @@ class Store:
         except OSError:
             return None
         value = _unpack(data)
-        if (
-            checksum is not None
-            and value is not _NOT_FOUND
-            and data[len(_MAGIC) : len(_MAGIC) + 64] != checksum.encode()
-        ):
+        if checksum is not None and value is not _NOT_FOUND and _checksum(data) != checksum:
             return None  # whole, but another save's (see ShardedMappings)
         if not isinstance(value, expected):
             self.rejected += 1
@@ -104,7 +100,7 @@ class Store:
             _write_atomically(self._path(kind, key), data, self._ensure_folder)
         except OSError:
             return None
-        return data[len(_MAGIC) : len(_MAGIC) + 64].decode()
+        return _checksum(data)
 
     def keys(self, kind: str) -> set[str]:
         # listdir, not glob: every build that saves lists the 1000 entries of a
@@ -193,28 +189,34 @@ class ShardedMappings:
         the first time); returns every shard's checksum, or None when one could not
         be written."""
         for name, items in mappings.items():
-            before = self._items.get(name, {})
-            shards = self._shards.setdefault(name, [{} for _ in range(SHARDS)])
-            touched = {i: dict(shards[i]) for i in range(SHARDS) if self._key(name, i) not in self.checksums}
-            for key, value in items.items():
-                old = before.get(key, _NOT_FOUND)
-                if old is not value and old != value:
-                    i = shard_of(key)
-                    if i not in touched:
-                        touched[i] = dict(shards[i])
-                    touched[i][key] = value
-            for key in before.keys() - items.keys():
-                i = shard_of(key)
-                if i not in touched:
-                    touched[i] = dict(shards[i])
-                del touched[i][key]
-            for i, shard in sorted(touched.items()):
-                checksum = self.store.save(self.kind, self._key(name, i), shard)
-                if checksum is None:
-                    return None
-                shards[i], self.checksums[self._key(name, i)] = shard, checksum
-            self._items[name] = dict(items)
+            if not self._save_changed(name, items):
+                return None
         return dict(self.checksums)
+
+    def _save_changed(self, name: str, items: Mapping[str, Any]) -> bool:
+        before = self._items.get(name, {})
+        shards = self._shards.setdefault(name, [{} for _ in range(SHARDS)])
+        touched = {i: dict(shards[i]) for i in range(SHARDS) if self._key(name, i) not in self.checksums}
+
+        def shard_holding(key: str) -> dict[str, Any]:
+            i = shard_of(key)
+            if i not in touched:
+                touched[i] = dict(shards[i])
+            return touched[i]
+
+        for key, value in items.items():
+            old = before.get(key, _NOT_FOUND)
+            if old is not value and old != value:
+                shard_holding(key)[key] = value
+        for key in before.keys() - items.keys():
+            del shard_holding(key)[key]
+        for i, shard in sorted(touched.items()):
+            checksum = self.store.save(self.kind, self._key(name, i), shard)
+            if checksum is None:
+                return False
+            shards[i], self.checksums[self._key(name, i)] = shard, checksum
+        self._items[name] = dict(items)
+        return True
 
     def _key(self, name: str, shard: int) -> str:
         return f"{self.prefix}-{name}-{shard:02}"
@@ -223,6 +225,11 @@ class ShardedMappings:
 def _pack(value: Any) -> bytes:
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+def _checksum(data: bytes) -> str:
+    """The checksum a packed entry carries (of its payload)."""
+    return data[len(_MAGIC) : len(_MAGIC) + 64].decode("ascii", "replace")
 
 
 _NOT_FOUND = object()
