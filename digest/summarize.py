@@ -286,20 +286,20 @@ def _differences(claims: Sequence[Claim]) -> list[Difference]:
                 for value, context in values.items():
                     mine[kind][value] = mine[kind].get(value, frozenset()) | context
         for kind in ("numbers", "days"):
-            clashing: dict[str, set[str]] = {}
-            for a, mine in by_source.items():
-                for b, theirs in by_source.items():
-                    if a >= b or not mine[kind] or not theirs[kind]:
-                        continue  # (a side without values clashes with nothing)
-                    only_a = {v: c for v, c in mine[kind].items() if v not in theirs[kind]}
-                    only_b = {v: c for v, c in theirs[kind].items() if v not in mine[kind]}
-                    for va, ca in only_a.items():
-                        for vb, cb in only_b.items():
-                            if ca & cb:
-                                clashing.setdefault(a, set()).add(va)
-                                clashing.setdefault(b, set()).add(vb)
-            if clashing:
-                disputed = set().union(*clashing.values())
+            # Sources with the same values clash with nobody the others do not:
+            # each set of values is compared once (a story of 100 outlets has
+            # claims of 100 members, most of them worded alike).
+            sides = list(dict.fromkeys(frozenset(mine[kind].items()) for mine in by_source.values() if mine[kind]))
+            disputed: set[str] = set()
+            for side_a, side_b in itertools.combinations(sides, 2):
+                values_a, values_b = dict(side_a), dict(side_b)
+                only_a = {v: c for v, c in values_a.items() if v not in values_b}
+                only_b = {v: c for v, c in values_b.items() if v not in values_a}
+                for va, ca in only_a.items():
+                    for vb, cb in only_b.items():
+                        if ca & cb:
+                            disputed.update((va, vb))
+            if disputed:
                 variants = tuple(
                     Variant(m.source, m.sentence, m.text, tuple(sorted(disputed & set(by_source[m.source][kind]))))
                     for m in claim.members
@@ -307,11 +307,20 @@ def _differences(claims: Sequence[Claim]) -> list[Difference]:
                 )
                 found.append(Difference(claim.id, kind, variants))
         quotes = {m: _QUOTE.findall(m.text) for m in claim.members}
-        quoted = [m for m, q in quotes.items() if q]
+        # Members quoting alike, together: the same quotations never differ, so each
+        # two sets of quotations are compared once.
+        alike: dict[tuple[str, ...], list[Support]] = {}
+        for m, q in quotes.items():
+            if q:
+                alike.setdefault(tuple(q), []).append(m)
         differing: set[Support] = set()
-        for m, o in itertools.combinations(quoted, 2):  # (_quoted_differently is symmetric)
-            if m.source != o.source and _quoted_differently(quotes[m], quotes[o]):
-                differing.update((m, o))
+        for (quotes_a, members_a), (quotes_b, members_b) in itertools.combinations(alike.items(), 2):
+            if not _quoted_differently(quotes_a, quotes_b):  # (symmetric)
+                continue
+            # Each member differs from the other side's members of other sources.
+            for side, opposite in ((members_a, members_b), (members_b, members_a)):
+                sources = {o.source for o in opposite}
+                differing.update(m for m in side if len(sources) > 1 or m.source not in sources)
         if len({m.source for m in differing}) >= 2:
             variants = tuple(
                 Variant(m.source, m.sentence, m.text, tuple(quotes[m])) for m in claim.members if m in differing

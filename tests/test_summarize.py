@@ -239,6 +239,21 @@ def test_quotation_worded_differently_is_shown() -> None:
     assert summary_of(same).differences == ()
 
 
+def test_outlets_worded_alike_are_all_shown_against_the_one_that_differs() -> None:
+    """Sources with the same values or quotations are compared as one side (a story of
+    100 outlets has claims of 100 members): each still shows in the difference."""
+    cost = "The bridge repair cost 41 million euros and took two years."
+    quote = 'Mayor Lind said on Monday: "We will rebuild the harbour wall before the winter storms arrive."'
+    other_cost = cost.replace("41", "44")
+    other_quote = 'Mayor Lind said on Monday: "The harbour wall is going to be rebuilt before winter storms come."'
+    digest = summary_of(make_sources([cost, quote], [cost, quote], [cost, quote], [other_cost, other_quote]))
+    shown = {d.kind: {v.source for v in d.variants} for d in digest.differences}
+    assert shown == {"numbers": {"s1", "s2", "s3", "s4"}, "quotation": {"s1", "s2", "s3", "s4"}}
+    assert summary_of(make_sources([cost, quote], [cost, quote], [cost, quote])).differences == ()
+    # One outlet printing both wordings disputes nothing by itself.
+    assert summary_of(make_sources([quote, other_quote], [cost])).differences == ()
+
+
 def test_single_source_story_has_empty_summary_and_facts() -> None:
     sources = split_all(seed_sources()[:1])
     digest = summary_of(sources)
