@@ -394,10 +394,14 @@ def _claim(
         best = group[0]
         scores = {best: 100.0}
     else:
-        totals = {k: sum(sim(k, o) for o in group if o != k) for k in group}
+        # Each pair scored once (a claim of a 100-source story has 100 members).
+        row: dict[int, dict[int, float]] = {k: {} for k in group}
+        for a, b in itertools.combinations(group, 2):
+            row[a][b] = row[b][a] = sim(a, b)
+        totals = {k: sum(row[k][o] for o in group if o != k) for k in group}
         # Highest agreement wins; among equals, the first by path and position.
         best = min(group, key=lambda k: (-totals[k], paths[sentences[k].source], sentences[k].index))
-        scores = {k: 100.0 if k == best else sim(k, best) for k in group}
+        scores = {k: 100.0 if k == best else row[k][best] for k in group}
     members = tuple(Support(sentences[k].source, sentences[k].index, sentences[k].text, scores[k]) for k in group)
     representative = next(m for m, k in zip(members, group, strict=True) if k == best)
     positions = [(sentences[k].index - 1) / max(1, lengths[sentences[k].source] - 1) for k in group]
