@@ -157,7 +157,7 @@ class ShardedMappings:
         self.store, self.kind, self.prefix = store, kind, prefix
         self.checksums: dict[str, str] = {}  # entry key -> checksum, as last loaded or saved
         self._shards: dict[str, list[dict[str, Any]]] = {}  # name -> its shards, as last loaded or saved
-        self._items: dict[str, dict[str, Any]] = {}  # name -> all its items, as last loaded or saved
+        self._items: dict[str, dict[str, Any]] = {}  # name -> all its items, as last saved
 
     def keys(self, names: Iterable[str]) -> set[str]:
         """The entry keys of those mappings' shards."""
@@ -179,7 +179,7 @@ class ShardedMappings:
             merged: dict[str, Any] = {}
             for shard in shards:
                 merged.update(shard)
-            self._shards[name], self._items[name] = shards, dict(merged)
+            self._shards[name] = shards
             found[name] = merged
         self.checksums = dict(checksums)
         return found
@@ -194,8 +194,12 @@ class ShardedMappings:
         return dict(self.checksums)
 
     def _save_changed(self, name: str, items: Mapping[str, Any]) -> bool:
-        before = self._items.get(name, {})
         shards = self._shards.setdefault(name, [{} for _ in range(SHARDS)])
+        before = self._items.get(name)
+        if before is None:  # (made here, not on loading: most builds that load save nothing)
+            before = {}
+            for shard in shards:
+                before.update(shard)
         touched = {i: dict(shards[i]) for i in range(SHARDS) if self._key(name, i) not in self.checksums}
 
         def shard_holding(key: str) -> dict[str, Any]:
