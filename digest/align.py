@@ -311,7 +311,6 @@ def _candidate_pairs(
     pairs = []
     score_keys = model.score_keys
     for i, words in enumerate(distinctive):
-        tops_i, common_i, total_i = tops[i], common[i], totals[i]
         # Two distinctive words in common (measured: no linked pair has fewer), and
         # two sources: each pair once, from its sentence in the earlier source.
         # one, two, three, four: the sentences sharing at least that many of its words.
@@ -341,11 +340,7 @@ def _candidate_pairs(
             while at >= 0:
                 j = start + at
                 at = bits.find("1", at + 1)
-                # bound(i, j, shared), inlined: it runs for each of ~230,000 pairs in
-                # a story of 100 sources.
-                shared = known or len(words & distinctive[j])
-                most = min(tops_i[shared], tops[j][shared]) + min(common_i, common[j])
-                if most * 1.000001 < 0.549 * min(total_i, totals[j]):
+                if not bound(i, j, known or len(words & distinctive[j])):
                     continue
                 score = score_keys(keys[i], keys[j])
                 if score >= LINK:
