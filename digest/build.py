@@ -56,7 +56,7 @@ from digest.notes import broken_links
 from digest.render import RenderedStory, Renderer, digest_json_path, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, inside, read_bytes
 from digest.theme import Theme, resolve_theme
-from digest.write import Manifest, StagedOutput, check_replaceable, intact
+from digest.write import Manifest, StagedOutput, check_replaceable, intact, output_lock
 
 T = TypeVar("T")
 
@@ -1086,32 +1086,33 @@ def build(
     With the cache, only stories whose inputs changed are consolidated, only
     pages whose inputs changed are rendered, and only files whose bytes changed
     are written; a failed build leaves both the output and the cache's record of
-    it as they were.
+    it as they were. Another build of the same output waits until this one is done.
     """
-    started = time.perf_counter()
     output = config.output_dir
-    check_replaceable(output)  # fail before doing the work, not after
-    builder = IncrementalBuilder.from_store(Store(config.cache_path)) if use_cache else IncrementalBuilder()
-    stage = StagedOutput(output, builder.state.manifest if builder.state.output == str(output) else {})
-    try:
-        files, result = builder.build(config, output, progress, sink=stage.put)
-        if strict and result.warnings:
-            raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
-        writing = time.perf_counter()
-        for name, digest in files.kept.items():
-            stage.keep(name, digest)
-        for name, data in files.data.items():
-            stage.put(name, data, files.digests.get(name))
-        manifest, written = stage.commit()
-    except BaseException:
-        stage.abort()
-        raise
-    if log:
-        for warning in result.warnings:
-            log(f"warning: {warning}")
-        if result.cache_rejected:
-            log(f"note: {result.cache_rejected} damaged cache entries were dropped and rebuilt")
-    saving = time.perf_counter()
-    builder.save(manifest, output)
-    phases = (*result.phases, ("finish output", saving - writing), ("save cache", time.perf_counter() - saving))
+    with output_lock(output, log):  # one build of an output at a time
+        started = time.perf_counter()  # (the time waited for another build is not this one's)
+        check_replaceable(output)  # fail before doing the work, not after
+        builder = IncrementalBuilder.from_store(Store(config.cache_path)) if use_cache else IncrementalBuilder()
+        stage = StagedOutput(output, builder.state.manifest if builder.state.output == str(output) else {})
+        try:
+            files, result = builder.build(config, output, progress, sink=stage.put)
+            if strict and result.warnings:
+                raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
+            writing = time.perf_counter()
+            for name, digest in files.kept.items():
+                stage.keep(name, digest)
+            for name, data in files.data.items():
+                stage.put(name, data, files.digests.get(name))
+            manifest, written = stage.commit()
+        except BaseException:
+            stage.abort()
+            raise
+        if log:
+            for warning in result.warnings:
+                log(f"warning: {warning}")
+            if result.cache_rejected:
+                log(f"note: {result.cache_rejected} damaged cache entries were dropped and rebuilt")
+        saving = time.perf_counter()
+        builder.save(manifest, output)
+        phases = (*result.phases, ("finish output", saving - writing), ("save cache", time.perf_counter() - saving))
     return replace(result, seconds=time.perf_counter() - started, written=written, phases=phases)

@@ -208,11 +208,12 @@ def group(config_file: Path | None, write: bool) -> None:
 def clean(config_file: Path | None) -> None:
     """Remove the output folder (only if digest made it) and the build cache."""
     from digest.cache import remove_cache
-    from digest.write import clean_output
+    from digest.write import clean_output, output_lock
 
     config = _config(config_file)
-    for folder, remove in ((config.output_dir, clean_output), (config.cache_path, remove_cache)):
-        click.echo(f"removed {folder}" if remove(folder) else f"nothing to remove at {folder}")
+    with output_lock(config.output_dir, lambda message: click.echo(message, err=True)):  # not during a build
+        for folder, remove in ((config.output_dir, clean_output), (config.cache_path, remove_cache)):
+            click.echo(f"removed {folder}" if remove(folder) else f"nothing to remove at {folder}")
 
 
 def run() -> None:

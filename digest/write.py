@@ -6,7 +6,8 @@ exactly as it was. Files whose bytes did not change are hard-linked from the
 previous output instead of written (same inode, same modification time, so sync
 and deploy tools see them unchanged); when nothing changed at all, nothing is
 touched. A folder is only ever replaced or deleted when it carries the marker file
-digest writes, so a wrong ``--output`` can never wipe a user's folder.
+digest writes, so a wrong ``--output`` can never wipe a user's folder. One build (or
+clean) at a time writes an output folder (``output_lock``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
+
+try:
+    import fcntl
+except ImportError:  # Windows: builds of one output are not kept apart there
+    fcntl = None  # type: ignore[assignment]
 
 from digest.errors import DigestError
 from digest.model import OUTPUT_MARKER
@@ -269,6 +276,54 @@ def _swap(staging: Path, output: Path) -> None:
         os.replace(retired, output)  # put the previous site back
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+@contextmanager
+def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the output folder for one build or clean; another one waits until it is done.
+
+    Two builds of one output at once (a second terminal, a CI step) would each take
+    the other's staging folder for a killed build's leftover and delete it, or link
+    files the other had just swapped away. The lock is a file beside the output,
+    ``.<name>.lock``, locked with ``flock``: the kernel releases it when its process
+    ends however it ends, so a killed build never leaves the folder locked. The file
+    is removed on release; a waiter that then holds a removed file tries again.
+    ``waiting`` is told once when another build holds the folder.
+    """
+    output = output.resolve()
+    if fcntl is None:
+        yield
+        return
+    path = output.parent / f".{output.name}.lock"
+    while True:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DigestError(f"cannot lock the output folder for this build: {exc.strerror}", path) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip()
+                waiting(f"waiting for another digest build{f' (process {holder})' if holder else ''} writing {output}")
+                waiting = None
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            current = os.stat(path).st_ino == os.fstat(handle).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        os.close(handle)  # the build that held it removed this file: lock the new one
+    try:
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(path)  # while still held: a waiter then finds its file removed
+        os.close(handle)
 
 
 def clean_output(output: Path) -> bool:

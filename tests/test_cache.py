@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from digest.config import load_config
 from digest.errors import DigestError
 from digest.model import StoryDigest
 from digest.progress import ProgressBar
+from digest.write import fcntl, output_lock
 from tests.conftest import tree_bytes, write
 
 SLUG = "blinken-lavrov-reykjavik"
@@ -528,3 +530,84 @@ def test_output_names_land_where_they_say(tmp_path: Path) -> None:
     assert (site / "a" / "b.html").read_bytes() == b"a/./b.html"
     assert (site / "c" / "d.html").read_bytes() == b"c//d.html"
     assert (site / "index.html").read_bytes() == b"index.html"
+
+
+def _wait_for(condition, what: str, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(fcntl is None, reason="no flock on this platform")
+def test_a_second_build_of_one_output_waits_for_the_first(two_stories: Path) -> None:
+    """Two builds writing one output at once took each other's staging folder for a
+    killed build's leftover and deleted it, or linked files the other had swapped
+    away ("No such file or directory"). A build now waits for the other's end."""
+    output = two_stories / "output"
+    messages: list[str] = []
+    outcome: list[BuildResult | BaseException] = []
+
+    def second_build() -> None:
+        try:
+            outcome.append(build(load_config(two_stories / "digest.yml"), log=messages.append))
+        except BaseException as exc:  # (reported by the assertions below)
+            outcome.append(exc)
+
+    with output_lock(output):  # the first build, still writing
+        lock = two_stories / ".output.lock"
+        assert lock.read_text(encoding="ascii") == f"{os.getpid()}\n"
+        waiter = threading.Thread(target=second_build)
+        waiter.start()
+        _wait_for(lambda: messages, "the second build to say it waits")
+        assert messages == [f"waiting for another digest build (process {os.getpid()}) writing {output}"]
+        time.sleep(0.2)
+        assert not output.exists() and not outcome  # it did not start writing
+    waiter.join(timeout=60)
+    assert len(outcome) == 1 and isinstance(outcome[0], BuildResult), outcome
+    assert outcome[0].stories == 2 and (output / "pair" / "index.html").is_file()
+    assert not lock.exists() and not list(two_stories.glob(".output.*"))  # nothing left beside the output
+
+
+@pytest.mark.skipif(fcntl is None, reason="no flock on this platform")
+def test_clean_waits_for_a_build_and_a_killed_build_leaves_no_lock(two_stories: Path) -> None:
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from digest.cli import main
+
+    run_build(two_stories)
+    output = two_stories / "output"
+    # A build process killed while it holds the output: the kernel lets go of its lock.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from digest.write import output_lock\n"
+            "with output_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
+            str(output),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    results: list[str] = []
+    cwd = os.getcwd()
+    os.chdir(two_stories)
+    try:
+        cleaner = threading.Thread(target=lambda: results.append(CliRunner().invoke(main, ["clean"]).output))
+        cleaner.start()
+        time.sleep(0.5)
+        assert output.is_dir() and not results  # clean waits: the output is in use
+        holder.kill()
+        holder.wait()
+        cleaner.join(timeout=60)
+    finally:
+        os.chdir(cwd)
+    assert results and results[0].startswith(
+        f"waiting for another digest build (process {holder.pid}) writing {output}"
+    )
+    assert f"removed {output}" in results[0]
+    assert not output.exists() and not (two_stories / ".output.lock").exists()
