@@ -249,18 +249,20 @@ def run_jobs(
     theme: Theme,
     progress: Progress | None = None,
     cache: Path | None = None,
+    workers: int = 1,
 ) -> Iterator[tuple[StoryJob, JobResult | JobFailure]]:
     """Each of the ``count`` jobs with its result, in the order of ``jobs``, computed
-    in worker processes when there are enough: stories are independent, so the
-    output does not depend on which worker finished first. Workers start on the
-    first jobs while the rest are still being made (``jobs`` may be lazy)."""
-    if not in_parallel(count):
+    in up to ``workers`` worker processes when there are enough: stories are
+    independent, so the output does not depend on which worker finished first.
+    Workers start on the first jobs while the rest are still being made (``jobs``
+    may be lazy)."""
+    if not in_parallel(count, workers):
         results = ((job, run_job(job, config, theme, cache)) for job in jobs)
         yield from _counted(results, count, progress)
         return
     from concurrent.futures import ProcessPoolExecutor  # 15 ms of imports a one-story edit never needs
 
-    workers = min(os.cpu_count() or 1, count)
+    workers = min(workers, count)
     taken: list[StoryJob] = []
 
     def taking() -> Iterator[StoryJob]:
@@ -276,9 +278,19 @@ def run_jobs(
         yield from _counted(zip(taken, mapped, strict=True), count, progress)
 
 
-def in_parallel(jobs: int) -> bool:
-    """Whether that many jobs run in worker processes."""
-    return jobs >= PARALLEL_FROM and min(os.cpu_count() or 1, jobs) >= 2
+def in_parallel(jobs: int, workers: int) -> bool:
+    """Whether that many jobs run in worker processes (at most ``workers`` of them)."""
+    return jobs >= PARALLEL_FROM and min(workers, jobs) >= 2
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on: a container or ``taskset`` may allow
+    fewer than the machine has (``os.cpu_count``), and a worker per core it may not
+    use only costs memory and start-up."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # (no such call on macOS and Windows)
+        return os.cpu_count() or 1
 
 
 def _worker_started() -> None:
@@ -533,6 +545,7 @@ class IncrementalBuilder:
     # A preview's builder: after a template or config edit, stories it already
     # rendered are rendered again only when a page of theirs is asked for.
     defer_pages: bool = False
+    workers: int = field(default_factory=available_cores)  # processes that consolidate stories at most
     _sources: tuple[str, ...] = ()  # every source the last build read (absolute paths)
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
     _files: FileCache = field(default_factory=FileCache)
@@ -706,7 +719,7 @@ class IncrementalBuilder:
                 card=story_card(slug, done.rendered.listing, listed),
             )
 
-        for job, done in run_jobs(jobs, count, config, theme, progress, cache):
+        for job, done in run_jobs(jobs, count, config, theme, progress, cache, self.workers):
             record(job, done)
         if failures:
             raise DigestErrors(failures)
@@ -902,7 +915,7 @@ class IncrementalBuilder:
         a story's digest.json that the output holds intact is not made again."""
         state = self.state
         keys: dict[str, str] = {}
-        if not state.stories and in_parallel(len(story_files)):
+        if not state.stories and in_parallel(len(story_files), self.workers):
 
             def every_job() -> Iterator[StoryJob]:
                 for story_file in story_files:
@@ -932,7 +945,7 @@ class IncrementalBuilder:
             ):
                 continue
             needed.append((story_file, hashes))
-        defer = in_parallel(len(needed))
+        defer = in_parallel(len(needed), self.workers)
         jobs: list[StoryJob] = []
         errors: list[DigestError] = []
         for story_file, hashes in needed:
@@ -1080,6 +1093,7 @@ def build(
     log: Callable[[str], None] | None = None,
     progress: Progress | None = None,
     use_cache: bool = True,
+    workers: int | None = None,
 ) -> BuildResult:
     """Build the whole site and swap it into the output folder.
 
@@ -1087,12 +1101,14 @@ def build(
     pages whose inputs changed are rendered, and only files whose bytes changed
     are written; a failed build leaves both the output and the cache's record of
     it as they were. Another build of the same output waits until this one is done.
+    ``workers``: processes that consolidate stories at most (default: a core each).
     """
     output = config.output_dir
     with output_lock(output, log):  # one build of an output at a time
         started = time.perf_counter()  # (the time waited for another build is not this one's)
         check_replaceable(output)  # fail before doing the work, not after
         builder = IncrementalBuilder.from_store(Store(config.cache_path)) if use_cache else IncrementalBuilder()
+        builder.workers = workers or builder.workers
         stage = StagedOutput(output, builder.state.manifest if builder.state.output == str(output) else {})
         try:
             files, result = builder.build(config, output, progress, sink=stage.put)

@@ -68,6 +68,14 @@ config_option = click.option(
 )
 
 
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes that consolidate stories at most (default: one per CPU core this process may use; 1: none).",
+)
+
+
 @main.command()
 @config_option
 @click.option("--output", type=str, help="Output folder (default from digest.yml: output).")
@@ -77,6 +85,7 @@ config_option = click.option(
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--no-cache", is_flag=True, help="Ignore the build cache: consolidate and write everything.")
 @click.option("--timings", is_flag=True, help="Print the time each phase of the build took.")
+@jobs_option
 @reports_errors
 def build(
     config_file: Path | None,
@@ -87,6 +96,7 @@ def build(
     quiet: bool,
     no_cache: bool,
     timings: bool,
+    jobs: int | None,
 ) -> None:
     """Build the site into the output folder."""
     from digest.build import build as run_build
@@ -106,7 +116,9 @@ def build(
         click.echo(message, err=True)
 
     try:
-        result = run_build(config, strict=strict, log=None if quiet else log, progress=bar, use_cache=not no_cache)
+        result = run_build(
+            config, strict=strict, log=None if quiet else log, progress=bar, use_cache=not no_cache, workers=jobs
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -164,13 +176,14 @@ def new(slug: str, files: tuple[Path, ...], config_file: Path | None) -> None:
 @click.option(
     "--drafts/--no-drafts", default=True, show_default=True, help="Show the stories marked 'draft: true' too."
 )
+@jobs_option
 @reports_errors
-def serve(config_file: Path | None, host: str, port: int, open_browser: bool, drafts: bool) -> None:
+def serve(config_file: Path | None, host: str, port: int, open_browser: bool, drafts: bool, jobs: int | None) -> None:
     """Preview the site with live reload; rebuilds on every save."""
     from digest.serve import serve as run_serve
 
     path = config_file if config_file is not None else find_config(Path.cwd())
-    run_serve(path, host=host, port=port, open_browser=open_browser, drafts=drafts)
+    run_serve(path, host=host, port=port, open_browser=open_browser, drafts=drafts, workers=jobs)
 
 
 @main.command()

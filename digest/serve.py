@@ -169,6 +169,7 @@ class Session:
     builder: IncrementalBuilder = field(default_factory=lambda: IncrementalBuilder(defer_pages=True))
     config: SiteConfig | None = None
     drafts: bool = True  # a preview shows the stories marked draft, unless told not to
+    workers: int | None = None  # processes that consolidate stories at most (None: a core each)
     last_result: BuildResult | None = None
     _deferred_failed: bool = False  # a deferred render failed: wait for the next save
 
@@ -183,6 +184,7 @@ class Session:
                 # What the last `digest build` made: its stories' pages are rendered
                 # when first asked for (and while idle), their digests taken from the cache.
                 self.builder = IncrementalBuilder.from_store(Store(config.cache_path), self.builder.defer_pages)
+                self.builder.workers = self.workers or self.builder.workers
             site, result = self.builder.build(config)
         except DigestError as exc:
             self.preview.failed(exc.location_message())
@@ -223,11 +225,16 @@ class Session:
 
 
 def serve(
-    config_file: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, drafts: bool = True
+    config_file: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+    drafts: bool = True,
+    workers: int | None = None,
 ) -> None:
     log = _printer()
     preview = Preview()
-    session = Session(config_file, preview, log, drafts=drafts)
+    session = Session(config_file, preview, log, drafts=drafts, workers=workers)
     first = session.rebuild()
     config = session.config or load_config(config_file)
     preview.base_path = base_path(config)

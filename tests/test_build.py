@@ -257,6 +257,54 @@ def test_parallel_consolidation_gives_the_same_bytes(
     assert tree_bytes(tmp_path / "parallel") == tree_bytes(tmp_path / "sequential")
 
 
+def test_jobs_sets_how_many_worker_processes_consolidate(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--jobs N``: at most N workers; 1 builds in the build process alone. By default
+    a worker per core the process may use, which a container or taskset may limit."""
+    import concurrent.futures
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from digest.cli import main
+
+    seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
+    for n in range(7):
+        write(
+            site / "content" / f"pair-{n}.md",
+            f"---\nsources: [seeds/{seeds[n % 5]}, seeds/{seeds[(n + 2) % 5]}]\n---\n",
+        )
+    asked: list[int] = []
+
+    class NoPool:
+        def __init__(self, max_workers: int, **options: object) -> None:
+            asked.append(max_workers)
+            raise RuntimeError("no worker processes in this test")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
+    monkeypatch.chdir(site)
+    failed = CliRunner().invoke(main, ["build", "--jobs", "3"])
+    assert asked == [3] and "no worker processes in this test" in failed.output
+    failed = CliRunner().invoke(main, ["build", "-j", "12"])
+    assert asked == [3, 8] and "no worker processes in this test" in failed.output  # no more workers than stories
+    done = CliRunner().invoke(main, ["build", "--jobs", "1"])
+    assert done.exit_code == 0 and "built 8 stories, 19 sources" in done.output, done.output
+    assert asked == [3, 8]  # no pool at all
+    refused = CliRunner().invoke(main, ["build", "--jobs", "0"])
+    assert refused.exit_code == 2 and "Invalid value for '--jobs' / '-j': 0 is not in the range x>=1" in refused.output
+    if hasattr(os, "sched_setaffinity"):
+        one_core = "import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]}); "
+        counted = subprocess.run(
+            [sys.executable, "-c", one_core + "from digest.build import available_cores; print(available_cores())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert counted.stdout == "1\n"
+
+
 def test_unreadable_sources_read_by_workers_are_all_reported(site: Path, tmp_path: Path) -> None:
     """With enough stories for worker processes, the workers read the sources; a
     binary file and an invalid UTF-16 one in two stories are both reported, and
@@ -290,7 +338,7 @@ def test_a_first_build_streams_its_jobs_and_reports_every_unreadable_source(
     import digest.build
     from digest.errors import DigestErrors
 
-    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs: True)  # workers, even on one core
+    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)  # workers, even on one core
     made: list[str] = []
     make_job = digest.build.IncrementalBuilder._job
 
@@ -356,7 +404,7 @@ def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
         return "0" * 64 if path == edited else real_sha(self, path, info)
 
     monkeypatch.setattr(FileHashes, "sha", sha_of_the_text_before_a_save)
-    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs: True)  # workers read, even on one core
+    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)  # workers read, even on one core
     output = tmp_path / "out"
     first = build_site(site, output)
     assert first.consolidated == 6

@@ -94,7 +94,7 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     digests from the cache themselves: the build process never loads one."""
     import digest.build
 
-    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs: True)
+    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)
 
     def not_here(*args: object) -> None:
         raise AssertionError("the build process loaded a digest")

@@ -506,3 +506,12 @@ def test_cached_story_files_still_see_edits_new_glob_matches_and_symlinks(site: 
     (seeds / "000_bec47d9d05e10e72.txt").symlink_to(secret)
     with pytest.raises(DigestError, match="leads outside the site folder"):
         builder.build(config)
+
+
+def test_a_preview_consolidates_with_as_many_workers_as_told(site: Path) -> None:
+    from digest.build import available_cores
+
+    told = Session(site / "digest.yml", Preview(), [].append, workers=1)
+    assert told.rebuild() and told.builder.workers == 1
+    default = Session(site / "digest.yml", Preview(), [].append)
+    assert default.rebuild() and default.builder.workers == available_cores()
