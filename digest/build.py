@@ -261,9 +261,11 @@ def run_jobs(
         yield from _counted(results, count, progress)
         return
     from concurrent.futures import ProcessPoolExecutor  # 15 ms of imports a one-story edit never needs
+    from concurrent.futures.process import BrokenProcessPool
 
     workers = min(workers, count)
     taken: list[StoryJob] = []
+    done = 0
 
     def taking() -> Iterator[StoryJob]:
         for job in jobs:
@@ -273,9 +275,19 @@ def run_jobs(
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_started) as pool:
         chunk = max(1, min(8, count // (workers * 8)))
         repeated = itertools.repeat(config), itertools.repeat(theme), itertools.repeat(cache), itertools.repeat(True)
-        # map submits every chunk as the jobs come, before it returns.
-        mapped = pool.map(run_job, taking(), *repeated, chunksize=chunk)
-        yield from _counted(zip(taken, mapped, strict=True), count, progress)
+        try:
+            # map submits every chunk as the jobs come, before it returns.
+            mapped = pool.map(run_job, taking(), *repeated, chunksize=chunk)
+            for result in _counted(zip(taken, mapped, strict=True), count, progress):
+                done += 1
+                yield result
+        except BrokenProcessPool:
+            # The system killed a worker (out of memory, most often): which story it
+            # held is not known, and the build cannot go on without it.
+            raise DigestError(
+                f"a worker process ended abruptly after {done} of {count} stories (killed, or out of memory?); "
+                "nothing was written: build again (finished stories are kept), or with --jobs 1"
+            ) from None
 
 
 def in_parallel(jobs: int, workers: int) -> bool:

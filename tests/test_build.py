@@ -305,6 +305,55 @@ def test_jobs_sets_how_many_worker_processes_consolidate(
         assert counted.stdout == "1\n"
 
 
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork", reason="the patched stage reaches forked workers only"
+)
+def test_a_killed_worker_is_reported_and_the_output_kept(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker the system kills (out of memory) broke the pool: "internal error
+    (BrokenProcessPool ...)". Now one line says what happened and what to do, the
+    previous output stays, and the next build goes on from the stories finished."""
+    import digest.build
+    from digest.errors import DigestError
+
+    seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
+    for n in range(5):
+        write(
+            site / "content" / f"pair-{n}.md",
+            f"---\nsources: [seeds/{seeds[n % 5]}, seeds/{seeds[(n + 1) % 5]}]\n---\n",
+        )
+    output = tmp_path / "out"
+    build_site(site, output)
+    before = tree_bytes(output)
+    for n in range(5):
+        write(
+            site / "content" / f"pair-{n}.md",
+            f"---\nsources: [seeds/{seeds[n % 5]}, seeds/{seeds[(n + 2) % 5]}]\n---\n",
+        )
+    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)
+    build_process, consolidate = os.getpid(), digest.build.digest_story
+
+    def killed_in_pair_3(story, summary_words):  # type: ignore[no-untyped-def]
+        if story.file.slug == "pair-3" and os.getpid() != build_process:
+            os._exit(9)  # as the system's out-of-memory killer ends a process
+        return consolidate(story, summary_words)
+
+    monkeypatch.setattr(digest.build, "digest_story", killed_in_pair_3)
+    with pytest.raises(DigestError) as caught:
+        build_site(site, output)
+    message = caught.value.location_message()
+    assert re.fullmatch(
+        r"a worker process ended abruptly after [0-4] of 5 stories \(killed, or out of memory\?\); "
+        r"nothing was written: build again \(finished stories are kept\), or with --jobs 1",
+        message,
+    ), message
+    assert tree_bytes(output) == before
+    monkeypatch.undo()
+    result = build_site(site, output)
+    assert result.consolidated < 5 and b"pair-3" in (output / "index.html").read_bytes()
+
+
 def test_unreadable_sources_read_by_workers_are_all_reported(site: Path, tmp_path: Path) -> None:
     """With enough stories for worker processes, the workers read the sources; a
     binary file and an invalid UTF-16 one in two stories are both reported, and
