@@ -99,11 +99,14 @@ class StagedOutput:
         if entry is not None and entry[0] == digest and _unchanged(inside(str(self.output), name), entry):
             self.unchanged.add(name)
             return
-        handle = os.open(self._target(name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            write_all(handle, data)
-        finally:
-            os.close(handle)
+        with self._writing(name):
+            handle = os.open(
+                self._target(name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666
+            )
+            try:
+                write_all(handle, data)
+            finally:
+                os.close(handle)
         self.written += 1
 
     def keep(self, name: str, digest: str) -> None:
@@ -130,9 +133,10 @@ class StagedOutput:
             return self._commit_in_place(changed, removed)
         try:
             for name in sorted(self.unchanged):
-                target = self._target(name)
-                if not _link(os.path.join(self.output, name), target):
-                    shutil.copyfile(os.path.join(self.output, name), target)
+                with self._writing(name):
+                    target = self._target(name)
+                    if not _link(os.path.join(self.output, name), target):
+                        shutil.copyfile(os.path.join(self.output, name), target)
             staging = self._staging or self._create()
             _swap(staging, self.output)
         except BaseException:
@@ -171,6 +175,19 @@ class StagedOutput:
             info = os.stat(os.path.join(self.output, name))
             manifest[name] = (self.hashes[name], info.st_mtime_ns, info.st_size, info.st_ino)
         return manifest, self.written
+
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[None]:
+        """A file of the new site that the system refuses to write (a full disk, a
+        quota, a read-only or forbidden folder) is the user's to fix: one line
+        naming it, as the new site is not swapped in."""
+        try:
+            yield
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            raise DigestError(
+                f"cannot write {name} of the new site ({why}); the previous output is unchanged", self.output
+            ) from None
 
     def abort(self) -> None:
         if self._staging is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -611,3 +612,34 @@ def test_clean_waits_for_a_build_and_a_killed_build_leaves_no_lock(two_stories: 
     )
     assert f"removed {output}" in results[0]
     assert not output.exists() and not (two_stories / ".output.lock").exists()
+
+
+def test_a_full_disk_is_one_line_and_the_previous_output_stays(
+    two_stories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import digest.write
+
+    run_build(two_stories)
+    output = two_stories / "output"
+    before = tree_bytes(output)
+    (two_stories / "digest.yml").write_text("title: Renamed\n", encoding="utf-8")  # every page changes
+    real_write, writes = digest.write.write_all, []
+
+    def full_after_two(handle: int, data: bytes) -> None:
+        if len(writes) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as os.write says it: no file name
+        writes.append(handle)
+        real_write(handle, data)
+
+    monkeypatch.setattr(digest.write, "write_all", full_after_two)
+    with pytest.raises(DigestError) as caught:
+        run_build(two_stories)
+    assert re.fullmatch(
+        rf"{re.escape(str(output))}: cannot write \S+ of the new site \(No space left on device\); "
+        "the previous output is unchanged",
+        caught.value.location_message(),
+    ), caught.value.location_message()
+    assert tree_bytes(output) == before
+    assert not list(two_stories.glob(".output.*"))  # the staging folder went
