@@ -1142,5 +1142,11 @@ def build(
                 log(f"note: {result.cache_rejected} damaged cache entries were dropped and rebuilt")
         saving = time.perf_counter()
         builder.save(manifest, output)
+        if log and builder.store is not None and builder.store.unwritable:
+            # Unsaid, every later build would silently start over.
+            log(
+                f"note: cannot write the build cache in {builder.store.folder} ({builder.store.unwritable}); "
+                "the next build will consolidate everything again"
+            )
         phases = (*result.phases, ("finish output", saving - writing), ("save cache", time.perf_counter() - saving))
     return replace(result, seconds=time.perf_counter() - started, written=written, phases=phases)

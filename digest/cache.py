@@ -70,6 +70,7 @@ class Store:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.rejected = 0  # entries found corrupted (or unreadable) and dropped
+        self.unwritable: str | None = None  # why the first entry that could not be written was not
 
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / f"{key}.pickle"
@@ -98,7 +99,8 @@ class Store:
         data = _pack(value)
         try:
             _write_atomically(self._path(kind, key), data, self._ensure_folder)
-        except OSError:
+        except OSError as exc:
+            self.unwritable = self.unwritable or exc.strerror or str(exc)
             return None
         return _checksum(data)
 

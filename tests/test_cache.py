@@ -643,3 +643,20 @@ def test_a_full_disk_is_one_line_and_the_previous_output_stays(
     ), caught.value.location_message()
     assert tree_bytes(output) == before
     assert not list(two_stories.glob(".output.*"))  # the staging folder went
+
+
+def test_a_cache_that_cannot_be_written_is_said_once(two_stories: Path) -> None:
+    """A cache folder that is a file (or read-only) only makes builds slower, but
+    each would start over without a word: the build says why, once."""
+    (two_stories / ".digest-cache").write_text("not a folder", encoding="utf-8")
+    messages: list[str] = []
+    result = build(load_config(two_stories / "digest.yml"), log=messages.append)
+    assert result.consolidated == 2 and (two_stories / "output" / "pair" / "index.html").is_file()
+    assert messages == [
+        f"note: cannot write the build cache in {two_stories / '.digest-cache'} (Not a directory); "
+        "the next build will consolidate everything again"
+    ]
+    messages.clear()
+    (two_stories / ".digest-cache").unlink()
+    run_build(two_stories)
+    assert build(load_config(two_stories / "digest.yml"), log=messages.append).consolidated == 0 and not messages
