@@ -18,6 +18,7 @@ import itertools
 import os
 import re
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -308,9 +309,20 @@ def available_cores() -> int:
 def _worker_started() -> None:
     """Each story makes many short-lived acyclic objects; collecting cycles every
     700 allocations (Python's default) costs a worker ~9% of its time, so collect
-    rarely, and never look at what the worker inherited from the build process."""
+    rarely, and never look at what the worker inherited from the build process.
+    A worker also ends when the build process does (see _end_with_parent)."""
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with_parent(parent: int, every: float = 0.5) -> None:
+    """A build process killed outright (``kill``, a CI job cancelled, the system
+    out of memory) cannot stop its workers, and they would wait for their next job
+    for ever, each holding its memory: a worker whose parent is gone exits."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def collect_rarely() -> None:

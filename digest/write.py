@@ -295,6 +295,22 @@ def _swap(staging: Path, output: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+# The descriptors of the locks this process holds. A forked child (a build's worker)
+# inherits them, and with them the lock: killed, the build would leave its workers
+# holding the folder. A child closes its copies at once.
+_HELD: set[int] = set()
+
+
+def _forget_held_locks() -> None:
+    for handle in _HELD:
+        os.close(handle)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_held_locks)
+
+
 @contextmanager
 def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the output folder for one build or clean; another one waits until it is done.
@@ -333,6 +349,7 @@ def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> I
         if current:
             break
         os.close(handle)  # the build that held it removed this file: lock the new one
+    _HELD.add(handle)
     try:
         os.ftruncate(handle, 0)
         os.pwrite(handle, f"{os.getpid()}\n".encode("ascii"), 0)
@@ -340,6 +357,7 @@ def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> I
     finally:
         with suppress(FileNotFoundError):
             os.unlink(path)  # while still held: a waiter then finds its file removed
+        _HELD.discard(handle)
         os.close(handle)
 
 

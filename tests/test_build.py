@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import DigestError
-from tests.conftest import build_site, tree_bytes, write
+from tests.conftest import build_site, process_ended, tree_bytes, write
 
 SLUG = "blinken-lavrov-reykjavik"
 
@@ -1030,3 +1031,33 @@ def test_the_digests_a_build_hands_the_writer_are_those_of_its_bytes(site: Path)
     assert {"index.html", "feed.xml", "robots.txt"} <= set(files.digests)
     assert files.digests == {path: hashlib.sha256(files.data[path]).hexdigest() for path in files.digests}
     assert set(files.digests) == set(files.data)  # (the stories' files went to the sink with theirs)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_workers_end_when_the_build_process_is_killed() -> None:
+    """Killed outright (a cancelled CI job, ``kill``), the build process cannot stop
+    its workers: they waited for their next job for ever, holding their memory."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import os, time\nfrom concurrent.futures import ProcessPoolExecutor\n"
+        "from digest.build import _worker_started\n"
+        "pool = ProcessPoolExecutor(max_workers=1, initializer=_worker_started)\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\ntime.sleep(60)\n"
+    )
+    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert build.stdout is not None
+    worker = int(build.stdout.readline())
+    try:
+        assert not process_ended(worker)  # idle, waiting for a job
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        deadline = time.monotonic() + 10
+        while not process_ended(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process_ended(worker)
+    finally:
+        if not process_ended(worker):
+            os.kill(worker, signal.SIGKILL)

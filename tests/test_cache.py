@@ -19,7 +19,7 @@ from digest.errors import DigestError
 from digest.model import StoryDigest
 from digest.progress import ProgressBar
 from digest.write import fcntl, output_lock
-from tests.conftest import tree_bytes, write
+from tests.conftest import process_ended, tree_bytes, write
 
 SLUG = "blinken-lavrov-reykjavik"
 PAIR_SOURCES = "sources: [seeds/001_53d2f25ad1582e78.txt, extra/copy.txt]"
@@ -660,3 +660,40 @@ def test_a_cache_that_cannot_be_written_is_said_once(two_stories: Path) -> None:
     (two_stories / ".digest-cache").unlink()
     run_build(two_stories)
     assert build(load_config(two_stories / "digest.yml"), log=messages.append).consolidated == 0 and not messages
+
+
+@pytest.mark.skipif(fcntl is None or not Path("/proc/self/stat").exists(), reason="needs flock and /proc")
+def test_a_killed_build_s_children_do_not_keep_its_output_locked(tmp_path: Path) -> None:
+    """Forked workers inherit the lock's descriptor, and with it the lock: a build
+    killed outright left its folder locked for as long as they ran. A child closes
+    its copy when forked."""
+    import signal
+    import subprocess
+    import sys
+
+    output = tmp_path / "output"
+    script = (
+        "import os, sys, time\nfrom pathlib import Path\nfrom digest.write import output_lock\n"
+        "with output_lock(Path(sys.argv[1])):\n"
+        "    child = os.fork()\n"
+        "    if child == 0:\n        time.sleep(60)\n        os._exit(0)\n"
+        "    print(child, flush=True)\n    time.sleep(60)\n"
+    )
+    build = subprocess.Popen([sys.executable, "-c", script, str(output)], stdout=subprocess.PIPE, text=True)
+    assert build.stdout is not None
+    child = int(build.stdout.readline())
+    try:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        taken: list[bool] = []
+
+        def take() -> None:
+            with output_lock(output):
+                taken.append(True)
+
+        taker = threading.Thread(target=take, daemon=True)
+        taker.start()
+        taker.join(timeout=10)
+        assert taken == [True] and not process_ended(child)  # taken while the child still runs
+    finally:
+        os.kill(child, signal.SIGKILL)
