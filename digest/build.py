@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import os
 import re
+import signal
 import stat
 import threading
 import time
@@ -313,6 +314,7 @@ def _worker_started() -> None:
     A worker also ends when the build process does (see _end_with_parent)."""
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (a forked worker has the build's handler)
     threading.Thread(target=_end_with_parent, args=(os.getppid(),), daemon=True).start()
 
 

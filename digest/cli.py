@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -104,6 +105,7 @@ def build(
     from digest.progress import ProgressBar
 
     collect_rarely()
+    signal.signal(signal.SIGTERM, _stop_as_interrupted)
 
     if output is not None:
         output = str(Path(output).resolve())
@@ -135,6 +137,13 @@ def build(
     if timings:
         for phase, seconds in result.phases:
             click.echo(f"  {phase:32s} {seconds:7.2f} s")
+
+
+def _stop_as_interrupted(signum: int, frame: object) -> None:
+    """``kill`` or a cancelled CI job (SIGTERM) stops a build as Ctrl-C does: the
+    new site's staging folder is removed and the previous output stays; by default
+    the process would end at once, leaving that to the next build."""
+    raise KeyboardInterrupt
 
 
 def _count(number: int, one: str, many: str | None = None) -> str:

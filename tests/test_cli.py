@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from digest import __version__
 from digest.cli import main
-from tests.conftest import run_digest, write
+from tests.conftest import run_digest, tree_bytes, write
 
 
 @pytest.fixture
@@ -190,3 +191,31 @@ def test_a_reader_closing_the_pipe_ends_the_command_quietly(site: Path) -> None:
     assert process.wait(timeout=120) == 1
     assert errors == ""
     assert (site / "output" / "index.html").is_file()
+
+
+def test_sigterm_stops_a_build_as_ctrl_c_does(run, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """``kill`` (a cancelled CI job) mid-build: the staging folder goes at once and
+    the previous output stays, where the default action ended the process there."""
+    import signal
+
+    import digest.build
+
+    saved = signal.getsignal(signal.SIGTERM)  # (`digest build` sets its own: put back below)
+    try:
+        assert run(site, "build").exit_code == 0
+        before = tree_bytes(site / "output")
+        (site / "digest.yml").write_text("title: Renamed\n", encoding="utf-8")
+        consolidate = digest.build.digest_story
+
+        def killed(*args):  # type: ignore[no-untyped-def]
+            os.kill(os.getpid(), signal.SIGTERM)
+            return consolidate(*args)
+
+        monkeypatch.setattr(digest.build, "digest_story", killed)
+        (site / ".digest-cache").rename(site / "cache-aside")  # so the story is consolidated again
+        result = run(site, "build", "--jobs", "1")
+        assert result.exit_code == 130 and "interrupted; the previous output is unchanged" in result.output
+        assert tree_bytes(site / "output") == before
+        assert sorted(p.name for p in site.iterdir() if p.name.startswith(".output")) == []
+    finally:
+        signal.signal(signal.SIGTERM, saved)
