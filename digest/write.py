@@ -328,27 +328,7 @@ def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> I
         yield
         return
     path = output.parent / f".{output.name}.lock"
-    while True:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise DigestError(f"cannot lock the output folder for this build: {exc.strerror}", path) from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if waiting is not None:
-                holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip()
-                waiting(f"waiting for another digest build{f' (process {holder})' if holder else ''} writing {output}")
-                waiting = None
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            current = os.stat(path).st_ino == os.fstat(handle).st_ino
-        except FileNotFoundError:
-            current = False
-        if current:
-            break
-        os.close(handle)  # the build that held it removed this file: lock the new one
+    handle = _locked(path, output, waiting)
     _HELD.add(handle)
     try:
         os.ftruncate(handle, 0)
@@ -359,6 +339,34 @@ def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> I
             os.unlink(path)  # while still held: a waiter then finds its file removed
         _HELD.discard(handle)
         os.close(handle)
+
+
+def _locked(path: Path, output: Path, waiting: Callable[[str], None] | None) -> int:
+    """A descriptor of the lock file ``path``, locked (waiting for its holder, if any)."""
+    assert fcntl is not None
+    while True:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DigestError(f"cannot lock the output folder for this build: {exc.strerror}", path) from None
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip()
+                    by = f" (process {holder})" if holder else ""
+                    waiting(f"waiting for another digest build{by} writing {output}")
+                    waiting = None
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            with suppress(FileNotFoundError):
+                if os.stat(path).st_ino == os.fstat(handle).st_ino:
+                    return handle
+        except BaseException:  # (Ctrl-C while waiting)
+            os.close(handle)
+            raise
+        os.close(handle)  # the build that held it removed this file: lock the new one
 
 
 def clean_output(output: Path) -> bool:
