@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,15 @@ from digest.model import RawSource
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def sigterm_restored() -> Iterator[None]:
+    """`digest build` turns SIGTERM into an interrupt for its process (see cli.py);
+    run in this one (CliRunner), it must not outlive the test."""
+    saved = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, saved)
 
 
 def seed_sources() -> list[RawSource]:

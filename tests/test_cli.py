@@ -200,22 +200,18 @@ def test_sigterm_stops_a_build_as_ctrl_c_does(run, site: Path, monkeypatch: pyte
 
     import digest.build
 
-    saved = signal.getsignal(signal.SIGTERM)  # (`digest build` sets its own: put back below)
-    try:
-        assert run(site, "build").exit_code == 0
-        before = tree_bytes(site / "output")
-        (site / "digest.yml").write_text("title: Renamed\n", encoding="utf-8")
-        consolidate = digest.build.digest_story
+    assert run(site, "build").exit_code == 0
+    before = tree_bytes(site / "output")
+    (site / "digest.yml").write_text("title: Renamed\n", encoding="utf-8")
+    consolidate = digest.build.digest_story
 
-        def killed(*args):  # type: ignore[no-untyped-def]
-            os.kill(os.getpid(), signal.SIGTERM)
-            return consolidate(*args)
+    def killed(*args):  # type: ignore[no-untyped-def]
+        os.kill(os.getpid(), signal.SIGTERM)
+        return consolidate(*args)
 
-        monkeypatch.setattr(digest.build, "digest_story", killed)
-        (site / ".digest-cache").rename(site / "cache-aside")  # so the story is consolidated again
-        result = run(site, "build", "--jobs", "1")
-        assert result.exit_code == 130 and "interrupted; the previous output is unchanged" in result.output
-        assert tree_bytes(site / "output") == before
-        assert sorted(p.name for p in site.iterdir() if p.name.startswith(".output")) == []
-    finally:
-        signal.signal(signal.SIGTERM, saved)
+    monkeypatch.setattr(digest.build, "digest_story", killed)
+    (site / ".digest-cache").rename(site / "cache-aside")  # so the story is consolidated again
+    result = run(site, "build", "--jobs", "1")
+    assert result.exit_code == 130 and "interrupted; the previous output is unchanged" in result.output
+    assert tree_bytes(site / "output") == before
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".output")) == []
