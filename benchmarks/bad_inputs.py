@@ -117,6 +117,17 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
         [],
     ),
     (
+        "4.5 MB article on one line",
+        lambda s: (
+            write(
+                "seeds/line.txt",
+                " ".join([(s / "seeds/001_53d2f25ad1582e78.txt").read_text().replace("\n", " ")] * 950),
+            )(s),
+            story("x", "sources:\n  - seeds/line.txt\n" + PAIR)(s),
+        ),
+        [],
+    ),
+    (
         "Windows-1252 source",
         lambda s: (
             write("seeds/w.txt", "Caf\xe9 \u201cnews\u201d\n\nThe Arctic Council met.".encode("cp1252"))(s),

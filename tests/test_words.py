@@ -165,3 +165,12 @@ def test_tag_identity_ignores_case_accents_and_word_separators_only() -> None:
     assert tag_identity("New York") == tag_identity("new-york") == tag_identity(" NEW_YORK ") == "new-york"
     assert tag_identity("Café") == tag_identity("CAFE")
     assert tag_identity("C++") != tag_identity("C") and tag_identity("U.S.") != tag_identity("US")
+
+
+def test_every_article_of_a_very_long_text_is_read_in_one_pass() -> None:
+    """ "a" and "an" are each looked for from the one before: a copy of the rest of
+    the text for each made a 4.5 MB article on one line take 25 s (now 1.2 s)."""
+    sentence = "The crew worked an hour on a bridge, a mile from an inn."
+    once = matching_form(sentence)
+    assert once == ("crew", "work", "1", "hour", "bridg", "mile", "inn")  # ("a mile": not a unit)
+    assert matching_form(" ".join([sentence] * 20_000)) == once * 20_000
