@@ -68,6 +68,19 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ("a config key given twice", edit("digest.yml", "theme: default", "theme: default\ntheme: dark"), []),
     ("a language that is no tag", edit("digest.yml", "language: en", "language: en us"), []),
     ("unknown config key", edit("digest.yml", "summary_words", "sumary_words"), []),
+    (
+        "YAML aliases without end (a billion laughs)",
+        lambda s: (s / "digest.yml").write_text(
+            (s / "digest.yml").read_text()
+            + "extra:\n"
+            + "".join(
+                f"  {n}: &{n} [{', '.join([f'*{b}' if b else 'lol'] * 9)}]\n"
+                for n, b in zip("abcdefghi", ["", *"abcdefgh"], strict=True)
+            )
+        ),
+        [],
+    ),
+    ("YAML nested 3,000 deep", story("x", "tags: " + "[" * 3000 + "]" * 3000 + "\nsources:\n" + PAIR), []),
     ("duplicate story slugs", write("content/sub/blinken-lavrov-reykjavik.md", "---\nsources:\n" + PAIR + "---\n"), []),
     (
         "story with no usable source",

@@ -59,6 +59,8 @@ def load_yaml(text: str, file: Path, line_offset: int = 0) -> Located:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                _check_shape(node, file, line_offset)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -74,6 +76,63 @@ def load_yaml(text: str, file: Path, line_offset: int = 0) -> Located:
     if node is not None:
         _walk(node, (), lines, line_offset, file)
     return Located(data, lines, file, line_offset + 1)
+
+
+# Deeper than any settings or story file nests; Python's own limit is ~1000 calls.
+MAX_DEPTH = 100
+# Values that aliases may add to a document (each ``*name`` repeats its anchor's
+# value): "a billion laughs" (nine aliases of nine of the one before) hangs a loader.
+MAX_ALIASED = 100_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_shape(root: yaml.Node, file: Path, offset: int) -> None:
+    """Refuse, at its line, a document that would hang or crash loading: nested
+    deeper than MAX_DEPTH, an alias inside its own anchor (an endless value), or
+    aliases that repeat more than MAX_ALIASED values. Each node is measured once
+    (an alias reuses its anchor's node), without recursion."""
+    height: dict[int, int] = {}  # id of a node -> its levels, and values, once expanded
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the node being measured and those it lies in
+    reused: yaml.Node | None = None  # the first node an alias reached again
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, measured = stack.pop()
+        key = id(node)
+        if measured:
+            children = _children(node)
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            open_nodes.discard(key)
+            continue
+        if key in height:
+            reused = reused or node
+            continue
+        line = node.start_mark.line + 1 + offset
+        if key in open_nodes:
+            raise DigestError("YAML alias inside its own anchor: its value would never end", file, line)
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    if height[id(root)] > MAX_DEPTH:
+        node = root
+        for _ in range(MAX_DEPTH):  # down the deepest branch, to the level that is too deep
+            node = max(_children(node), key=lambda c: height[id(c)])
+        raise DigestError(f"YAML nested more than {MAX_DEPTH} levels deep", file, node.start_mark.line + 1 + offset)
+    if reused is not None and size[id(root)] - len(size) > MAX_ALIASED:
+        raise DigestError(
+            f"YAML aliases would repeat {size[id(root)] - len(size):,} values (at most {MAX_ALIASED:,}); "
+            "write the values out instead",
+            file,
+            reused.start_mark.line + 1 + offset,
+        )
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int, file: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,48 @@ def test_extra_reaches_every_page_and_an_edit_of_it_renders_them_again(site: Pat
     settings.write_text(base, encoding="utf-8")
     build(load_config(settings, output=str(tmp_path / "out")))
     assert "Compiled" not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+LAUGHS = "".join(
+    f"  {name}: &{name} [{', '.join([f'*{before}' if before else 'lol'] * 9)}]\n"
+    for name, before in zip("abcdefghi", ["", *"abcdefgh"], strict=True)
+)
+
+
+def test_yaml_that_would_expand_without_end_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Nine aliases of nine of the one before ("a billion laughs") hung the build;
+    nesting thousands deep, or an alias inside its own anchor, crashed it."""
+    config = write(tmp_path / "digest.yml", "title: Laughs\nextra:\n" + LAUGHS)
+    with pytest.raises(DigestError) as caught:
+        load_config(config)
+    found = re.fullmatch(
+        r"YAML aliases would repeat ([\d,]+) values \(at most 100,000\); write the values out instead",
+        caught.value.message,
+    )
+    assert found is not None and int(found.group(1).replace(",", "")) > 9**9  # (the lols alone)
+    assert caught.value.line == 3  # the first anchor an alias repeats
+    write(config, "title: Deep\nextra:\n  nest: " + "[" * 3000 + "x" + "]" * 3000 + "\n")
+    with pytest.raises(DigestError) as caught:
+        load_config(config)
+    assert (caught.value.line, caught.value.message) == (3, "YAML nested more than 100 levels deep")
+    write(config, "title: Loop\nextra:\n  loop: &self\n    - one\n    - *self\n")
+    with pytest.raises(DigestError) as caught:
+        load_config(config)
+    assert (caught.value.line, caught.value.message) == (
+        3,
+        "YAML alias inside its own anchor: its value would never end",
+    )
+
+
+def test_yaml_aliases_within_reason_still_load(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "digest.yml",
+        "extra:\n  colours: &colours {text: '#222', link: '#05a'}\n  dark: *colours\n"
+        "  levels: " + "[" * 90 + "deep" + "]" * 90 + "\n",
+    )
+    extra = load_config(config).extra
+    assert extra["dark"] == extra["colours"] == {"text": "#222", "link": "#05a"}
+    level = extra["levels"]
+    for _ in range(89):
+        (level,) = level
+    assert level == ["deep"]

@@ -80,6 +80,13 @@ def test_all_front_matter_errors_with_lines(tmp_path: Path) -> None:
             ":2: duplicate key 'path' (first on line 2)",
         ),
         ("sources: [seeds/a.txt]\ntitle: A\nsources: [seeds/b.txt]\n", ":4: duplicate key 'sources' (first on line 2)"),
+        (
+            "x: &x [a, a, a, a, a, a, a, a, a, a]\n"
+            + "".join(f"x{n}: &x{n} [{', '.join([f'*x{n - 1}' if n > 1 else '*x'] * 10)}]\n" for n in range(1, 7))
+            + "sources: [seeds/a.txt]\n",
+            ":2: YAML aliases would repeat",
+        ),
+        ("tags: " + "[" * 500 + "]" * 500 + "\nsources: [seeds/a.txt]\n", ":2: YAML nested more than 100 levels deep"),
     ],
 )
 def test_bad_front_matter(tmp_path: Path, front: str, message: str) -> None:
