@@ -1061,3 +1061,38 @@ def test_workers_end_when_the_build_process_is_killed() -> None:
     finally:
         if not process_ended(worker):
             os.kill(worker, signal.SIGKILL)
+
+
+def test_a_sitemap_of_too_many_pages_becomes_an_index_of_sitemaps(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sitemap file may list 50,000 pages (the protocol's limit; a site of ~8,000
+    stories has more): past that, sitemap.xml lists sitemap-N.xml files that do."""
+    import digest.render
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    build_site(site, tmp_path / "one")
+    one = [e.text for e in ET.parse(tmp_path / "one" / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+    seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
+    write(site / "content" / "pair.md", f"---\nsources: [seeds/{seeds[0]}, seeds/{seeds[1]}]\n---\n")
+    build_site(site, tmp_path / "whole")
+    urls = [e.text for e in ET.parse(tmp_path / "whole" / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+    assert len(urls) > len(one) > 4 and not list((tmp_path / "whole").glob("sitemap-*.xml"))
+
+    monkeypatch.setattr(digest.render, "SITEMAP_URLS", len(one))
+    output = tmp_path / "split"
+    build_site(site, output)
+    index = ET.parse(output / "sitemap.xml").getroot()
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    listed = [e.text or "" for e in index.findall("s:sitemap/s:loc", ns)]
+    count = -(-len(urls) // len(one))
+    assert count >= 2 and listed == [f"https://example.github.io/digest/sitemap-{n}.xml" for n in range(1, count + 1)]
+    parts = [
+        [e.text for e in ET.parse(output / f"sitemap-{n}.xml").getroot().findall("s:url/s:loc", ns)]
+        for n in range(1, count + 1)
+    ]
+    assert all(1 <= len(part) <= len(one) for part in parts) and [u for part in parts for u in part] == urls
+    # Back to one sitemap's worth of pages: sitemap.xml lists them again, the parts go.
+    (site / "content" / "pair.md").unlink()
+    build_site(site, output)
+    assert tree_bytes(output) == tree_bytes(tmp_path / "one")
