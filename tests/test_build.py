@@ -1096,3 +1096,27 @@ def test_a_sitemap_of_too_many_pages_becomes_an_index_of_sitemaps(
     (site / "content" / "pair.md").unlink()
     build_site(site, output)
     assert tree_bytes(output) == tree_bytes(tmp_path / "one")
+
+
+def test_a_container_s_cpu_quota_caps_the_default_workers(tmp_path: Path) -> None:
+    """In a container limited to 2 CPUs on a 64-core machine, all 64 cores show: a
+    worker each would hold ~200 MB apiece for a share of 2 CPUs."""
+    from digest.build import available_cores, cpu_quota
+
+    groups, own = tmp_path / "cgroup", tmp_path / "self-cgroup"
+    assert cpu_quota(groups, own) is None  # (not Linux, or no such files)
+    own.write_text("0::/ci/job\n", encoding="ascii")
+    write(groups / "ci" / "job" / "cpu.max", "150000 100000\n")
+    write(groups / "ci" / "cpu.max", "max 100000\n")
+    assert cpu_quota(groups, own) == 1.5
+    assert available_cores(groups, own) == min(2, available_cores(tmp_path / "none", own))
+    write(groups / "ci" / "cpu.max", "50000 100000\n")  # a stricter group above
+    assert cpu_quota(groups, own) == 0.5 and available_cores(groups, own) == 1
+    # cgroup v1, seen from inside a container without its own cgroup namespace: the
+    # process's path does not exist there, the quota is at the mount's top.
+    own.write_text("4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n", encoding="ascii")
+    write(groups / "cpu" / "cpu.cfs_quota_us", "200000\n")
+    write(groups / "cpu" / "cpu.cfs_period_us", "100000\n")
+    assert cpu_quota(groups, own) == 2.0
+    write(groups / "cpu" / "cpu.cfs_quota_us", "-1\n")  # no quota
+    assert cpu_quota(groups, own) is None
