@@ -298,7 +298,7 @@ def test_jobs_sets_how_many_worker_processes_consolidate(
     if hasattr(os, "sched_setaffinity"):
         one_core = "import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]}); "
         counted = subprocess.run(
-            [sys.executable, "-c", one_core + "from digest.build import available_cores; print(available_cores())"],
+            [sys.executable, "-c", one_core + "from digest.cores import available_cores; print(available_cores())"],
             capture_output=True,
             text=True,
             check=True,
@@ -1101,7 +1101,7 @@ def test_a_sitemap_of_too_many_pages_becomes_an_index_of_sitemaps(
 def test_a_container_s_cpu_quota_caps_the_default_workers(tmp_path: Path) -> None:
     """In a container limited to 2 CPUs on a 64-core machine, all 64 cores show: a
     worker each would hold ~200 MB apiece for a share of 2 CPUs."""
-    from digest.build import available_cores, cpu_quota
+    from digest.cores import available_cores, cpu_quota
 
     groups, own = tmp_path / "cgroup", tmp_path / "self-cgroup"
     assert cpu_quota(groups, own) is None  # (not Linux, or no such files)

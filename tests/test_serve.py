@@ -509,7 +509,7 @@ def test_cached_story_files_still_see_edits_new_glob_matches_and_symlinks(site: 
 
 
 def test_a_preview_consolidates_with_as_many_workers_as_told(site: Path) -> None:
-    from digest.build import available_cores
+    from digest.cores import available_cores
 
     told = Session(site / "digest.yml", Preview(), [].append, workers=1)
     assert told.rebuild() and told.builder.workers == 1
