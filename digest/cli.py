@@ -233,7 +233,7 @@ def clean(config_file: Path | None) -> None:
     from digest.write import clean_output, output_lock
 
     config = _config(config_file)
-    with output_lock(config.output_dir, lambda message: click.echo(message, err=True)):  # not during a build
+    with output_lock(config.output_dir, lambda message: click.echo(message, err=True), make=False):  # not mid-build
         for folder, remove in ((config.output_dir, clean_output), (config.cache_path, remove_cache)):
             click.echo(f"removed {folder}" if remove(folder) else f"nothing to remove at {folder}")
 

@@ -312,7 +312,7 @@ if hasattr(os, "register_at_fork"):
 
 
 @contextmanager
-def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+def output_lock(output: Path, waiting: Callable[[str], None] | None = None, make: bool = True) -> Iterator[None]:
     """Hold the output folder for one build or clean; another one waits until it is done.
 
     Two builds of one output at once (a second terminal, a CI step) would each take
@@ -321,10 +321,12 @@ def output_lock(output: Path, waiting: Callable[[str], None] | None = None) -> I
     ``.<name>.lock``, locked with ``flock``: the kernel releases it when its process
     ends however it ends, so a killed build never leaves the folder locked. The file
     is removed on release; a waiter that then holds a removed file tries again.
-    ``waiting`` is told once when another build holds the folder.
+    ``waiting`` is told once when another build holds the folder. Where the folder
+    that would hold it does not exist, a build makes it; a clean (``make=False``)
+    has nothing to hold and leaves no folder behind.
     """
     output = output.resolve()
-    if fcntl is None:
+    if fcntl is None or not (make or output.parent.is_dir()):
         yield
         return
     path = output.parent / f".{output.name}.lock"

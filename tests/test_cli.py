@@ -215,3 +215,10 @@ def test_sigterm_stops_a_build_as_ctrl_c_does(run, site: Path, monkeypatch: pyte
     assert result.exit_code == 130 and "interrupted; the previous output is unchanged" in result.output
     assert tree_bytes(site / "output") == before
     assert sorted(p.name for p in site.iterdir() if p.name.startswith(".output")) == []
+
+
+def test_clean_of_an_output_in_a_missing_folder_makes_no_folder(run, site: Path) -> None:  # type: ignore[no-untyped-def]
+    (site / "digest.yml").write_text("output: build/site\n", encoding="utf-8")
+    result = run(site, "clean")
+    assert result.exit_code == 0 and f"nothing to remove at {site / 'build' / 'site'}" in result.output
+    assert not (site / "build").exists()
