@@ -1132,8 +1132,7 @@ def build(
             if strict and result.warnings:
                 raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
             writing = time.perf_counter()
-            for name, digest in files.kept.items():
-                stage.keep(name, digest)
+            stage.keep(files.kept)
             for name, data in files.data.items():
                 stage.put(name, data, files.digests.get(name))
             manifest, written = stage.commit()

@@ -109,14 +109,16 @@ class StagedOutput:
                 os.close(handle)
         self.written += 1
 
-    def keep(self, name: str, digest: str) -> None:
-        """A file the build found unchanged in the output (``intact`` checked it on
-        disk moments ago; a file touched since is noticed by the next build)."""
-        entry = self.manifest.get(name)
-        if entry is None or entry[0] != digest:
-            raise DigestError(f"{name} is not in the output as recorded; build again", self.output)
-        self.hashes[name] = digest
-        self.unchanged.add(name)
+    def keep(self, kept: Mapping[str, str]) -> None:
+        """Files (name -> SHA-256) the build found unchanged in the output (``intact``
+        checked them on disk moments ago; a file touched since is noticed by the next
+        build). All at once: a no-op build of 5,000 stories keeps 36,000."""
+        manifest = self.manifest
+        wrong = [name for name, digest in kept.items() if manifest.get(name, ("",))[0] != digest]
+        if wrong:
+            raise DigestError(f"{wrong[0]} is not in the output as recorded; build again", self.output)
+        self.hashes.update(kept)
+        self.unchanged.update(kept)
 
     def commit(self) -> tuple[Manifest, int]:
         """Put the new site in place; returns its manifest and how many files were written.

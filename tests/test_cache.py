@@ -533,6 +533,27 @@ def test_output_names_land_where_they_say(tmp_path: Path) -> None:
     assert (site / "index.html").read_bytes() == b"index.html"
 
 
+def test_kept_files_must_be_the_output_s_as_recorded(tmp_path: Path) -> None:
+    """Files a build keeps are those the manifest records with the same hash; one
+    that is not (a stale manifest) stops the commit before anything is replaced."""
+    from digest.write import StagedOutput
+
+    first = StagedOutput(tmp_path / "site")
+    for name in (".digest-output", "index.html", "a/page.html"):  # (the marker: a folder digest made)
+        first.put(name, name.encode())
+    manifest, _ = first.commit()
+    stage = StagedOutput(tmp_path / "site", manifest)
+    with pytest.raises(DigestError) as caught:
+        stage.keep({"index.html": manifest["index.html"][0], "a/page.html": "0" * 64})
+    assert caught.value.message == "a/page.html is not in the output as recorded; build again"
+    with pytest.raises(DigestError) as caught:
+        stage.keep({"new.html": "0" * 64})
+    assert caught.value.message == "new.html is not in the output as recorded; build again"
+    stage.keep({name: entry[0] for name, entry in manifest.items()})
+    assert stage.commit() == (manifest, 0)  # nothing changed: the output stays as it was
+    assert (tmp_path / "site" / "a" / "page.html").read_bytes() == b"a/page.html"
+
+
 def _wait_for(condition, what: str, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while not condition():
