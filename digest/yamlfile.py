@@ -122,8 +122,8 @@ def _check_shape(root: yaml.Node, file: Path, offset: int) -> None:
         if key in height:
             reused = reused or node
             continue
-        line = node.start_mark.line + 1 + offset
         if key in open_nodes:
+            line = node.start_mark.line + 1 + offset
             raise DigestError("YAML alias inside its own anchor: its value would never end", file, line)
         open_nodes.add(key)
         stack.append((node, True))
