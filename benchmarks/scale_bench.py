@@ -7,7 +7,8 @@ built with ``digest build`` in a fresh process each time: a full build (empty ca
 no output), a build with the cache but no output (a deploy job that restores the
 cache), a no-op rebuild, and one-story edits (one source changed) of an old story
 and of the newest (which the feeds list), each the median of ``--runs`` runs, with
-the peak memory of the full build. When Hugo is
+the peak memory of the full build (its largest process, and all of its processes
+at once). When Hugo is
 installed, each full build is followed at once by a Hugo build of the same
 articles (Hugo's row is those builds), and the median ratio of the pairs is reported,
 of wall time and of CPU time (which the machine's disk swings less). Then the time
@@ -35,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -50,25 +52,76 @@ class Run(NamedTuple):
     peak: float  # MB: the largest resident size of the process or one it waited for
     user: float  # CPU seconds, its worker processes included
     system: float
+    together: float = 0.0  # MB: the largest proportional set size of the process and its workers at once
 
     @property
     def cpu(self) -> float:
         return self.user + self.system
 
 
-def run(command: list[str], cwd: Path) -> Run:
+def run(command: list[str], cwd: Path, together: bool = False) -> Run:
     """Wall seconds, peak memory and CPU time of one command in a child process
-    (from wait4, which counts the worker processes the child waited for)."""
+    (from wait4, which counts the worker processes the child waited for). With
+    ``together``, also the memory the process and its workers take at once (see
+    TreeMemory)."""
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=log)
+        sampler = TreeMemory(process.pid) if together else None
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        peak_together = sampler.stop() if sampler is not None else 0.0
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             log.seek(0)
             raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{log.read().decode()}")
-    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime, usage.ru_stime)
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime, usage.ru_stime, peak_together)
+
+
+class TreeMemory:
+    """The largest memory a process and its descendants held at once, sampled every
+    ``every`` seconds (Linux). Each process counts its proportional set size (PSS):
+    pages forked workers still share with the build process count once in all,
+    where adding resident sizes would count them in each."""
+
+    def __init__(self, pid: int, every: float = 0.1) -> None:
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak = max(self.peak, sum(map(_pss_mb, _tree(self.pid))))
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (that still run)."""
+    found, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
+                waiting.extend(map(int, children))
+        except OSError:  # (it ended meanwhile)
+            continue
+    return found
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
 class Aside:
@@ -134,7 +187,7 @@ def digest_rows(
     for _ in range(runs):
         for folder in ("output", ".digest-cache"):
             aside.move(site / folder)
-        full.append(run([*DIGEST, "build", "--quiet"], site))
+        full.append(run([*DIGEST, "build", "--quiet"], site, together=True))
         if paired is not None:
             peer_runs.append(paired.build())
             ratios.append(full[-1].seconds / peer_runs[-1].seconds)
@@ -155,7 +208,8 @@ def digest_rows(
         (
             "digest: full build (empty cache)",
             statistics.median(r.seconds for r in full),
-            f"peak {max(r.peak for r in full):.0f} MB; median run's CPU {middle.user:.1f} s user,"
+            f"peak {max(r.peak for r in full):.0f} MB, with workers {max(r.together for r in full):.0f} MB;"
+            f" median run's CPU {middle.user:.1f} s user,"
             f" {middle.system:.1f} s system",
         ),
         ("digest: cache kept, output deleted", statistics.median(deploys), "as in a deploy job"),

@@ -76,7 +76,18 @@ def builder_rows(site: Path, edits: int, stories: int) -> list[tuple[str, float]
     return rows
 
 
-def server_latency(site: Path, edits: int, stories: int) -> float:
+def resident_mb(pid: int) -> float:
+    """A process's resident memory now (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def server_latency(site: Path, edits: int, stories: int) -> tuple[float, float, float]:
+    """The median edit-to-served-change latency of `digest serve`, and its resident
+    memory once serving (the pages of the stories `digest build` made are deferred)
+    and once every story's pages were asked for (all are held)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -86,6 +97,7 @@ def server_latency(site: Path, edits: int, stories: int) -> float:
         for line in process.stdout:
             if line.startswith("serving "):
                 break
+        memory = resident_mb(process.pid)
         latencies = []
         for n in range(edits):
             story = (23 + 37 * n) % stories
@@ -99,7 +111,10 @@ def server_latency(site: Path, edits: int, stories: int) -> float:
                         break
                 time.sleep(0.005)
             latencies.append((time.perf_counter() - started) * 1000)
-        return statistics.median(latencies)
+        for story in range(stories):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/story-{story:04d}/", timeout=10) as response:
+                response.read()
+        return statistics.median(latencies), memory, resident_mb(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -117,10 +132,13 @@ def main() -> None:
         )
         (site / "theme-overrides").mkdir()
         rows = builder_rows(site, args.edits, args.stories)
-        rows.append(("edit-to-served-change via digest serve", server_latency(site, args.edits, args.stories)))
+        latency, at_start, all_held = server_latency(site, args.edits, args.stories)
+        rows.append(("edit-to-served-change via digest serve", latency))
     print(f"{'site: ' + str(args.stories) + ' stories':40} {'ms (median)':>12}")
     for name, ms in rows:
         print(f"{name:40} {ms:>12.0f}")
+    print(f"{'digest serve: memory at start (MB)':40} {at_start:>12.0f}")
+    print(f"{'  every page rendered once (MB)':40} {all_held:>12.0f}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -214,6 +215,26 @@ def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(si
     assert all(files[path] == eager[path] for path in eager)  # byte for byte, index pages included
     again, result = built(builder, config)
     assert result.rendered == 0 and all(again[path] == eager[path] for path in eager)
+
+
+def test_a_preview_holds_its_pages_packed_and_serves_them_as_a_build_writes_them(site: Path) -> None:
+    config = load_config(site / "digest.yml")
+    build(config)
+    output = site / "output"
+    written = {str(p.relative_to(output)): p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    builder = IncrementalBuilder(defer_pages=True)
+    files, _ = built(builder, config)
+    assert isinstance(files, PagesOnDemand) and not files.deferred
+    assert set(files) == set(written) and all(files[path] == written[path] for path in written)
+    # What memory holds of each page is zlib's packing of it, the seed story's too.
+    held = builder.state.stories[SLUG].files
+    assert held is not None and set(held) == {path for path in written if path.startswith(f"{SLUG}/")}
+    assert all(zlib.decompress(held[path]) == written[path] for path in held)
+    page = f"{SLUG}/index.html"
+    assert len(held[page]) * 3 < len(written[page])
+    assert sum(map(len, files.ready.values())) * 3 < sum(map(len, written.values()))
+    status, _, body = call(Preview(files=files), f"/{page}")
+    assert status.startswith("200") and body == written[page]
 
 
 def test_a_preview_restyle_of_the_feed_content_reaches_the_feeds_at_once(site: Path) -> None:
