@@ -322,14 +322,12 @@ class _Line:
         "stop_density",
         "terminal",
         "text",
-        "words",
     )
 
     def __init__(self, number: int, text: str) -> None:
         self.number = number
         (
             self.text,
-            self.words,
             self.content,
             self.n_words,
             self.stop_density,
@@ -344,7 +342,6 @@ class _Line:
 
 class _Shape(NamedTuple):
     text: str
-    words: tuple[str, ...]
     content: tuple[str, ...]  # the words as compared (matching_form)
     n_words: int
     stop_density: float
@@ -367,7 +364,6 @@ def _shape(text: str) -> _Shape:
     folded = fold_lower(text)
     shape = _Shape(
         text,
-        tokens,
         content,
         n_words,
         stop_density,
@@ -378,7 +374,7 @@ def _shape(text: str) -> _Shape:
         frozenset(content),
         " ".join(content),
     )
-    kind = _kind(shape)
+    kind = _kind(shape, tokens)  # (the words are not kept: they were 40% of an entry's memory)
     return shape if kind is None else shape._replace(kind=kind)
 
 
@@ -524,8 +520,8 @@ def _addresses_reader(line: _Shape) -> bool:
     return bool(_CALL_TO_ACTION.match(unquoted) or _READER.search(unquoted))
 
 
-def _kind(line: _Shape) -> tuple[str, str] | None:
-    """A recognisable non-body line, as (kind, reason)."""
+def _kind(line: _Shape, tokens: Sequence[str]) -> tuple[str, str] | None:
+    """A recognisable non-body line (of those ``tokens``), as (kind, reason)."""
     text = line.text
     if _DATE_LINE.match(text):
         return "date", "date line"
@@ -551,7 +547,6 @@ def _kind(line: _Shape) -> tuple[str, str] | None:
     if _addresses_reader(line):
         return "promotion", "addressed to the reader (a call to action or promotion)"
     if line.n_words <= 8 and re.search(r"\d", text) and line.stop_density == 0 and not line.prose:
-        tokens = line.words
         numeric = sum(any(ch.isdigit() for ch in t) for t in tokens)
         if numeric * 2 >= len(tokens):
             return "junk", "not text (numbers or symbols)"
