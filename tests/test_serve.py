@@ -218,6 +218,9 @@ def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(si
 
 
 def test_a_preview_holds_its_pages_packed_and_serves_them_as_a_build_writes_them(site: Path) -> None:
+    photo = bytes(range(256)) * 64  # (a static file: held as it is, never packed)
+    (site / "static").mkdir()
+    (site / "static" / "photo.jpg").write_bytes(photo)
     config = load_config(site / "digest.yml")
     build(config)
     output = site / "output"
@@ -229,12 +232,13 @@ def test_a_preview_holds_its_pages_packed_and_serves_them_as_a_build_writes_them
     # What memory holds of each page is zlib's packing of it, the seed story's too.
     held = builder.state.stories[SLUG].files
     assert held is not None and set(held) == {path for path in written if path.startswith(f"{SLUG}/")}
-    assert all(zlib.decompress(held[path]) == written[path] for path in held)
+    assert all(held[path][:1] == b"z" and zlib.decompress(held[path][1:]) == written[path] for path in held)
     page = f"{SLUG}/index.html"
     assert len(held[page]) * 3 < len(written[page])
     assert sum(map(len, files.ready.values())) * 3 < sum(map(len, written.values()))
     status, _, body = call(Preview(files=files), f"/{page}")
     assert status.startswith("200") and body == written[page]
+    assert files.ready["photo.jpg"] == b"=" + photo and files["photo.jpg"] == photo == written["photo.jpg"]
 
 
 def test_a_preview_restyle_of_the_feed_content_reaches_the_feeds_at_once(site: Path) -> None:
