@@ -13,6 +13,7 @@ includes the server's 50 ms polling). Goal: one-story edit under 300 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import tempfile
@@ -84,10 +85,17 @@ def resident_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def server_latency(site: Path, edits: int, stories: int) -> tuple[float, float, float]:
-    """The median edit-to-served-change latency of `digest serve`, and its resident
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_latency(site: Path, edits: int, stories: int) -> tuple[float, float, float, float]:
+    """The median edit-to-served-change latency of `digest serve`, its resident
     memory once serving (the pages of the stories `digest build` made are deferred)
-    and once every story's pages were asked for (all are held)."""
+    and once every story's pages were asked for (all are held), and the share of a
+    core it takes while idle then (watching the inputs, nothing to render)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -114,7 +122,12 @@ def server_latency(site: Path, edits: int, stories: int) -> tuple[float, float, 
         for story in range(stories):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/story-{story:04d}/", timeout=10) as response:
                 response.read()
-        return statistics.median(latencies), memory, resident_mb(process.pid)
+        held = resident_mb(process.pid)
+        time.sleep(1)
+        before, started = cpu_seconds(process.pid), time.perf_counter()
+        time.sleep(5)
+        idle = (cpu_seconds(process.pid) - before) / (time.perf_counter() - started)
+        return statistics.median(latencies), memory, held, idle
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -132,13 +145,14 @@ def main() -> None:
         )
         (site / "theme-overrides").mkdir()
         rows = builder_rows(site, args.edits, args.stories)
-        latency, at_start, all_held = server_latency(site, args.edits, args.stories)
+        latency, at_start, all_held, idle = server_latency(site, args.edits, args.stories)
         rows.append(("edit-to-served-change via digest serve", latency))
     print(f"{'site: ' + str(args.stories) + ' stories':40} {'ms (median)':>12}")
     for name, ms in rows:
         print(f"{name:40} {ms:>12.0f}")
     print(f"{'digest serve: memory at start (MB)':40} {at_start:>12.0f}")
     print(f"{'  every page rendered once (MB)':40} {all_held:>12.0f}")
+    print(f"{'  idle, CPU (% of a core)':40} {idle * 100:>12.1f}")
 
 
 if __name__ == "__main__":

@@ -185,14 +185,22 @@ def new(slug: str, files: tuple[Path, ...], config_file: Path | None) -> None:
 @click.option(
     "--drafts/--no-drafts", default=True, show_default=True, help="Show the stories marked 'draft: true' too."
 )
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="Look for changed files every 0.5 s instead of waiting for the system's file events"
+    " (for file systems that send none: network shares, some container mounts).",
+)
 @jobs_option
 @reports_errors
-def serve(config_file: Path | None, host: str, port: int, open_browser: bool, drafts: bool, jobs: int | None) -> None:
+def serve(
+    config_file: Path | None, host: str, port: int, open_browser: bool, drafts: bool, poll: bool, jobs: int | None
+) -> None:
     """Preview the site with live reload; rebuilds on every save."""
     from digest.serve import serve as run_serve
 
     path = config_file if config_file is not None else find_config(Path.cwd())
-    run_serve(path, host=host, port=port, open_browser=open_browser, drafts=drafts, workers=jobs)
+    run_serve(path, host=host, port=port, open_browser=open_browser, drafts=drafts, workers=jobs, poll=poll)
 
 
 @main.command()

@@ -360,10 +360,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, site: Path, port: int) -> None:
+    def __init__(self, site: Path, port: int, *options: str) -> None:
         self.port = port
         self.base = f"http://127.0.0.1:{port}/digest/"
-        self.process = digest_process(site, "serve", "--port", str(port))
+        self.process = digest_process(site, "serve", "--port", str(port), *options)
         self.lines: list[str] = []
         self.wait_for_line("serving ")
 
@@ -459,6 +459,17 @@ def test_server_serves_and_follows_edits(server: Server, site: Path) -> None:
     assert f"{site / 'content' / SLUG}.md:" in output
     assert "fixed; rebuilt" in output and "stopped" in output and "Traceback" not in output
     assert not (site / "output").exists()  # the preview never writes the output folder
+
+
+def test_a_server_told_to_poll_follows_edits_too(site: Path) -> None:
+    server = Server(site, free_port(), "--poll")
+    try:
+        seed = site / "seeds" / "001_53d2f25ad1582e78.txt"
+        seed.write_text(seed.read_text().replace("Cold War foes", "old adversaries"), encoding="utf-8")
+        until(lambda: "old adversaries" in server.get(f"{SLUG}/s2.html")[1], server=server)
+    finally:
+        assert server.stop() == 0
+    assert "rebuilt in" in "".join(server.lines) and "Traceback" not in "".join(server.lines)
 
 
 def test_port_in_use_is_a_clear_error(site: Path) -> None:
