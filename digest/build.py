@@ -43,7 +43,7 @@ from digest.content import (
     read_loose,
     unique_sources,
 )
-from digest.cores import available_cores
+from digest.cores import default_workers
 from digest.errors import DigestError, DigestErrors
 from digest.model import (
     Group,
@@ -589,7 +589,7 @@ class IncrementalBuilder:
     # A preview's builder: after a template or config edit, stories it already
     # rendered are rendered again only when a page of theirs is asked for.
     defer_pages: bool = False
-    workers: int = field(default_factory=available_cores)  # processes that consolidate stories at most
+    workers: int = field(default_factory=default_workers)  # processes that consolidate stories at most
     _sources: tuple[str, ...] = ()  # every source the last build read (absolute paths)
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
     _files: FileCache = field(default_factory=FileCache)

@@ -73,7 +73,10 @@ jobs_option = click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    help="Worker processes that consolidate stories at most (default: one per CPU core this process may use; 1: none).",
+    help=(
+        "Worker processes that consolidate stories at most"
+        " (default: one per CPU core this process may use, as many as its memory holds; 1: none)."
+    ),
 )
 
 

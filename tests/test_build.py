@@ -1120,3 +1120,32 @@ def test_a_container_s_cpu_quota_caps_the_default_workers(tmp_path: Path) -> Non
     assert cpu_quota(groups, own) == 2.0
     write(groups / "cpu" / "cpu.cfs_quota_us", "-1\n")  # no quota
     assert cpu_quota(groups, own) is None
+
+
+def test_a_container_s_memory_limit_caps_the_default_workers(tmp_path: Path) -> None:
+    """A container limited to 1 GB on a many-core machine: a worker per core would
+    have the kernel kill the build mid-way; the default starts as many as fit."""
+    from digest.cores import MAIN_PROCESS_BYTES, WORKER_BYTES, available_cores, default_workers, memory_limit
+
+    groups, own = tmp_path / "cgroup", tmp_path / "self-cgroup"
+    cores = available_cores(groups, own)
+    machine = memory_limit(groups, own)  # no groups: the machine's memory, where known
+    assert machine is None or machine > 2**26
+    own.write_text("0::/ci/job\n", encoding="ascii")
+    write(groups / "ci" / "job" / "memory.max", "max\n")
+    write(groups / "ci" / "memory.max", f"{2**30}\n")  # the group above limits this one
+    assert memory_limit(groups, own) == min(2**30, machine or 2**30)
+    assert (MAIN_PROCESS_BYTES, WORKER_BYTES) == (400 * 2**20, 250 * 2**20)  # (1024 - 400) // 250 == 2
+    assert default_workers(groups, own) == min(cores, 2)
+    write(groups / "ci" / "job" / "memory.max", f"{512 * 2**20}\n")  # too little for two: none
+    assert memory_limit(groups, own) == 512 * 2**20 and default_workers(groups, own) == 1
+    write(groups / "ci" / "job" / "memory.max", "not a number\n")  # unreadable: the others count
+    assert memory_limit(groups, own) == min(2**30, machine or 2**30)
+    # cgroup v1: "no limit" is the largest page-aligned number, the machine's memory is less.
+    own.write_text("4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n0::/\n", encoding="ascii")
+    write(groups / "memory" / "memory.limit_in_bytes", "9223372036854771712\n")
+    assert memory_limit(groups, own) == machine
+    write(groups / "memory" / "docker" / "abc" / "memory.limit_in_bytes", f"{3 * 2**30}\n")
+    assert memory_limit(groups, own) == min(3 * 2**30, machine or 3 * 2**30)
+    if machine is None or machine >= 3 * 2**30:
+        assert default_workers(groups, own) == min(cores, 10)  # (3072 - 400) // 250

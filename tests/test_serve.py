@@ -545,9 +545,9 @@ def test_cached_story_files_still_see_edits_new_glob_matches_and_symlinks(site: 
 
 
 def test_a_preview_consolidates_with_as_many_workers_as_told(site: Path) -> None:
-    from digest.cores import available_cores
+    from digest.cores import default_workers
 
     told = Session(site / "digest.yml", Preview(), [].append, workers=1)
     assert told.rebuild() and told.builder.workers == 1
     default = Session(site / "digest.yml", Preview(), [].append)
-    assert default.rebuild() and default.builder.workers == available_cores()
+    assert default.rebuild() and default.builder.workers == default_workers()
