@@ -16,19 +16,21 @@ import gc
 import hashlib
 import itertools
 import os
+import pickle
 import re
 import signal
 import stat
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from digest.cache import FileHashes, ShardedMappings, Store, code_fingerprint
+from digest.cache import FileHashes, ShardedMappings, Store, code_fingerprint, unpickled
 from digest.content import (
     RESERVED_SLUGS,
     FileListing,
@@ -57,7 +59,7 @@ from digest.model import (
     StoryFile,
 )
 from digest.notes import broken_links
-from digest.render import RenderedStory, Renderer, digest_json_path, story_card, story_page_paths
+from digest.render import Renderer, digest_json_path, restyled, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, inside, read_bytes
 from digest.theme import Theme, resolve_theme
 from digest.write import Manifest, StagedOutput, check_replaceable, intact, output_lock
@@ -170,7 +172,9 @@ class JobFailure:
 
 @dataclass(frozen=True)
 class JobResult:
-    rendered: RenderedStory
+    files: dict[str, bytes]  # the story's pages (packed if the job said so) and digest.json
+    listing: bytes  # its listing view, pickled (see IncrementalBuilder._listings)
+    card: StoryCard
     hashes: dict[str, str]  # SHA-256 of each rendered file
     warnings: tuple[str, ...]
     sources: int
@@ -232,16 +236,18 @@ def run_job(
     kept = dict(job.kept) if not changed else {}
     rendered = _renderer(config, theme, cache, theme_fixed, job.signature).story(digest, skip=frozenset(kept))
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()} | kept
-    if job.packed:  # (here, in the worker, not in the build process that waits for them all)
-        rendered = replace(rendered, files=pack(rendered.files))
+    # (Both here, in the worker, not in the build process that waits for them all.)
+    files = pack(rendered.files) if job.packed else rendered.files
+    listing = pickle.dumps(rendered.listing, protocol=pickle.HIGHEST_PROTOCOL)
     if store is not None and not changed:
         if fresh and job.key:
             store.save("digests", job.key, digest)
         if job.listing:
-            store.save("listings", job.listing, rendered.listing)
+            store.save_pickled("listings", job.listing, listing)
     keep = None if cache is not None or changed else digest
     rejected = store.rejected if store is not None else 0
-    return JobResult(rendered, hashes, digest.warnings, len(digest.sources), fresh, keep, changed, rejected)
+    card = story_card(job.file.slug, rendered.listing, job.listing)
+    return JobResult(files, listing, card, hashes, digest.warnings, len(digest.sources), fresh, keep, changed, rejected)
 
 
 # Stories to process before worker processes pay off (each costs ~0.05-0.4 s;
@@ -568,6 +574,12 @@ PARSED = ("state", "parsed")  # ... and of its parsed story files, with the code
 SHARDED = ("state", "builder")  # ... and of the shards of its large mappings (kind, key prefix)
 
 
+# Listing views a build keeps unpickled while it renders the site's pages: all of a
+# site of up to this many stories (each is asked for 2-5 times; an unpickle takes
+# ~35 us, a view ~48 KB), and memory bounded for a larger one.
+UNPICKLED_VIEWS = 1000
+
+
 def listing_key(key: str, signature: str) -> str:
     return f"{key[:32]}-{signature[:32]}"
 
@@ -595,7 +607,10 @@ class IncrementalBuilder:
     _files: FileCache = field(default_factory=FileCache)
     _changed: bool = False  # anything to save after this build
     _parsed_changed: bool = False  # the parsed story files among it
-    _listings: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # slug -> (listing key, view)
+    # slug -> (listing key, the view pickled, the key it was made under): ~15 KB each,
+    # where the view itself takes ~48 KB (240 MB at 5,000 stories), and most builds
+    # unpickle only those of the few site pages they render.
+    _listings: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
     # This build's lstat of each source found a regular file (see _parse), for its hash.
     _statted: dict[str, os.stat_result] = field(default_factory=dict)
     skipped_loose: list[str] = field(default_factory=list)  # the last grouping's warnings
@@ -603,6 +618,23 @@ class IncrementalBuilder:
     # next one renders only those whose key changed, as a build keeps them in output (packed).
     _site_bytes: dict[str, bytes] = field(default_factory=dict)
     _shards: ShardedMappings | None = None  # how the state's large mappings were loaded (or saved) last
+
+    def _adopt(self, path: str, sha: str) -> bool:
+        """Hold a site page as the last ``digest build`` wrote it, if its output still
+        has it so: a preview starting after a build of 5,000 stories would otherwise
+        render its ~2,500 site pages (and unpickle each story's listing view 4 times)
+        to make the same bytes."""
+        if not self.state.output or not intact({path: sha}, self.state.manifest, Path(self.state.output)):
+            return False
+        try:
+            with open(inside(self.state.output, path), "rb") as file:
+                data = file.read()
+        except OSError:
+            return False
+        if hashlib.sha256(data).hexdigest() != sha:  # (changed since the look at it)
+            return False
+        self._site_bytes[path] = pack({path: data})[path]
+        return True
 
     def _holds(self, pages: Mapping[str, tuple[str, str]]) -> bool:
         """Whether memory holds each of the site's pages (see _site_bytes)."""
@@ -653,14 +685,27 @@ class IncrementalBuilder:
         self.store.prune("state", {STATE[1], PARSED[1], *self._shards.keys(state.sharded())})
 
     def _listing(self, slug: str, wanted: str) -> dict[str, Any] | None:
-        """A story's listing view, from memory or the cache; None when lost."""
+        """A story's listing view (under the listing key ``wanted``), from memory or
+        the cache; None when lost."""
+        if not self._listing_held(slug, wanted):
+            return None
+        _, pickled, made_as = self._listings[slug]
+        view = unpickled(pickled, dict)
+        if view is None:  # (other code's pickle under this code's key: cannot be)
+            del self._listings[slug]
+            return None
+        return view if made_as == wanted else restyled(view)
+
+    def _listing_held(self, slug: str, wanted: str) -> bool:
+        """Whether memory holds a story's listing view, after loading it from the
+        cache if need be (its pickle only)."""
         known = self._listings.get(slug)
         if known is not None and known[0] == wanted:
-            return known[1]
-        found = self.store.load("listings", wanted, dict) if self.store is not None else None
+            return True
+        found = self.store.load_pickled("listings", wanted) if self.store is not None else None
         if found is not None:
-            self._listings[slug] = (wanted, found)
-        return found
+            self._listings[slug] = (wanted, found, wanted)
+        return found is not None
 
     def _parse(self, path: Path, root: Path, read: Reader, real_dirs: dict[str, str]) -> StoryFile:
         """A story file parsed again only when its bytes changed, when it names a
@@ -748,19 +793,19 @@ class IncrementalBuilder:
                 if done.digest is not None:
                     self._digests[slug] = (keys[slug], done.digest)
             listed = listing_key(keys[slug], signature)
-            self._listings[slug] = (listed, done.rendered.listing)
+            self._listings[slug] = (listed, done.listing, listed)
             if sink is not None:
-                for path, content in done.rendered.files.items():
+                for path, content in done.files.items():
                     sink(path, content, done.hashes[path])
-            kept_by_jobs.update((path, done.hashes[path]) for path, _ in job.kept if path not in done.rendered.files)
+            kept_by_jobs.update((path, done.hashes[path]) for path, _ in job.kept if path not in done.files)
             state.stories[slug] = StoryState(
                 key="" if done.changed else keys[slug],  # "": made again by the next build
                 signature=signature,
                 hashes=done.hashes,
                 warnings=done.warnings,
                 sources=done.sources,
-                files=done.rendered.files if sink is None else None,  # (packed: see _job)
-                card=story_card(slug, done.rendered.listing, listed),
+                files=done.files if sink is None else None,  # (packed: see _job)
+                card=done.card,
             )
 
         for job, done in run_jobs(jobs, count, config, theme, progress, cache, self.workers):
@@ -791,21 +836,36 @@ class IncrementalBuilder:
         if not site_current:
             by_slug = {s.slug: s for s in story_files}
 
+            # A story is on several pages (index, tags, search, feeds): the views last
+            # asked for are kept, as many as keep memory bounded (see UNPICKLED_VIEWS).
+            unpickled_views: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
             def view(slug: str) -> dict[str, Any]:
                 """A listing view for a page being rendered; a lost one (a damaged
                 cache entry) is made again by rendering its story again."""
-                found = self._listing(slug, listing_key(keys[slug], signature))
+                found = unpickled_views.get(slug)
+                if found is not None:
+                    unpickled_views.move_to_end(slug)
+                    return found
+                wanted = listing_key(keys[slug], signature)
+                found = self._listing(slug, wanted)
                 if found is None:
                     job = self._job(config, by_slug[slug], keys[slug], signature, packed=sink is None)
                     record(job, run_job(job, config, theme, cache))
-                    found = self._listings[slug][1]
+                    found = self._listing(slug, wanted)
+                    assert found is not None  # (record held it)
+                unpickled_views[slug] = found
+                if len(unpickled_views) > UNPICKLED_VIEWS:
+                    unpickled_views.popitem(last=False)
                 return found
 
             def current(path: str, page_key: str) -> bool:
                 known = state.site_pages.get(path)
                 if known is None or known[0] != signature + page_key:
                     return False
-                return intact({path: known[1]}, manifest, output) if output is not None else path in self._site_bytes
+                if output is not None:
+                    return intact({path: known[1]}, manifest, output)
+                return path in self._site_bytes or self._adopt(path, known[1])
 
             self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
             paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
@@ -1020,26 +1080,24 @@ class IncrementalBuilder:
         out, for the feeds to make again), so index pages can list the story before
         its pages exist."""
         slug = story_file.slug
-        view = self._listing(slug, listing_key(key, old.signature)) if old.key == key else None
-        if view is None:
+        made_as = listing_key(key, old.signature)
+        if old.key != key or not self._listing_held(slug, made_as):
             return False
         cache = self.store.folder if self.store is not None else None
-        if old.signature != signature:
-            view = _renderer(config, theme, cache, False, signature).restyled(view)
         listed = listing_key(key, signature)
-        self._listings[slug] = (listed, view)
+        self._listings[slug] = (listed, self._listings[slug][1], made_as)  # (restyled as it is unpickled)
 
         def render() -> dict[str, bytes]:
             done = run_job(self._job(config, story_file, key, signature, packed=True), config, theme, cache)
             if isinstance(done, JobFailure):
                 raise done.error
-            return done.rendered.files
+            return done.files
 
         self.state.stories[slug] = replace(
             old,
             signature=signature,
             files=None,
-            card=story_card(slug, view, listed),
+            card=replace(old.card, listing=listed),
             deferred=DeferredPages(render),
         )
         return True

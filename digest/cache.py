@@ -93,10 +93,29 @@ class Store:
             return None
         return value
 
+    def load_pickled(self, kind: str, key: str) -> bytes | None:
+        """An entry's pickle, checked but not unpickled (see unpickled), or None when
+        it is missing or damaged (then deleted): for what is held to be used later,
+        if ever, as pickles take a third of the memory of what they hold."""
+        path = self._path(kind, key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        payload = _payload(data)
+        if payload is None:
+            self.rejected += 1
+            path.unlink(missing_ok=True)
+        return payload
+
     def save(self, kind: str, key: str, value: Any) -> str | None:
         """Write an entry; returns its checksum, or None when it could not be
         written (a cache that cannot be written only makes builds slower)."""
-        data = _pack(value)
+        return self.save_pickled(kind, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def save_pickled(self, kind: str, key: str, payload: bytes) -> str | None:
+        """Write an entry from its pickle (see save)."""
+        data = _frame(payload)
         try:
             _write_atomically(self._path(kind, key), data, self._ensure_folder)
         except OSError as exc:
@@ -228,8 +247,7 @@ class ShardedMappings:
         return f"{self.prefix}-{name}-{shard:02}"
 
 
-def _pack(value: Any) -> bytes:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _frame(payload: bytes) -> bytes:
     return _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
 
 
@@ -241,14 +259,29 @@ def _checksum(data: bytes) -> str:
 _NOT_FOUND = object()
 
 
-def _unpack(data: bytes) -> Any:
-    """The stored value, or a sentinel when the entry is damaged in any way."""
+def _payload(data: bytes) -> bytes | None:
+    """An entry's pickle, or None when its frame or checksum is damaged."""
     head = len(_MAGIC) + 65
     if not data.startswith(_MAGIC) or len(data) < head:
-        return _NOT_FOUND
+        return None
     checksum, payload = data[len(_MAGIC) : head - 1], data[head:]
-    if hashlib.sha256(payload).hexdigest().encode() != checksum:
-        return _NOT_FOUND
+    return payload if hashlib.sha256(payload).hexdigest().encode() == checksum else None
+
+
+def _unpack(data: bytes) -> Any:
+    """The stored value, or a sentinel when the entry is damaged in any way."""
+    payload = _payload(data)
+    return _NOT_FOUND if payload is None else _unpickle(payload)
+
+
+def unpickled(payload: bytes, expected: type[T]) -> T | None:
+    """What a pickle holds (see Store.load_pickled), or None when it is not an
+    ``expected`` this code can read."""
+    value = _unpickle(payload)
+    return value if isinstance(value, expected) else None
+
+
+def _unpickle(payload: bytes) -> Any:
     enabled = gc.isenabled()
     gc.disable()  # (a 1000-story site's state is ~200,000 objects: a no-op build saves 17M of 1,323M instructions)
     try:

@@ -71,6 +71,13 @@ def sort_stories(cards: Sequence[StoryCard]) -> list[StoryCard]:
     return dated + [c for c in by_slug if not c.date]
 
 
+def restyled(listing: Mapping[str, Any]) -> dict[str, Any]:
+    """A listing view made with another theme or config, for the current ones: without
+    its feed content, the one part that depends on those (the feeds make it again for
+    the few stories they show; a preview's restyle defers every story)."""
+    return {name: value for name, value in listing.items() if name != "feed_content"}
+
+
 def story_card(slug: str, listing: Mapping[str, Any], key: str) -> StoryCard:
     outlets = tuple(dict.fromkeys(source["outlet"] for source in listing["sources"]))
     return StoryCard(
@@ -106,12 +113,6 @@ class Renderer:
             # the site's feed and in each of its tags' (22 feeds of 50 entries took 0.24 s).
             listing["feed_content"] = self._feed_content_of(listing)
         return RenderedStory(listing, files)
-
-    def restyled(self, listing: Mapping[str, Any]) -> dict[str, Any]:
-        """A listing view made with another theme or config, for this renderer: without
-        its feed content, the one part that depends on those (the feeds make it again
-        for the few stories they show; a preview's restyle defers every story)."""
-        return {name: value for name, value in listing.items() if name != "feed_content"}
 
     def _feed_content_of(self, listing: Mapping[str, Any]) -> Markup:
         return Markup(_render_text(get_template(self.env, FEED_CONTENT), {"story": listing}))

@@ -489,7 +489,7 @@ def test_a_worker_keeps_the_templates_it_started_with(site: Path) -> None:
     def rendered(theme_fixed: bool) -> str:
         result = run_job(job, config, theme, None, theme_fixed)
         assert isinstance(result, JobResult)
-        return result.rendered.files[page].decode("utf-8")
+        return result.files[page].decode("utf-8")
 
     assert "Rendered after the edit" not in rendered(True) + rendered(False)
     template = site / "themes" / "default" / "source.html"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.build import PARSED, STATE, BuilderState, BuildResult, build, load_state
-from digest.cache import SHARDS, FileHashes, ShardedMappings, Store, remove_cache, shard_of
+from digest.cache import SHARDS, FileHashes, ShardedMappings, Store, remove_cache, shard_of, unpickled
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.model import StoryDigest
@@ -205,6 +205,23 @@ def test_damaged_cache_entries_are_rebuilt_not_used(
     result = run_build(two_stories)
     assert result.cache_rejected == 2 and result.consolidated == 2
     assert tree_bytes(two_stories / "output") == good
+
+
+def test_an_entry_can_be_held_as_its_checked_pickle(tmp_path: Path) -> None:
+    """What is held to be used later, if ever (listing views), is loaded checked but
+    not unpickled, and a damaged entry is dropped as load drops it."""
+    store = Store(tmp_path / "cache")
+    view = {"title": "Blinken and Lavrov meet", "paragraphs": [[{"text": "They met in Reykjavik."}]]}
+    checksum = store.save("listings", "good", view)
+    pickled = store.load_pickled("listings", "good")
+    assert pickled is not None and unpickled(pickled, dict) == view and unpickled(pickled, list) is None
+    assert store.save_pickled("listings", "again", pickled) == checksum  # the same entry, byte for byte
+    assert store.load("listings", "again", dict) == view
+    entry = tmp_path / "cache" / "listings" / "good.pickle"
+    entry.write_bytes(entry.read_bytes()[:-3])
+    assert store.load_pickled("listings", "good") is None and store.rejected == 1 and not entry.exists()
+    assert store.load_pickled("listings", "missing") is None and store.rejected == 1
+    assert unpickled(b"not a pickle", dict) is None
 
 
 def test_damaged_or_foreign_state_means_a_full_build(two_stories: Path) -> None:

@@ -201,19 +201,19 @@ def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path
 def test_feeds_make_the_feed_content_a_view_lacks_once_per_story(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """A restyled view (see Renderer.restyled) has no feed content; the site's feed and
+    """A restyled view (see render.restyled) has no feed content; the site's feed and
     each tag's feed show the story's, made once for all of them."""
     from digest.build import digest_story
     from digest.config import load_config
     from digest.content import load_stories
-    from digest.render import Renderer
+    from digest.render import Renderer, restyled
     from digest.theme import resolve_theme
 
     config = load_config(REPO / "digest.yml", output=str(tmp_path / "out"))
     renderer = Renderer(config, resolve_theme(config))
     listing = renderer.story(digest_story(load_stories(config, [])[0], config.summary_words)).listing
-    restyled = renderer.restyled(listing)
-    assert "feed_content" in listing and "feed_content" not in restyled
+    restyled_view = restyled(listing)
+    assert "feed_content" in listing and "feed_content" not in restyled_view
     made: list[str] = []
     original = Renderer._feed_content_of
 
@@ -223,7 +223,7 @@ def test_feeds_make_the_feed_content_a_view_lacks_once_per_story(
 
     monkeypatch.setattr(Renderer, "_feed_content_of", counted)
     card = StoryCard(listing["slug"], listing["date"], tuple(listing["tags"]), "k", listing["title"])
-    files, _ = renderer.site([card], lambda slug: restyled, [])
+    files, _ = renderer.site([card], lambda slug: restyled_view, [])
     feeds = [path for path in files if path.endswith("feed.xml")]
     assert len(feeds) == 1 + len(listing["tags"]) and made == [listing["slug"]]
     ns = {"a": "http://www.w3.org/2005/Atom"}

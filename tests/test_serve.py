@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import signal
 import socket
@@ -254,6 +255,12 @@ def test_a_preview_restyle_of_the_feed_content_reaches_the_feeds_at_once(site: P
     assert feed.count(b"&lt;p&gt;") == 2 and feed.count(b", in short: ") == 2 and b"&lt;sup&gt;" not in feed
     eager, _ = built(IncrementalBuilder(), config)
     assert all(files[path] == eager[path] for path in eager)
+    # Memory holds each listing view as a pickle, made under the old templates' key
+    # and restyled (its stale feed content left out) only as it is unpickled.
+    held = builder._listings
+    assert len(held) == 2 and all(isinstance(pickled, bytes) and made != key for key, pickled, made in held.values())
+    stale = pickle.loads(held["pair"][1])
+    assert "feed_content" in stale and "feed_content" not in builder._listing("pair", held["pair"][0])
 
 
 def test_a_preview_started_after_a_build_renders_only_what_changed_since(site: Path) -> None:
@@ -281,6 +288,42 @@ def test_a_preview_started_after_a_build_renders_only_what_changed_since(site: P
     assert all(files[path] == (output / path).read_bytes() for path in files.deferred)
     # The preview reads the build's memory but never writes it.
     assert {p: p.read_bytes() for p in (site / ".digest-cache" / "state").iterdir()} == saved
+
+
+def test_a_preview_started_after_a_build_takes_its_site_pages_from_the_output(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build wrote the index, tag, archive, search and feed pages a preview would
+    render the same: it reads them (unless edited since) and renders only the rest."""
+    import digest.render
+
+    config = two_stories(site)
+    tagged = site / "content" / "pair.md"
+    tagged.write_text(tagged.read_text(encoding="utf-8").replace("---\n", "---\ntags: [Follow-ups]\n", 1))
+    build(load_config(site / "digest.yml"))
+    output = site / "output"
+    hand_edited = output / "tags" / "follow-ups" / "index.html"
+    hand_edited.write_bytes(hand_edited.read_bytes().replace(b"</h1>", b"</h1><p>Edited by hand.</p>"))
+    rendered: list[str] = []
+    real = digest.render._render_page
+    monkeypatch.setattr(
+        digest.render, "_render_page", lambda env, config, page: rendered.append(page.path) or real(env, config, page)
+    )
+    session = Session(site / "digest.yml", Preview(), [].append)
+    assert session.rebuild() and session.last_result is not None and session.last_result.rendered == 0
+    # (Story pages are deferred: each rendered when asked for, or while idle.)
+    site_pages = [path for path in rendered if not path.startswith(("pair/", f"{SLUG}/"))]
+    assert site_pages == ["tags/follow-ups/index.html"]  # the one the output no longer holds as built
+    files = session.preview.files
+    assert b"Edited by hand" not in files["tags/follow-ups/index.html"]
+    eager, _ = built(IncrementalBuilder(), config)
+    assert set(files) == set(eager) and all(files[path] == eager[path] for path in eager)
+    assert all(files[path] == (output / path).read_bytes() for path in ("index.html", "feed.xml", "search/index.html"))
+    # An edit renders what it changes, as in any preview.
+    tagged.write_text(tagged.read_text(encoding="utf-8").replace("---\n", "---\ntitle: A pair of reports\n", 1))
+    rendered.clear()
+    assert session.rebuild()
+    assert "index.html" in rendered and b"A pair of reports" in session.preview.files["index.html"]
 
 
 @pytest.mark.parametrize("drafts", [True, False])
