@@ -30,6 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import jinja2
+import jinja2.meta
+
 from digest.cache import FileHashes, ShardedMappings, Store, code_fingerprint, unpickled
 from digest.content import (
     RESERVED_SLUGS,
@@ -59,7 +62,7 @@ from digest.model import (
     StoryFile,
 )
 from digest.notes import broken_links
-from digest.render import Renderer, digest_json_path, restyled, story_card, story_page_paths
+from digest.render import FEED_CONTENT, Renderer, digest_json_path, restyled, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, inside, read_bytes
 from digest.theme import Theme, resolve_theme
 from digest.write import Manifest, StagedOutput, check_replaceable, intact, output_lock
@@ -372,18 +375,48 @@ _LITERAL_LOAD = re.compile(
 )
 
 
-def theme_signatures(config: SiteConfig, theme: Theme) -> tuple[str, str]:
-    """The render signature, a hash of what every rendered page depends on besides
-    its story (digest's code, the settings and the templates), and a hash of the
-    static files. Static files are copied, not rendered, so restyling
-    the CSS renders no page again; they count for the pages too when a template
-    loads one, or loads a template by a name made at render time."""
-    h = hashlib.sha256(code_fingerprint().encode())
+# The templates the renderer starts a page from (see render.py): a story's pages and
+# listing view, and the site pages (feed_content.html too: the feeds render it for a
+# view that lacks its own). Any other file counts only when one of these loads it.
+STORY_TEMPLATES = ("story.html", "source.html", FEED_CONTENT)
+SITE_TEMPLATES = (
+    "index.html",
+    "tags.html",
+    "archives.html",
+    "search.html",
+    "search_text.js",
+    "404.html",
+    "feed.xml",
+    "tag_feed.xml",
+    "sitemap.xml",
+    "sitemap_index.xml",
+    FEED_CONTENT,
+)
+
+
+@dataclass(frozen=True)
+class ThemeSignatures:
+    """Hashes of what rendered pages depend on besides their stories: digest's code,
+    the settings and the templates they use, in two parts, so that an edit of
+    story.html renders no index page again and one of index.html no story page;
+    base.html, which both extend, counts for both. Static files are copied, not
+    rendered (restyling the CSS renders no page again); they count for the pages
+    too when a template of theirs loads one, or loads a template by a name made at
+    render time."""
+
+    stories: str  # the story pages' (StoryState.signature)
+    listings: str  # the listing views' (their feed content's; see listing_key)
+    site: str  # the site pages'
+    static: str  # the static files'
+
+
+def theme_signatures(config: SiteConfig, theme: Theme) -> ThemeSignatures:
+    common = hashlib.sha256(code_fingerprint().encode())
     # (Whether drafts are built changes which stories are listed, not how a page looks.)
-    h.update(repr(replace(config, summary_words=0, cache_dir="", output="", drafts=False)).encode())
+    common.update(repr(replace(config, summary_words=0, cache_dir="", output="", drafts=False)).encode())
     static = hashlib.sha256()
-    pages_read_static = False
-    for folder in (theme.folder, theme.overrides):
+    templates: dict[str, list[bytes]] = {}  # name -> each folder's file of that name (theme, overrides)
+    for label, folder in ((b"theme", theme.folder), (b"overrides", theme.overrides)):
         if folder is None or not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
@@ -393,12 +426,56 @@ def theme_signatures(config: SiteConfig, theme: Theme) -> tuple[str, str]:
             data = name.encode() + b"\0" + path.read_bytes()
             if name.startswith("static/"):
                 static.update(data)
-                continue
-            h.update(data)
-            pages_read_static = pages_read_static or _loads_static(data.decode("utf-8", "replace"))
-    if pages_read_static:
-        h.update(static.digest())
-    return h.hexdigest(), static.hexdigest()
+            else:
+                templates.setdefault(name, []).append(label + b"\0" + data)
+
+    def signature(roots: Iterable[str]) -> str:
+        h = common.copy()
+        loads_static = False
+        for name in sorted(_reached(templates, roots)):
+            for data in templates[name]:
+                h.update(data)
+                loads_static = loads_static or _loads_static(data.decode("utf-8", "replace"))
+        if loads_static:
+            h.update(static.digest())
+        return h.hexdigest()
+
+    stories, listings, site = (signature(roots) for roots in (STORY_TEMPLATES, [FEED_CONTENT], SITE_TEMPLATES))
+    return ThemeSignatures(stories, listings, site, static.hexdigest())
+
+
+def _reached(templates: Mapping[str, Sequence[bytes]], roots: Iterable[str]) -> set[str]:
+    """The template files that rendering ``roots`` may load: each root and what it
+    extends, includes or imports, followed on; all of them when one names a template
+    only at render time or cannot be read as one (it might load anything)."""
+    found: set[str] = set()
+    waiting = [name for name in roots if name in templates]
+    while waiting:
+        name = waiting.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for data in templates[name]:
+            loaded = _loaded_templates(data)
+            if loaded is None:
+                return set(templates)
+            waiting.extend(other for other in loaded if other in templates)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _loaded_templates(data: bytes) -> tuple[str, ...] | None:
+    """The names a template file (label, name, bytes: see theme_signatures) loads,
+    without a theme prefix ("!theme/base.html": base.html); None when one is made at
+    render time or the file is no template Jinja can parse."""
+    source = data.split(b"\0", 2)[2].decode("utf-8", "replace")
+    try:
+        names = list(jinja2.meta.find_referenced_templates(jinja2.Environment().parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return None
+    if None in names:
+        return None
+    return tuple(name.split("/", 1)[1] if name.startswith("!") else name for name in names if name is not None)
 
 
 def _loads_static(template: str) -> bool:
@@ -518,7 +595,7 @@ class BuilderState:
     parsed: dict[str, tuple[str, StoryFile, str]] = field(default_factory=dict)
     stories: dict[str, StoryState] = field(default_factory=dict)  # slug -> state
     site_key: str = ""  # what the site-wide pages were last rendered from
-    # Their output paths -> (render signature + page key (see Renderer.site), "" for
+    # Their output paths -> (site signature (see ThemeSignatures) + page key (see Renderer.site), "" for
     # static files; SHA-256 of the file).
     site_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     output: str = ""  # the output folder that ``manifest`` describes
@@ -581,6 +658,8 @@ UNPICKLED_VIEWS = 1000
 
 
 def listing_key(key: str, signature: str) -> str:
+    """The key of a story's listing view: its story key and ThemeSignatures.listings
+    (a story.html edit changes no view, so no index page is rendered again)."""
     return f"{key[:32]}-{signature[:32]}"
 
 
@@ -617,6 +696,7 @@ class IncrementalBuilder:
     # A build without an output folder (the preview) keeps its site pages here: the
     # next one renders only those whose key changed, as a build keeps them in output (packed).
     _site_bytes: dict[str, bytes] = field(default_factory=dict)
+    _listing_signature: str = ""  # this build's (see ThemeSignatures)
     _shards: ShardedMappings | None = None  # how the state's large mappings were loaded (or saved) last
 
     def _adopt(self, path: str, sha: str) -> bool:
@@ -680,7 +760,7 @@ class IncrementalBuilder:
         state.shards = shards
         self.store.save(*STATE, state)
         self.store.prune("digests", {s.key for s in state.stories.values()})
-        self.store.prune("listings", {listing_key(s.key, s.signature) for s in state.stories.values()})
+        self.store.prune("listings", {s.card.listing for s in state.stories.values()})
         # (and what older versions kept there)
         self.store.prune("state", {STATE[1], PARSED[1], *self._shards.keys(state.sharded())})
 
@@ -763,7 +843,9 @@ class IncrementalBuilder:
             story_files = published
         root = str(config.root)
         self._sources = tuple(inside(root, ref.path) for s in story_files for ref in s.sources)
-        signature, static_files = theme_signatures(config, theme)
+        signatures = theme_signatures(config, theme)
+        signature, static_files = signatures.stories, signatures.static
+        self._listing_signature = signatures.listings
         copied = self._copied_files(config)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
 
@@ -792,7 +874,7 @@ class IncrementalBuilder:
                 counts["consolidated"] += 1
                 if done.digest is not None:
                     self._digests[slug] = (keys[slug], done.digest)
-            listed = listing_key(keys[slug], signature)
+            listed = listing_key(keys[slug], signatures.listings)
             self._listings[slug] = (listed, done.listing, listed)
             if sink is not None:
                 for path, content in done.files.items():
@@ -817,6 +899,7 @@ class IncrementalBuilder:
             "\0".join(
                 [
                     signature,
+                    signatures.site,
                     static_files,
                     *(f"{slug} {key}" for slug, key in keys.items()),
                     *(f"{path} {sha}" for path, (_, sha) in copied.items()),
@@ -847,7 +930,7 @@ class IncrementalBuilder:
                 if found is not None:
                     unpickled_views.move_to_end(slug)
                     return found
-                wanted = listing_key(keys[slug], signature)
+                wanted = listing_key(keys[slug], signatures.listings)
                 found = self._listing(slug, wanted)
                 if found is None:
                     job = self._job(config, by_slug[slug], keys[slug], signature, packed=sink is None)
@@ -861,7 +944,7 @@ class IncrementalBuilder:
 
             def current(path: str, page_key: str) -> bool:
                 known = state.site_pages.get(path)
-                if known is None or known[0] != signature + page_key:
+                if known is None or known[0] != signatures.site + page_key:
                     return False
                 if output is not None:
                     return intact({path: known[1]}, manifest, output)
@@ -869,7 +952,7 @@ class IncrementalBuilder:
 
             self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
             paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
-            renderer = _renderer(config, theme, cache, False, signature)
+            renderer = _renderer(config, theme, cache, False, signatures.site)
             cards = [state.stories[slug].card for slug in keys]
             site_files, page_keys = renderer.site(cards, view, paths, current)
             data.update(site_files if sink is not None else pack(site_files))
@@ -877,7 +960,7 @@ class IncrementalBuilder:
             state.site_key = site_key.hexdigest()
             state.site_pages = {
                 path: (
-                    signature + page_keys[path] if path in page_keys else "",
+                    signatures.site + page_keys[path] if path in page_keys else "",
                     hashlib.sha256(site_files[path]).hexdigest() if path in site_files else earlier[path][1],
                 )
                 for path in sorted(set(site_files) | set(page_keys))
@@ -1080,11 +1163,11 @@ class IncrementalBuilder:
         out, for the feeds to make again), so index pages can list the story before
         its pages exist."""
         slug = story_file.slug
-        made_as = listing_key(key, old.signature)
+        made_as = old.card.listing
         if old.key != key or not self._listing_held(slug, made_as):
             return False
         cache = self.store.folder if self.store is not None else None
-        listed = listing_key(key, signature)
+        listed = listing_key(key, self._listing_signature)
         self._listings[slug] = (listed, self._listings[slug][1], made_as)  # (restyled as it is unpickled)
 
         def render() -> dict[str, bytes]:
@@ -1130,7 +1213,7 @@ class IncrementalBuilder:
         ``packed``: the pages are for memory (see pack), not for the output."""
         slug = story_file.slug
         digest = None if deferred is not None and self.store is not None else self._digest(slug, key)
-        listed = listing_key(key, signature)
+        listed = listing_key(key, self._listing_signature)
         if digest is not None:
             return StoryJob(story_file, digest=digest, listing=listed, signature=signature, packed=packed)
         if deferred is not None:

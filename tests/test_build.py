@@ -410,7 +410,7 @@ def test_a_first_build_streams_its_jobs_and_reports_every_unreadable_source(
     config = load_config(site / "digest.yml")
     fresh = digest.build.IncrementalBuilder()
     story_files = load_story_files(config, fresh._files.read, fresh._parse)
-    signature, _ = digest.build.theme_signatures(config, resolve_theme(config))
+    signature = digest.build.theme_signatures(config, resolve_theme(config)).stories
     keys, jobs, count = fresh._plan(config, story_files, signature, {}, None)
     assert (keys, made, count) == ({}, [], 6)  # nothing hashed or made yet
     first_job = next(iter(jobs))

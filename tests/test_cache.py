@@ -140,6 +140,82 @@ def test_template_edit_rerenders_without_reconsolidating(
     assert run_build(two_stories).consolidated == 0 and tree_bytes(two_stories / "output") == good
 
 
+def test_a_template_edit_renders_only_the_pages_made_with_it(
+    two_stories: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """story.html makes no index page, index.html no story page; base.html both."""
+    import digest.render
+
+    tagged = two_stories / "content" / "pair.md"
+    tagged.write_text(tagged.read_text(encoding="utf-8").replace("---\n", "---\ntags: [Follow-ups]\n", 1))
+    run_build(two_stories)
+    rendered: list[str] = []
+    real = digest.render._render_page
+    monkeypatch.setattr(
+        digest.render, "_render_page", lambda env, config, page: rendered.append(page.path) or real(env, config, page)
+    )
+    theme = two_stories / "themes" / "default"
+    story_pages = {SLUG, "pair"}
+
+    def edit(name: str, old: str, new: str) -> tuple[set[str], set[str]]:
+        template = theme / name
+        text = template.read_text(encoding="utf-8")
+        assert old in text
+        template.write_text(text.replace(old, new, 1), encoding="utf-8")
+        rendered.clear()
+        result = run_build(two_stories)
+        assert result.consolidated == 0
+        stories = {path for path in rendered if path.split("/")[0] in story_pages}
+        return stories, set(rendered) - stories
+
+    every_story_page = {f"{SLUG}/index.html", "pair/index.html"} | {f"{SLUG}/s{n}.html" for n in range(1, 6)}
+    every_story_page |= {"pair/s1.html", "pair/s2.html"}  # (a story's pages are rendered together)
+    stories, site = edit("story.html", "Who reported what", "Coverage by outlet")
+    assert stories == every_story_page and site == set()
+    stories, site = edit("source.html", "{% block content %}", "{% block content %}<!-- a source -->")
+    assert stories == every_story_page and site == set()
+    stories, site = edit("index.html", '<ul class="story-list">', '<ul class="story-list" data-edited>')
+    assert stories == set() and {"index.html", "tags/follow-ups/index.html"} <= site
+    stories, site = edit("base.html", "</body>", "<!-- edited -->\n</body>")
+    assert stories == every_story_page
+    assert {"index.html", "archives/index.html", "search/index.html", "404.html"} <= site
+    output = two_stories / "output"
+    assert b"data-edited" in (output / "index.html").read_bytes()
+    assert b"Coverage by outlet" in (output / SLUG / "index.html").read_bytes()
+    assert b"<!-- a source -->" in (output / "pair" / "s1.html").read_bytes()
+    fresh = build(load_config(two_stories / "digest.yml", output=str(tmp_path / "fresh")), use_cache=False)
+    assert fresh.rendered == 2 and tree_bytes(tmp_path / "fresh") == tree_bytes(output)
+    # A template naming what it extends at render time might load any other: then
+    # every page depends on every template.
+    index = theme / "index.html"
+    index.write_text(
+        index.read_text(encoding="utf-8").replace(
+            '{% extends "base.html" %}', "{% extends layout|default('base.html') %}"
+        )
+    )
+    run_build(two_stories)
+    stories, site = edit("story.html", "Coverage by outlet", "Who reported what")
+    assert stories == every_story_page and "index.html" in site
+
+
+def test_every_template_the_renderer_starts_from_counts_for_its_pages(
+    two_stories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page template the renderer loads but neither list names would make pages
+    that no edit of it renders again."""
+    import digest.render
+    from digest.build import SITE_TEMPLATES, STORY_TEMPLATES
+
+    tagged = two_stories / "content" / "pair.md"
+    tagged.write_text(tagged.read_text(encoding="utf-8").replace("---\n", "---\ntags: [Follow-ups]\n", 1))
+    loaded: list[str] = []
+    real = digest.render.get_template
+    monkeypatch.setattr(digest.render, "get_template", lambda env, name: loaded.append(name) or real(env, name))
+    run_build(two_stories)
+    assert {"story.html", "source.html", "index.html", "feed.xml", "tag_feed.xml", "sitemap.xml"} <= set(loaded)
+    assert set(loaded) <= set(STORY_TEMPLATES) | set(SITE_TEMPLATES)
+
+
 def test_a_stylesheet_edit_renders_no_page_unless_a_template_loads_it(two_stories: Path, tmp_path: Path) -> None:
     run_build(two_stories)
     css = two_stories / "themes" / "default" / "static" / "style.css"
