@@ -216,6 +216,34 @@ def test_every_template_the_renderer_starts_from_counts_for_its_pages(
     assert set(loaded) <= set(STORY_TEMPLATES) | set(SITE_TEMPLATES)
 
 
+def test_what_each_template_loads_is_kept_by_its_hash(two_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja parses the theme once; later builds read what each template loads from
+    the cache, and parse only a template edited since."""
+    import digest.build
+
+    parsed: list[bytes] = []
+    real = digest.build._loaded_templates
+    monkeypatch.setattr(digest.build, "_loaded_templates", lambda data: parsed.append(data) or real(data))
+    run_build(two_stories)
+    templates = len(parsed)
+    assert templates >= 14  # (the default theme's templates and its README)
+    parsed.clear()
+    run_build(two_stories)
+    assert parsed == []
+    index = two_stories / "themes" / "default" / "index.html"
+    index.write_text(index.read_text(encoding="utf-8") + "{# edited #}\n", encoding="utf-8")
+    run_build(two_stories)
+    assert len(parsed) == 1 and parsed[0].endswith(b"{# edited #}\n")
+    config = load_config(two_stories / "digest.yml")
+    from digest.theme import resolve_theme
+
+    known = load_state(Store(config.cache_path)).template_loads  # type: ignore[union-attr]
+    assert len(known) == templates  # (the old index.html's entry dropped)
+    assert digest.build.theme_signatures(config, resolve_theme(config), dict(known)) == digest.build.theme_signatures(
+        config, resolve_theme(config)
+    )
+
+
 def test_a_stylesheet_edit_renders_no_page_unless_a_template_loads_it(two_stories: Path, tmp_path: Path) -> None:
     run_build(two_stories)
     css = two_stories / "themes" / "default" / "static" / "style.css"
