@@ -397,9 +397,9 @@ SITE_TEMPLATES = (
 @dataclass(frozen=True)
 class ThemeSignatures:
     """Hashes of what rendered pages depend on besides their stories: digest's code,
-    the settings and the templates they use, in two parts, so that an edit of
-    story.html renders no index page again and one of index.html no story page;
-    base.html, which both extend, counts for both. Static files are copied, not
+    the settings and the templates they use, apart for story pages, listing views
+    and site pages, so that an edit of story.html renders no index page again and
+    one of index.html no story page; base.html, which both extend, counts for both. Static files are copied, not
     rendered (restyling the CSS renders no page again); they count for the pages
     too when a template of theirs loads one, or loads a template by a name made at
     render time."""
@@ -700,6 +700,9 @@ class IncrementalBuilder:
     workers: int = field(default_factory=default_workers)  # processes that consolidate stories at most
     _sources: tuple[str, ...] = ()  # every source the last build read (absolute paths)
     _digests: dict[str, tuple[str, StoryDigest]] = field(default_factory=dict)  # in memory, without a store
+    # Whether, without a store, the digests are kept for the next build: not by a
+    # one-shot build (--no-cache), whose 5000 digests took ~600 MB it never used.
+    remember_digests: bool = True
     _files: FileCache = field(default_factory=FileCache)
     _changed: bool = False  # anything to save after this build
     _parsed_changed: bool = False  # the parsed story files among it
@@ -891,7 +894,7 @@ class IncrementalBuilder:
             counts["rejected"] += done.cache_rejected
             if done.consolidated:
                 counts["consolidated"] += 1
-                if done.digest is not None:
+                if done.digest is not None and self.remember_digests:
                     self._digests[slug] = (keys[slug], done.digest)
             listed = listing_key(keys[slug], signatures.listings)
             self._listings[slug] = (listed, done.listing, listed)
@@ -1326,7 +1329,11 @@ def build(
     with output_lock(output, log):  # one build of an output at a time
         started = time.perf_counter()  # (the time waited for another build is not this one's)
         check_replaceable(output)  # fail before doing the work, not after
-        builder = IncrementalBuilder.from_store(Store(config.cache_path)) if use_cache else IncrementalBuilder()
+        builder = (
+            IncrementalBuilder.from_store(Store(config.cache_path))
+            if use_cache
+            else IncrementalBuilder(remember_digests=False)
+        )
         builder.workers = workers or builder.workers
         stage = StagedOutput(output, builder.state.manifest if builder.state.output == str(output) else {})
         try:

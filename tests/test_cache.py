@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -481,10 +482,26 @@ def test_entries_are_written_whole_into_folders_made_on_demand(tmp_path: Path) -
     ]
 
 
-def test_no_cache_option_consolidates_everything(two_stories: Path) -> None:
+def test_no_cache_option_consolidates_everything(two_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.build
+
     run_build(two_stories)
+    builders: list[digest.build.IncrementalBuilder] = []
+    real = digest.build.IncrementalBuilder.build
+
+    def seen(self: digest.build.IncrementalBuilder, *args: Any, **kwargs: Any) -> Any:
+        builders.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(digest.build.IncrementalBuilder, "build", seen)
     result = run_build(two_stories, use_cache=False)
     assert result.consolidated == 2
+    # A one-shot build keeps no digest for a next build (5000 of them took ~600 MB).
+    assert len(builders) == 1 and builders[0].store is None and builders[0]._digests == {}
+    config = load_config(two_stories / "digest.yml")
+    kept = digest.build.IncrementalBuilder()  # (as a preview without a cache: it builds again)
+    real(kept, config)
+    assert len(kept._digests) == 2 and real(kept, config)[1].consolidated == 0
 
 
 def test_progress_bar_draws_on_long_builds_only() -> None:
