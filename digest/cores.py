@@ -22,8 +22,9 @@ def available_cores(cgroups: Path = Path("/sys/fs/cgroup"), own: Path = Path("/p
     return max(1, min(cores, math.ceil(quota))) if quota is not None else cores
 
 
-# What a build holds at most at N = 5000 stories (benchmarks/README.md, session 20): the
-# main process ~380 MB, each worker ~250 MB once its cache of line shapes is full.
+# What a build may hold, with room: at N = 5000 stories the main process peaked at
+# ~300 MB and each worker at ~200 MB, once its cache of line shapes is full
+# (benchmarks/README.md, session 21).
 MAIN_PROCESS_BYTES = 400 * 2**20
 WORKER_BYTES = 250 * 2**20
 
