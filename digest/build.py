@@ -724,17 +724,28 @@ class IncrementalBuilder:
         has it so: a preview starting after a build of 5,000 stories would otherwise
         render its ~2,500 site pages (and unpickle each story's listing view 4 times)
         to make the same bytes."""
-        if not self.state.output or not intact({path: sha}, self.state.manifest, Path(self.state.output)):
-            return False
-        try:
-            with open(inside(self.state.output, path), "rb") as file:
-                data = file.read()
-        except OSError:
-            return False
-        if hashlib.sha256(data).hexdigest() != sha:  # (changed since the look at it)
-            return False
-        self._site_bytes[path] = pack({path: data})[path]
-        return True
+        found = self._built({path: sha})
+        if found is not None:
+            self._site_bytes[path] = pack(found)[path]
+        return found is not None
+
+    def _built(self, hashes: Mapping[str, str]) -> dict[str, bytes] | None:
+        """The files with these hashes from the last ``digest build``'s output, or
+        None when it no longer holds one of them as written (see intact)."""
+        output = self.state.output
+        if not output or not intact(hashes, self.state.manifest, Path(output)):
+            return None
+        files = {}
+        for path, sha in hashes.items():
+            try:
+                with open(inside(output, path), "rb") as file:
+                    data = file.read()
+            except OSError:
+                return None
+            if hashlib.sha256(data).hexdigest() != sha:  # (changed since the look at it)
+                return None
+            files[path] = data
+        return files
 
     def _holds(self, pages: Mapping[str, tuple[str, str]]) -> bool:
         """Whether memory holds each of the site's pages (see _site_bytes)."""
@@ -1193,6 +1204,14 @@ class IncrementalBuilder:
         self._listings[slug] = (listed, self._listings[slug][1], made_as)  # (restyled as it is unpickled)
 
         def render() -> dict[str, bytes]:
+            # The preview just started, with the theme the last build used: its output
+            # has the pages (reading them takes a tenth of rendering them). (Only a
+            # state as the build left it, neither rendered here nor deferred, has
+            # hashes that describe its files there.)
+            as_built = old.signature == signature and old.files is None and old.deferred is None
+            built = self._built(old.hashes) if as_built else None
+            if built is not None:
+                return pack(built)
             done = run_job(self._job(config, story_file, key, signature, packed=True), config, theme, cache)
             if isinstance(done, JobFailure):
                 raise done.error

@@ -304,6 +304,8 @@ def test_a_preview_started_after_a_build_takes_its_site_pages_from_the_output(
     output = site / "output"
     hand_edited = output / "tags" / "follow-ups" / "index.html"
     hand_edited.write_bytes(hand_edited.read_bytes().replace(b"</h1>", b"</h1><p>Edited by hand.</p>"))
+    source_page = output / "pair" / "s2.html"  # and one page of the pair story
+    source_page.write_bytes(source_page.read_bytes().replace(b"</h1>", b"</h1><p>Edited by hand.</p>"))
     rendered: list[str] = []
     real = digest.render._render_page
     monkeypatch.setattr(
@@ -311,11 +313,17 @@ def test_a_preview_started_after_a_build_takes_its_site_pages_from_the_output(
     )
     session = Session(site / "digest.yml", Preview(), [].append)
     assert session.rebuild() and session.last_result is not None and session.last_result.rendered == 0
-    # (Story pages are deferred: each rendered when asked for, or while idle.)
+    # (Story pages are deferred: each made when asked for, or while idle.)
     site_pages = [path for path in rendered if not path.startswith(("pair/", f"{SLUG}/"))]
     assert site_pages == ["tags/follow-ups/index.html"]  # the one the output no longer holds as built
     files = session.preview.files
+    assert isinstance(files, PagesOnDemand) and files.pending()
     assert b"Edited by hand" not in files["tags/follow-ups/index.html"]
+    # The deferred stories' pages: read from the output, but for the story with a
+    # page edited there since, which is rendered again.
+    assert files[f"{SLUG}/s1.html"] == (output / SLUG / "s1.html").read_bytes()
+    assert b"Edited by hand" not in files["pair/s2.html"] and not files.pending()
+    assert {path.split("/")[0] for path in rendered if path not in site_pages} == {"pair"}
     eager, _ = built(IncrementalBuilder(), config)
     assert set(files) == set(eager) and all(files[path] == eager[path] for path in eager)
     assert all(files[path] == (output / path).read_bytes() for path in ("index.html", "feed.xml", "search/index.html"))
