@@ -419,7 +419,8 @@ def theme_signatures(
     # (Whether drafts are built changes which stories are listed, not how a page looks.)
     common.update(repr(replace(config, summary_words=0, cache_dir="", output="", drafts=False)).encode())
     static = hashlib.sha256()
-    templates: dict[str, list[bytes]] = {}  # name -> each folder's file of that name (theme, overrides)
+    # name -> each folder's file of that name (theme, overrides), as (SHA-256, label + name + bytes)
+    templates: dict[str, list[tuple[str, bytes]]] = {}
     for label, folder in ((b"theme", theme.folder), (b"overrides", theme.overrides)):
         if folder is None or not folder.is_dir():
             continue
@@ -431,12 +432,12 @@ def theme_signatures(
             if name.startswith("static/"):
                 static.update(data)
             else:
-                templates.setdefault(name, []).append(label + b"\0" + data)
+                labelled = label + b"\0" + data
+                templates.setdefault(name, []).append((hashlib.sha256(labelled).hexdigest(), labelled))
 
     loads: dict[str, tuple[str, ...] | None] = {}
     for versions in templates.values():
-        for data in versions:
-            sha = hashlib.sha256(data).hexdigest()
+        for sha, data in versions:
             loads[sha] = known[sha] if known is not None and sha in known else _loaded_templates(data)
     if known is not None and known != loads:
         known.clear()
@@ -446,7 +447,7 @@ def theme_signatures(
         h = common.copy()
         loads_static = False
         for name in sorted(_reached(templates, roots, loads)):
-            for data in templates[name]:
+            for _, data in templates[name]:
                 h.update(data)
                 loads_static = loads_static or _loads_static(data.decode("utf-8", "replace"))
         if loads_static:
@@ -458,7 +459,9 @@ def theme_signatures(
 
 
 def _reached(
-    templates: Mapping[str, Sequence[bytes]], roots: Iterable[str], loads: Mapping[str, tuple[str, ...] | None]
+    templates: Mapping[str, Sequence[tuple[str, bytes]]],
+    roots: Iterable[str],
+    loads: Mapping[str, tuple[str, ...] | None],
 ) -> set[str]:
     """The template files that rendering ``roots`` may load: each root and what it
     extends, includes or imports, followed on; all of them when one names a template
@@ -470,8 +473,8 @@ def _reached(
         if name in found:
             continue
         found.add(name)
-        for data in templates[name]:
-            loaded = loads[hashlib.sha256(data).hexdigest()]
+        for sha, _ in templates[name]:
+            loaded = loads[sha]
             if loaded is None:
                 return set(templates)
             waiting.extend(other for other in loaded if other in templates)

@@ -79,17 +79,14 @@ class Store:
         """The entry, or None when it is missing or damaged (then deleted). With
         ``checksum``, also None when the entry is another than the one saved with
         that checksum (and then left alone: it may be newer)."""
-        path = self._path(kind, key)
-        try:
-            data = path.read_bytes()
-        except OSError:
+        data = self._read(kind, key)
+        if data is None:
             return None
         value = _unpack(data)
         if checksum is not None and value is not _NOT_FOUND and _checksum(data) != checksum:
             return None  # whole, but another save's (see ShardedMappings)
         if not isinstance(value, expected):
-            self.rejected += 1
-            path.unlink(missing_ok=True)
+            self._reject(kind, key)
             return None
         return value
 
@@ -97,16 +94,22 @@ class Store:
         """An entry's pickle, checked but not unpickled (see unpickled), or None when
         it is missing or damaged (then deleted): for what is held to be used later,
         if ever, as pickles take a third of the memory of what they hold."""
-        path = self._path(kind, key)
+        data = self._read(kind, key)
+        payload = _payload(data) if data is not None else None
+        if data is not None and payload is None:
+            self._reject(kind, key)
+        return payload
+
+    def _read(self, kind: str, key: str) -> bytes | None:
         try:
-            data = path.read_bytes()
+            return self._path(kind, key).read_bytes()
         except OSError:
             return None
-        payload = _payload(data)
-        if payload is None:
-            self.rejected += 1
-            path.unlink(missing_ok=True)
-        return payload
+
+    def _reject(self, kind: str, key: str) -> None:
+        """Count a damaged entry and delete it, to be made again."""
+        self.rejected += 1
+        self._path(kind, key).unlink(missing_ok=True)
 
     def save(self, kind: str, key: str, value: Any) -> str | None:
         """Write an entry; returns its checksum, or None when it could not be
