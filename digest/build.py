@@ -17,7 +17,6 @@ import hashlib
 import itertools
 import os
 import pickle
-import re
 import signal
 import stat
 import threading
@@ -366,15 +365,6 @@ def story_file_hash(story_file: StoryFile) -> str:
     return hashlib.sha256(repr(replace(story_file, file=Path(story_file.file.name))).encode()).hexdigest()
 
 
-# A template loading another: {% extends/include/import/from ... %}, its argument.
-_LOADS = re.compile(r"\{%[-+]?\s*(?:extends|include|import|from)\s+(.*?)[-+]?%\}", re.DOTALL)
-# ... naming one template, in quotes (anything else may name any file at render time).
-_LITERAL_LOAD = re.compile(
-    r"""\s*(?:"[^"]*"|'[^']*')\s*(?:ignore\s+missing\s*)?(?:(?:with|without)\s+context\s*)?"""
-    r"""(?:(?:as|import)\s+[\w\s,]+)?"""
-)
-
-
 # The templates the renderer starts a page from (see render.py): a story's pages and
 # listing view, and the site pages (feed_content.html too: the feeds render it for a
 # view that lacks its own). Any other file counts only when one of these loads it.
@@ -399,22 +389,24 @@ class ThemeSignatures:
     """Hashes of what rendered pages depend on besides their stories: digest's code,
     the settings and the templates they use, apart for story pages, listing views
     and site pages, so that an edit of story.html renders no index page again and
-    one of index.html no story page; base.html, which both extend, counts for both. Static files are copied, not
-    rendered (restyling the CSS renders no page again); they count for the pages
-    too when a template of theirs loads one, or loads a template by a name made at
-    render time."""
+    one of index.html no story page; base.html, which both extend, counts for both.
+    Static files are copied, not rendered (restyling the CSS renders no page again);
+    they count for the pages too when a template of theirs loads one, or loads a
+    template by a name made at render time."""
 
     stories: str  # the story pages' (StoryState.signature)
     listings: str  # the listing views' (their feed content's; see listing_key)
     site: str  # the site pages'
     static: str  # the static files'
+    # What each template file loads, by its SHA-256 (see BuilderState.template_loads).
+    loads: dict[str, tuple[str, ...] | None] = field(default_factory=dict, compare=False)
 
 
 def theme_signatures(
-    config: SiteConfig, theme: Theme, known: dict[str, tuple[str, ...] | None] | None = None
+    config: SiteConfig, theme: Theme, known: Mapping[str, tuple[str, ...] | None] | None = None
 ) -> ThemeSignatures:
-    """``known``: what each template file loads, by its hash, as found before (the
-    files found now are kept there, the others dropped)."""
+    """``known``: what each template file loads, by its hash, as found before; only
+    the files not there are parsed."""
     common = hashlib.sha256(code_fingerprint().encode())
     # (Whether drafts are built changes which stories are listed, not how a page looks.)
     common.update(repr(replace(config, summary_words=0, cache_dir="", output="", drafts=False)).encode())
@@ -438,24 +430,24 @@ def theme_signatures(
     loads: dict[str, tuple[str, ...] | None] = {}
     for versions in templates.values():
         for sha, data in versions:
-            loads[sha] = known[sha] if known is not None and sha in known else _loaded_templates(data)
-    if known is not None and known != loads:
-        known.clear()
-        known.update(loads)
+            if known is not None and sha in known:
+                loads[sha] = known[sha]
+            else:
+                loads[sha] = _loaded_templates(data.split(b"\0", 2)[2].decode("utf-8", "replace"))
 
     def signature(roots: Iterable[str]) -> str:
         h = common.copy()
         loads_static = False
         for name in sorted(_reached(templates, roots, loads)):
-            for _, data in templates[name]:
+            for sha, data in templates[name]:
                 h.update(data)
-                loads_static = loads_static or _loads_static(data.decode("utf-8", "replace"))
+                loads_static = loads_static or _loads_static(loads[sha])
         if loads_static:
             h.update(static.digest())
         return h.hexdigest()
 
     stories, listings, site = (signature(roots) for roots in (STORY_TEMPLATES, [FEED_CONTENT], SITE_TEMPLATES))
-    return ThemeSignatures(stories, listings, site, static.hexdigest())
+    return ThemeSignatures(stories, listings, site, static.hexdigest(), loads)
 
 
 def _reached(
@@ -481,11 +473,10 @@ def _reached(
     return found
 
 
-def _loaded_templates(data: bytes) -> tuple[str, ...] | None:
-    """The names a template file (label, name, bytes: see theme_signatures) loads,
-    without a theme prefix ("!theme/base.html": base.html); None when one is made at
-    render time or the file is no template Jinja can parse."""
-    source = data.split(b"\0", 2)[2].decode("utf-8", "replace")
+def _loaded_templates(source: str) -> tuple[str, ...] | None:
+    """The names a template extends, includes or imports, without a theme prefix
+    ("!theme/base.html": base.html); None when one is made at render time or the
+    text is no template Jinja can parse."""
     try:
         names = list(jinja2.meta.find_referenced_templates(jinja2.Environment().parse(source)))
     except jinja2.TemplateSyntaxError:
@@ -495,12 +486,10 @@ def _loaded_templates(data: bytes) -> tuple[str, ...] | None:
     return tuple(name.split("/", 1)[1] if name.startswith("!") else name for name in names if name is not None)
 
 
-def _loads_static(template: str) -> bool:
-    for match in _LOADS.finditer(template):
-        argument = match.group(1)
-        if "static/" in argument or not _LITERAL_LOAD.fullmatch(argument):
-            return True
-    return False
+def _loads_static(loaded: tuple[str, ...] | None) -> bool:
+    """Whether a template (what it loads: see _loaded_templates) loads a static file,
+    or may: it names what it loads at render time."""
+    return loaded is None or any(name.startswith("static/") for name in loaded)
 
 
 # --- the incremental builder ---------------------------------------------------------
@@ -877,9 +866,10 @@ class IncrementalBuilder:
             story_files = published
         root = str(config.root)
         self._sources = tuple(inside(root, ref.path) for s in story_files for ref in s.sources)
-        loads_before = dict(state.template_loads)
         signatures = theme_signatures(config, theme, state.template_loads)
-        self._changed = self._changed or loads_before != state.template_loads
+        if signatures.loads != state.template_loads:  # (a template edited, added or removed)
+            state.template_loads = signatures.loads
+            self._changed = True
         signature, static_files = signatures.stories, signatures.static
         self._listing_signature = signatures.listings
         copied = self._copied_files(config)

@@ -222,7 +222,7 @@ def test_what_each_template_loads_is_kept_by_its_hash(two_stories: Path, monkeyp
     the cache, and parse only a template edited since."""
     import digest.build
 
-    parsed: list[bytes] = []
+    parsed: list[str] = []
     real = digest.build._loaded_templates
     monkeypatch.setattr(digest.build, "_loaded_templates", lambda data: parsed.append(data) or real(data))
     run_build(two_stories)
@@ -234,7 +234,7 @@ def test_what_each_template_loads_is_kept_by_its_hash(two_stories: Path, monkeyp
     index = two_stories / "themes" / "default" / "index.html"
     index.write_text(index.read_text(encoding="utf-8") + "{# edited #}\n", encoding="utf-8")
     run_build(two_stories)
-    assert len(parsed) == 1 and parsed[0].endswith(b"{# edited #}\n")
+    assert len(parsed) == 1 and parsed[0].endswith("{# edited #}\n")
     config = load_config(two_stories / "digest.yml")
     from digest.theme import resolve_theme
 
