@@ -1196,13 +1196,17 @@ class IncrementalBuilder:
         listed = listing_key(key, self._listing_signature)
         self._listings[slug] = (listed, self._listings[slug][1], made_as)  # (restyled as it is unpickled)
 
+        # The preview just started, with the theme the last build used: its output
+        # has the pages (reading them takes a tenth of rendering them). (Only a
+        # state as the build left it, neither rendered here nor deferred, has
+        # hashes that describe its files there.)
+        as_built = old.signature == signature and old.files is None and old.deferred is None
+        in_output = old.hashes if as_built else None
+
         def render() -> dict[str, bytes]:
-            # The preview just started, with the theme the last build used: its output
-            # has the pages (reading them takes a tenth of rendering them). (Only a
-            # state as the build left it, neither rendered here nor deferred, has
-            # hashes that describe its files there.)
-            as_built = old.signature == signature and old.files is None and old.deferred is None
-            built = self._built(old.hashes) if as_built else None
+            # (Closes over no old state: that would hold the pages of every earlier
+            # restyle, each deferred render reaching the one before.)
+            built = self._built(in_output) if in_output is not None else None
             if built is not None:
                 return pack(built)
             done = run_job(self._job(config, story_file, key, signature, packed=True), config, theme, cache)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import re
@@ -11,6 +12,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import weakref
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -216,6 +218,27 @@ def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(si
     assert all(files[path] == eager[path] for path in eager)  # byte for byte, index pages included
     again, result = built(builder, config)
     assert result.rendered == 0 and all(again[path] == eager[path] for path in eager)
+
+
+def test_a_preview_restyled_again_lets_go_of_the_pages_it_rendered_before(site: Path) -> None:
+    # Each restyle defers every story anew; the pages rendered under the template
+    # before must not stay reachable from the new deferred ones (a preview that
+    # was restyled 50 times held 50 copies of every page it had shown).
+    config = two_stories(site)
+    builder = IncrementalBuilder(defer_pages=True)
+    built(builder, config)
+    restyle(site, "Who reported what", "Coverage by outlet")
+    files, _ = built(builder, config)
+    assert b"Coverage by outlet" in files["pair/index.html"]
+    shown = builder.state.stories["pair"].deferred
+    assert shown is not None and shown.done
+    before = weakref.ref(shown)
+    del files, shown
+    restyle(site, "Coverage by outlet", "Outlets, sentence by sentence")
+    files, _ = built(builder, config)
+    gc.collect()
+    assert before() is None
+    assert b"Outlets, sentence by sentence" in files["pair/index.html"]
 
 
 def test_a_preview_holds_its_pages_packed_and_serves_them_as_a_build_writes_them(site: Path) -> None:
