@@ -3,8 +3,9 @@
     python -m benchmarks.serve_bench [--stories 200] [--edits 5]
 
 On a generated site (benchmarks/generate.py): the preview's incremental builder's
-full build, no-op rebuild, one-story edit and template edit (until one page shows
-it, and then the time to render every other page); the preview's start after a
+full build, no-op rebuild, one-story edit, template edit (until one page shows
+it, and then the time to render every other page) and index template edit (until
+the home page shows it); the preview's start after a
 `digest build` (its first rebuild, pages deferred); then a real `digest serve`,
 timing from saving a source file to the served page showing the change (this
 includes the server's 50 ms polling). Goal: one-story edit under 300 ms.
@@ -68,6 +69,17 @@ def builder_rows(site: Path, edits: int, stories: int) -> list[tuple[str, float]
         rest.append(timed(lambda: sum(len(files[path]) for path in files)))  # noqa: B023 (run at once)
     rows.append(("template edit, one page rendered", statistics.median(times)))
     rows.append(("  then every other page (while idle)", statistics.median(rest)))
+    template.unlink()
+    index = site / "theme-overrides" / "index.html"
+    times = []
+    for n in range(edits):
+        index.write_text(f'{{% extends "!theme/index.html" %}}{{% block title %}}I{n}{{% endblock %}}')
+        started = time.perf_counter()
+        files = builder.build(config)[0].data
+        assert f"I{n}" in files["index.html"].decode()
+        times.append((time.perf_counter() - started) * 1000)
+    rows.append(("index.html edit, home page rendered", statistics.median(times)))
+    index.unlink()
     build(config)
     starts = []
     for _ in range(edits):

@@ -25,7 +25,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -396,8 +396,11 @@ class ThemeSignatures:
 
     stories: str  # the story pages' (StoryState.signature)
     listings: str  # the listing views' (their feed content's; see listing_key)
-    site: str  # the site pages'
+    site: str  # the site pages', all together
     static: str  # the static files'
+    # Each site page template's own, from what it loads: an edit of index.html renders
+    # no feed, search shard or sitemap again (a site page's key holds its template's).
+    pages: dict[str, str] = field(default_factory=dict)
     # What each template file loads, by its SHA-256 (see BuilderState.template_loads).
     loads: dict[str, tuple[str, ...] | None] = field(default_factory=dict, compare=False)
 
@@ -447,7 +450,8 @@ def theme_signatures(
         return h.hexdigest()
 
     stories, listings, site = (signature(roots) for roots in (STORY_TEMPLATES, [FEED_CONTENT], SITE_TEMPLATES))
-    return ThemeSignatures(stories, listings, site, static.hexdigest(), loads)
+    pages = {name: signature([name]) for name in SITE_TEMPLATES}
+    return ThemeSignatures(stories, listings, site, static.hexdigest(), pages, loads)
 
 
 def _reached(
@@ -532,6 +536,15 @@ class DeferredPages:
         return self._files
 
 
+def _held_site_page(path: str, render: Callable[[], bytes], held: dict[str, bytes]) -> dict[str, bytes]:
+    """A deferred site page, rendered and packed; also kept in ``held``, the site
+    pages its build holds, so that the next build keeps it (unless its key changed).
+    (A later build holds others, in a dict of its own.)"""
+    files = pack({path: render()})
+    held.update(files)
+    return files
+
+
 def pack(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """Pages as a build that keeps its site in memory (the preview) holds them:
     zlib-compressed, after a mark. The pages of a 1000-story site take 163 MB as
@@ -601,8 +614,8 @@ class BuilderState:
     parsed: dict[str, tuple[str, StoryFile, str]] = field(default_factory=dict)
     stories: dict[str, StoryState] = field(default_factory=dict)  # slug -> state
     site_key: str = ""  # what the site-wide pages were last rendered from
-    # Their output paths -> (site signature (see ThemeSignatures) + page key (see Renderer.site), "" for
-    # static files; SHA-256 of the file).
+    # Their output paths -> (page key (see Renderer.site), "" for static files; SHA-256 of
+    # the file, "" for a page a preview has not rendered yet).
     site_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     output: str = ""  # the output folder that ``manifest`` describes
     manifest: Manifest = field(default_factory=dict)
@@ -942,12 +955,14 @@ class IncrementalBuilder:
         state.hashes.forget_except(set(self._sources) | named | {file for file, _ in copied.values()})
 
         data: dict[str, bytes] = {}
+        site_later: dict[str, Callable[[], bytes]] = {}  # site pages deferred: path -> render
         if not site_current:
             by_slug = {s.slug: s for s in story_files}
 
             # A story is on several pages (index, tags, search, feeds): the views last
             # asked for are kept, as many as keep memory bounded (see UNPICKLED_VIEWS).
             unpickled_views: OrderedDict[str, dict[str, Any]] = OrderedDict()
+            most_views = [UNPICKLED_VIEWS]  # (fewer once the build is done: see below)
 
             def view(slug: str) -> dict[str, Any]:
                 """A listing view for a page being rendered; a lost one (a damaged
@@ -964,13 +979,13 @@ class IncrementalBuilder:
                     found = self._listing(slug, wanted)
                     assert found is not None  # (record held it)
                 unpickled_views[slug] = found
-                if len(unpickled_views) > UNPICKLED_VIEWS:
+                while len(unpickled_views) > most_views[0]:
                     unpickled_views.popitem(last=False)
                 return found
 
             def current(path: str, page_key: str) -> bool:
                 known = state.site_pages.get(path)
-                if known is None or known[0] != signatures.site + page_key:
+                if known is None or known[0] != page_key:
                     return False
                 if output is not None:
                     return intact({path: known[1]}, manifest, output)
@@ -980,14 +995,21 @@ class IncrementalBuilder:
             paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
             renderer = _renderer(config, theme, cache, False, signatures.site)
             cards = [state.stories[slug].card for slug in keys]
-            site_files, page_keys = renderer.site(cards, view, paths, current)
+            site_files, page_keys = renderer.site(
+                cards, view, paths, signatures.pages, current, site_later if defer else None
+            )
+            # The deferred pages' views are unpickled one page at a time, whenever asked.
+            unpickled_views.clear()
+            most_views[0] = config.page_size
             data.update(site_files if sink is not None else pack(site_files))
             earlier = state.site_pages
             state.site_key = site_key.hexdigest()
             state.site_pages = {
                 path: (
-                    signatures.site + page_keys[path] if path in page_keys else "",
-                    hashlib.sha256(site_files[path]).hexdigest() if path in site_files else earlier[path][1],
+                    page_keys.get(path, ""),
+                    hashlib.sha256(site_files[path]).hexdigest()
+                    if path in site_files
+                    else ("" if path in site_later else earlier[path][1]),  # ("": not rendered yet)
                 )
                 for path in sorted(set(site_files) | set(page_keys))
             }
@@ -998,8 +1020,9 @@ class IncrementalBuilder:
                     copied[path] = (copied[path][0], sha)
                 state.site_pages.update((path, ("", sha)) for path, (_, sha) in sorted(copied.items()))
         if output is None:  # the pages not rendered again (or none), from memory
-            data.update({path: self._site_bytes[path] for path in state.site_pages if path not in data})
-            self._site_bytes = {path: data[path] for path in state.site_pages}
+            held_now = [path for path in state.site_pages if path not in site_later]
+            data.update({path: self._site_bytes[path] for path in held_now if path not in data})
+            self._site_bytes = {path: data[path] for path in held_now}
 
         stories = [state.stories[s.slug] for s in story_files]
         linking = [s for s in story_files if s.note_links]
@@ -1016,7 +1039,10 @@ class IncrementalBuilder:
                 deferred.update(dict.fromkeys(built.hashes, built.deferred))
             elif not (sink is not None and slug in rendering):
                 kept.update(built.hashes)
-        kept.update({path: sha for path, (_, sha) in state.site_pages.items() if path not in data})
+        first_story = next(iter(deferred.values()), None)
+        for path, render in site_later.items():
+            deferred[path] = DeferredPages(partial(_held_site_page, path, render, self._site_bytes))
+        kept.update({path: sha for path, (_, sha) in state.site_pages.items() if path not in data and sha})
         kept.update(kept_by_jobs)
         result = BuildResult(
             output=config.output_dir,
@@ -1035,11 +1061,11 @@ class IncrementalBuilder:
                 ("render site pages", time.perf_counter() - stories_done),
             ),
         )
-        if deferred:
+        if first_story is not None:
             # One story now: a template error (the usual broken edit) fails this
             # build, as without deferring; one that only some stories meet shows
-            # when their pages are asked for.
-            next(iter(deferred.values())).files()
+            # when their pages are asked for. (The site's home page was rendered.)
+            first_story.files()
         if sink is None:
             return SiteFiles(PagesOnDemand(data, deferred), kept), result
         digests = {path: sha for path, (_, sha) in state.site_pages.items() if path in data}

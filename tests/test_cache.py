@@ -144,7 +144,8 @@ def test_template_edit_rerenders_without_reconsolidating(
 def test_a_template_edit_renders_only_the_pages_made_with_it(
     two_stories: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """story.html makes no index page, index.html no story page; base.html both."""
+    """story.html makes no index page, index.html no story page (nor feed, nor
+    sitemap); base.html both kinds of page, but no feed."""
     import digest.render
 
     tagged = two_stories / "content" / "pair.md"
@@ -155,6 +156,13 @@ def test_a_template_edit_renders_only_the_pages_made_with_it(
     monkeypatch.setattr(
         digest.render, "_render_page", lambda env, config, page: rendered.append(page.path) or real(env, config, page)
     )
+    templates: list[str] = []  # each template a page was rendered from, pages and feeds alike
+    real_render = digest.render._render
+    monkeypatch.setattr(
+        digest.render,
+        "_render",
+        lambda template, context: templates.append(template.name) or real_render(template, context),
+    )
     theme = two_stories / "themes" / "default"
     story_pages = {SLUG, "pair"}
 
@@ -164,6 +172,7 @@ def test_a_template_edit_renders_only_the_pages_made_with_it(
         assert old in text
         template.write_text(text.replace(old, new, 1), encoding="utf-8")
         rendered.clear()
+        templates.clear()
         result = run_build(two_stories)
         assert result.consolidated == 0
         stories = {path for path in rendered if path.split("/")[0] in story_pages}
@@ -177,9 +186,12 @@ def test_a_template_edit_renders_only_the_pages_made_with_it(
     assert stories == every_story_page and site == set()
     stories, site = edit("index.html", '<ul class="story-list">', '<ul class="story-list" data-edited>')
     assert stories == set() and {"index.html", "tags/follow-ups/index.html"} <= site
+    assert set(templates) == {"index.html"}  # (the index and tag pages: no feed, search shard or sitemap)
     stories, site = edit("base.html", "</body>", "<!-- edited -->\n</body>")
     assert stories == every_story_page
     assert {"index.html", "archives/index.html", "search/index.html", "404.html"} <= site
+    assert {"story.html", "index.html", "404.html"} <= set(templates)
+    assert not set(templates) & {"feed.xml", "tag_feed.xml", "sitemap.xml", "search_text.js"}
     output = two_stories / "output"
     assert b"data-edited" in (output / "index.html").read_bytes()
     assert b"Coverage by outlet" in (output / SLUG / "index.html").read_bytes()

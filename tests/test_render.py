@@ -14,9 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.build import SITE_TEMPLATES
 from digest.model import StoryCard
 from digest.render import SHARD_STORIES, Records, archive_months, readable_json, sort_stories, text_shards, url_path
 from tests.conftest import REPO
+
+# Each site template's signature (see build.ThemeSignatures), fixed: a test's templates do not change.
+TEMPLATE_KEYS = dict.fromkeys(SITE_TEMPLATES, "fixed")
 
 
 def _one_line(value: dict[str, Any] | list[Any]) -> bool:
@@ -177,12 +181,12 @@ def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path
         asked.append(slug)
         return {**seed, "slug": slug, "url": f"{slug}/index.html"}
 
-    _, keys = renderer.site(cards, view, [])
+    _, keys = renderer.site(cards, view, [], TEMPLATE_KEYS)
     assert len(set(asked)) == 300
     edited = cards[58]  # tagged, and too old for the feeds
     changed = [*cards[:58], replace(edited, listing="k58 edited"), *cards[59:]]
     asked.clear()
-    files, _ = renderer.site(changed, view, [], lambda path, key: keys.get(path) == key)
+    files, _ = renderer.site(changed, view, [], TEMPLATE_KEYS, lambda path, key: keys.get(path) == key)
     order = sort_stories(cards)
     tagged = [c for c in order if c.tags]
     size = config.page_size
@@ -223,7 +227,7 @@ def test_feeds_make_the_feed_content_a_view_lacks_once_per_story(
 
     monkeypatch.setattr(Renderer, "_feed_content_of", counted)
     card = StoryCard(listing["slug"], listing["date"], tuple(listing["tags"]), "k", listing["title"])
-    files, _ = renderer.site([card], lambda slug: restyled_view, [])
+    files, _ = renderer.site([card], lambda slug: restyled_view, [], TEMPLATE_KEYS)
     feeds = [path for path in files if path.endswith("feed.xml")]
     assert len(feeds) == 1 + len(listing["tags"]) and made == [listing["slug"]]
     ns = {"a": "http://www.w3.org/2005/Atom"}

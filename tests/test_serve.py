@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import digest.render
 from digest.build import BuildResult, IncrementalBuilder, PagesOnDemand, build
 from digest.config import load_config
 from digest.model import SiteConfig
@@ -133,8 +134,6 @@ def test_edit_reconsolidates_one_story_and_template_edits_only_rerender(site: Pa
 
 
 def test_a_preview_renders_only_the_site_pages_an_edit_changes(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import digest.render
-
     rendered: list[str] = []
     real = digest.render._render_page
     monkeypatch.setattr(
@@ -209,15 +208,60 @@ def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(si
     files, result = built(builder, config)
     assert result.consolidated == 0 and result.rendered == 0  # no story rendered by the build itself...
     assert isinstance(files, PagesOnDemand)
-    assert len(files.pending()) == 1  # ...but the first, to catch a broken template at once
-    assert "pair/index.html" in files and len(files.pending()) == 1  # looking for a page renders nothing
+    # ...but the first, to catch a broken template at once; the tag pages wait too
+    # (index pages but the first do: see Renderer.site).
+    tag_pages = [path for path in files.deferred if path.startswith("tags/")]
+    assert tag_pages and len(files.pending()) == 1 + len(tag_pages)
+    assert "pair/index.html" in files and len(files.pending()) == 1 + len(tag_pages)  # a look renders nothing
     assert b"Coverage by outlet" in files["pair/index.html"]
-    assert files.pending() == []  # asking for one page rendered its story
+    assert len(files.pending()) == len(tag_pages)  # asking for one page rendered its story
     eager, _ = built(IncrementalBuilder(), config)
     assert set(files) == set(eager)
     assert all(files[path] == eager[path] for path in eager)  # byte for byte, index pages included
     again, result = built(builder, config)
     assert result.rendered == 0 and all(again[path] == eager[path] for path in eager)
+
+
+def test_a_preview_restyle_of_the_index_renders_its_other_pages_when_asked(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (site / "digest.yml").write_text(
+        (site / "digest.yml").read_text(encoding="utf-8") + "page_size: 1\n", encoding="utf-8"
+    )
+    config = two_stories(site)
+    builder = IncrementalBuilder(defer_pages=True)
+    built(builder, config)
+    index = site / "themes" / "default" / "index.html"
+    index.write_text(
+        index.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}<p>Restyled</p>")
+    )
+    eager, _ = built(IncrementalBuilder(), config)
+    rendered: list[str] = []
+    real = digest.render._render_page
+    monkeypatch.setattr(
+        digest.render, "_render_page", lambda env, config, page: rendered.append(page.path) or real(env, config, page)
+    )
+    files, result = built(builder, config)
+    assert result.rendered == 0 and isinstance(files, PagesOnDemand)
+    # The home page is rendered by the build (a broken template fails it at once)...
+    assert "index.html" in rendered and b"<p>Restyled</p>" in files["index.html"]
+    # ...the other index pages and the tag pages when asked for, or while idle.
+    waiting = {path for path in files.deferred if not path.startswith(("pair/", f"{SLUG}/"))}
+    tag_pages = {path for path in eager if re.fullmatch(r"tags/[^/]+/index\.html", path)}
+    assert waiting == {"page/2/index.html"} | tag_pages
+    assert len(waiting) > 2 and not waiting & set(rendered)
+    assert len(files.pending()) == len(waiting)  # (no story: a template they do not use changed)
+    before = len(rendered)
+    second = files["page/2/index.html"]
+    assert rendered[before:] == ["page/2/index.html"] and b"<p>Restyled</p>" in second
+    # A story page rendered after it has the globals of story pages again.
+    assert second == eager["page/2/index.html"] and files[f"{SLUG}/index.html"] == eager[f"{SLUG}/index.html"]
+    # The next build keeps the page rendered on request; those never asked for still wait.
+    rendered.clear()
+    again, result = built(builder, config)
+    assert rendered == [] and isinstance(again, PagesOnDemand) and "page/2/index.html" not in again.deferred
+    assert again["page/2/index.html"] == second and waiting - {"page/2/index.html"} <= set(again.deferred)
+    assert all(again[path] == eager[path] for path in eager)
 
 
 def test_a_preview_restyled_again_lets_go_of_the_pages_it_rendered_before(site: Path) -> None:
@@ -251,7 +295,9 @@ def test_a_preview_holds_its_pages_packed_and_serves_them_as_a_build_writes_them
     written = {str(p.relative_to(output)): p.read_bytes() for p in output.rglob("*") if p.is_file()}
     builder = IncrementalBuilder(defer_pages=True)
     files, _ = built(builder, config)
-    assert isinstance(files, PagesOnDemand) and not files.deferred
+    # (No story deferred: each was rendered here. The tag pages wait until asked for.)
+    tag_pages = {path for path in written if re.fullmatch(r"tags/[^/]+/index\.html", path)}
+    assert isinstance(files, PagesOnDemand) and tag_pages and set(files.deferred) == tag_pages
     assert set(files) == set(written) and all(files[path] == written[path] for path in written)
     # What memory holds of each page is zlib's packing of it, the seed story's too.
     held = builder.state.stories[SLUG].files
@@ -273,7 +319,9 @@ def test_a_preview_restyle_of_the_feed_content_reaches_the_feeds_at_once(site: P
     template = site / "themes" / "default" / "feed_content.html"
     template.write_text("<p>{{ story.title }}, in short: {{ story.lead }}</p>", encoding="utf-8")
     files, result = built(builder, config)
-    assert result.rendered == 0 and isinstance(files, PagesOnDemand) and len(files.pending()) == 1
+    assert result.rendered == 0 and isinstance(files, PagesOnDemand)
+    tag_pages = [path for path in files.deferred if path.startswith("tags/")]
+    assert tag_pages and len(files.pending()) == 1 + len(tag_pages)  # a story and the tag pages wait
     feed = files["feed.xml"]
     assert feed.count(b"&lt;p&gt;") == 2 and feed.count(b", in short: ") == 2 and b"&lt;sup&gt;" not in feed
     eager, _ = built(IncrementalBuilder(), config)
@@ -318,8 +366,6 @@ def test_a_preview_started_after_a_build_takes_its_site_pages_from_the_output(
 ) -> None:
     """The build wrote the index, tag, archive, search and feed pages a preview would
     render the same: it reads them (unless edited since) and renders only the rest."""
-    import digest.render
-
     config = two_stories(site)
     tagged = site / "content" / "pair.md"
     tagged.write_text(tagged.read_text(encoding="utf-8").replace("---\n", "---\ntags: [Follow-ups]\n", 1))
@@ -338,15 +384,17 @@ def test_a_preview_started_after_a_build_takes_its_site_pages_from_the_output(
     assert session.rebuild() and session.last_result is not None and session.last_result.rendered == 0
     # (Story pages are deferred: each made when asked for, or while idle.)
     site_pages = [path for path in rendered if not path.startswith(("pair/", f"{SLUG}/"))]
-    assert site_pages == ["tags/follow-ups/index.html"]  # the one the output no longer holds as built
+    assert site_pages == []  # all but one taken from the output...
     files = session.preview.files
     assert isinstance(files, PagesOnDemand) and files.pending()
+    assert "tags/follow-ups/index.html" in files.deferred  # ...which no longer holds it as built: it waits
     assert b"Edited by hand" not in files["tags/follow-ups/index.html"]
+    assert rendered[-1] == "tags/follow-ups/index.html"
     # The deferred stories' pages: read from the output, but for the story with a
     # page edited there since, which is rendered again.
     assert files[f"{SLUG}/s1.html"] == (output / SLUG / "s1.html").read_bytes()
     assert b"Edited by hand" not in files["pair/s2.html"] and not files.pending()
-    assert {path.split("/")[0] for path in rendered if path not in site_pages} == {"pair"}
+    assert {path.split("/")[0] for path in rendered if not path.startswith("tags/")} == {"pair"}
     eager, _ = built(IncrementalBuilder(), config)
     assert set(files) == set(eager) and all(files[path] == eager[path] for path in eager)
     assert all(files[path] == (output / path).read_bytes() for path in ("index.html", "feed.xml", "search/index.html"))
@@ -401,6 +449,30 @@ def test_preview_reports_a_template_error_met_by_a_deferred_story_once(site: Pat
     status, _, body = call(session.preview, "/digest/pair/index.html")
     assert status == "200 OK" and b"Fixed coverage" in body and b"digest-build-error" not in body
     assert session.render_deferred(1.0) is False
+
+
+def test_preview_reports_a_template_error_met_by_a_deferred_tag_page(site: Path) -> None:
+    two_stories(site)
+    lines: list[str] = []
+    session = Session(site / "digest.yml", Preview(), lines.append)
+    assert session.rebuild()
+    index = site / "themes" / "default" / "index.html"
+    good = index.read_text(encoding="utf-8")
+    index.write_text(
+        good.replace("{% block content %}", "{% block content %}{% if tag %}{{ tag.no_such.thing }}{% endif %}"),
+        encoding="utf-8",
+    )
+    assert session.rebuild()  # the home page lists no tag: it renders, the build stands
+    status, _, body = call(session.preview, "/digest/index.html")
+    assert status == "200 OK" and b"digest-build-error" not in body
+    status, _, body = call(session.preview, "/digest/tags/diplomacy/")
+    assert status == "500 Internal Server Error" and b"digest-build-error" in body and b"index.html" in body
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and "index.html" in errors[0] and "no_such" in errors[0]
+    index.write_text(good, encoding="utf-8")
+    assert session.rebuild() and session.preview.error is None
+    status, _, body = call(session.preview, "/digest/tags/diplomacy/")
+    assert status == "200 OK" and b"digest-build-error" not in body
 
 
 def test_watched_paths_cover_inputs_but_never_output(site: Path) -> None:
