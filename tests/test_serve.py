@@ -200,12 +200,17 @@ def restyle(site: Path, old: str, new: str) -> None:
     template.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(site: Path) -> None:
+def restyled_preview(site: Path) -> tuple[IncrementalBuilder, SiteConfig, Mapping[str, bytes], BuildResult]:
+    """A preview of the two stories built, then story.html edited and built again."""
     config = two_stories(site)
     builder = IncrementalBuilder(defer_pages=True)
     built(builder, config)
     restyle(site, "Who reported what", "Coverage by outlet")
-    files, result = built(builder, config)
+    return (builder, config, *built(builder, config))
+
+
+def test_preview_restyle_renders_pages_when_asked_and_as_an_eager_build_would(site: Path) -> None:
+    builder, config, files, result = restyled_preview(site)
     assert result.consolidated == 0 and result.rendered == 0  # no story rendered by the build itself...
     assert isinstance(files, PagesOnDemand)
     # ...but the first, to catch a broken template at once; the tag pages wait too
@@ -268,11 +273,7 @@ def test_a_preview_restyled_again_lets_go_of_the_pages_it_rendered_before(site: 
     # Each restyle defers every story anew; the pages rendered under the template
     # before must not stay reachable from the new deferred ones (a preview that
     # was restyled 50 times held 50 copies of every page it had shown).
-    config = two_stories(site)
-    builder = IncrementalBuilder(defer_pages=True)
-    built(builder, config)
-    restyle(site, "Who reported what", "Coverage by outlet")
-    files, _ = built(builder, config)
+    builder, config, files, _ = restyled_preview(site)
     assert b"Coverage by outlet" in files["pair/index.html"]
     shown = builder.state.stories["pair"].deferred
     assert shown is not None and shown.done
