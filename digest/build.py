@@ -396,13 +396,19 @@ class ThemeSignatures:
 
     stories: str  # the story pages' (StoryState.signature)
     listings: str  # the listing views' (their feed content's; see listing_key)
-    site: str  # the site pages', all together
     static: str  # the static files'
     # Each site page template's own, from what it loads: an edit of index.html renders
     # no feed, search shard or sitemap again (a site page's key holds its template's).
     pages: dict[str, str] = field(default_factory=dict)
     # What each template file loads, by its SHA-256 (see BuilderState.template_loads).
     loads: dict[str, tuple[str, ...] | None] = field(default_factory=dict, compare=False)
+
+    @property
+    def site(self) -> str:
+        """The site pages' all together: changed by any edit that changes one's."""
+        return hashlib.sha256(
+            "\0".join(f"{name} {sig}" for name, sig in sorted(self.pages.items())).encode()
+        ).hexdigest()
 
 
 def theme_signatures(
@@ -449,9 +455,9 @@ def theme_signatures(
             h.update(static.digest())
         return h.hexdigest()
 
-    stories, listings, site = (signature(roots) for roots in (STORY_TEMPLATES, [FEED_CONTENT], SITE_TEMPLATES))
+    stories, listings = signature(STORY_TEMPLATES), signature([FEED_CONTENT])
     pages = {name: signature([name]) for name in SITE_TEMPLATES}
-    return ThemeSignatures(stories, listings, site, static.hexdigest(), pages, loads)
+    return ThemeSignatures(stories, listings, static.hexdigest(), pages, loads)
 
 
 def _reached(
@@ -962,7 +968,7 @@ class IncrementalBuilder:
             # A story is on several pages (index, tags, search, feeds): the views last
             # asked for are kept, as many as keep memory bounded (see UNPICKLED_VIEWS).
             unpickled_views: OrderedDict[str, dict[str, Any]] = OrderedDict()
-            most_views = [UNPICKLED_VIEWS]  # (fewer once the build is done: see below)
+            most_views = UNPICKLED_VIEWS  # (fewer once the build is done: see below)
 
             def view(slug: str) -> dict[str, Any]:
                 """A listing view for a page being rendered; a lost one (a damaged
@@ -979,7 +985,7 @@ class IncrementalBuilder:
                     found = self._listing(slug, wanted)
                     assert found is not None  # (record held it)
                 unpickled_views[slug] = found
-                while len(unpickled_views) > most_views[0]:
+                while len(unpickled_views) > most_views:
                     unpickled_views.popitem(last=False)
                 return found
 
@@ -1000,7 +1006,7 @@ class IncrementalBuilder:
             )
             # The deferred pages' views are unpickled one page at a time, whenever asked.
             unpickled_views.clear()
-            most_views[0] = config.page_size
+            most_views = config.page_size
             data.update(site_files if sink is not None else pack(site_files))
             earlier = state.site_pages
             state.site_key = site_key.hexdigest()

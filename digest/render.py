@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
@@ -143,13 +143,10 @@ class Renderer:
         pages are not rendered: each goes there as a function that renders it when
         asked (a site of 5,000 stories has ~1,000 of them, 1.5 s of rendering).
         """
-        env = self.env
-        story_site = env.globals["site"]
-        try:
-            site = site_globals(self.config, cards)
-            return self._site(cards, view, story_paths, template_keys, current, site, later)
-        finally:
-            env.globals.update(site=story_site)
+        site = site_globals(self.config, cards)
+        return _keeping_globals(
+            self.env, lambda: self._site(cards, view, story_paths, template_keys, current, site, later)
+        )
 
     def _site(
         self,
@@ -314,10 +311,12 @@ class Renderer:
 
 SITEMAP_URLS = 50_000
 
+T = TypeVar("T")
 
-def _keeping_globals(env: jinja2.Environment, render: Callable[[], bytes]) -> bytes:
-    """A deferred page rendered after its site render: the globals it sets for
-    itself are put back as they were (those of story pages, most often)."""
+
+def _keeping_globals(env: jinja2.Environment, render: Callable[[], T]) -> T:
+    """``render`` run with the site globals put back as they were after it (those of
+    story pages): each site page sets its own, in a site render or a deferred page."""
     saved = env.globals["site"]
     try:
         return render()
