@@ -141,6 +141,14 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
         [],
     ),
     (
+        "4.9 MB hostile web page (250,000 tags left unclosed)",
+        lambda s: (
+            write("seeds/hostile.html", "<html><body><p>Start.</p>" + "<a href='x" * 500_000)(s),
+            story("x", "sources:\n  - seeds/hostile.html\n" + PAIR)(s),
+        ),
+        [],
+    ),
+    (
         "Windows-1252 source",
         lambda s: (
             write("seeds/w.txt", "Caf\xe9 \u201cnews\u201d\n\nThe Arctic Council met.".encode("cp1252"))(s),

@@ -170,8 +170,14 @@ class Peer(NamedTuple):
         return f"{pages} pages for {articles} articles: not counted (is its Markdown reader installed?)"
 
 
+def installed(executable: str) -> str | None:
+    """A peer's executable as given (a name on PATH or a path), or None when there is
+    none such or it is "" (skip that peer): the table then says it was not run."""
+    return shutil.which(executable) if executable else None
+
+
 def hugo(site: Path, aside: Aside) -> Peer:
-    return Peer("hugo", shutil.which("hugo"), site, "public", ["--quiet"], aside)
+    return Peer("hugo", installed("hugo"), site, "public", ["--quiet"], aside)
 
 
 def digest_rows(
@@ -311,7 +317,7 @@ def peer_rows(peers: list[Peer], runs: int, done: dict[str, list[Run]]) -> list[
     rows = []
     for peer in peers:
         if not peer.executable:
-            rows.append((f"{peer.name}: not installed", float("nan"), "skipped"))
+            rows.append((f"{peer.name}: not run", float("nan"), "not installed, or skipped"))
             continue
         builds = done.get(peer.name) or [peer.build() for _ in range(runs)]
         why = peer.incomplete()
@@ -341,7 +347,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sample", type=int, default=100, help="Stories timed stage by stage.")
     parser.add_argument("--big", type=int, default=100, help="Sources of the one big story (0: skip).")
-    parser.add_argument("--pelican", default=shutil.which("pelican"), help="Pelican's executable.")
+    parser.add_argument(
+        "--pelican", default="pelican", help="Pelican's executable, a name on PATH or a path ('': skip Pelican)."
+    )
     parser.add_argument("--keep", type=Path, help="Generate the sites here (default: a temporary folder).")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -368,7 +376,7 @@ def main() -> None:
                 rows.append(floor_row(site, aside))
                 pelican = Peer(
                     "pelican",
-                    args.pelican,
+                    installed(args.pelican),
                     pelican_site,
                     "output",
                     ["content", "-s", "pelicanconf.py", "-o", "output", "-q"],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from benchmarks.generate import generate
-from benchmarks.scale_bench import newest_story
+from benchmarks.scale_bench import Aside, Peer, installed, newest_story, peer_rows
 from tests.conftest import build_site
 
 
@@ -22,3 +23,13 @@ def test_the_newest_story_of_a_generated_site_is_the_one_the_index_and_feed_list
     assert feed.index(f"/bench/{newest}/") < min(
         feed.index(f"/bench/story-{n:04d}/") for n in range(30) if f"story-{n:04d}" != newest
     )
+
+
+def test_a_peer_that_is_not_installed_or_skipped_is_a_row_of_the_table_not_a_crash(tmp_path: Path) -> None:
+    assert installed(sys.executable) == sys.executable
+    assert installed("") is None  # --pelican '': skip it
+    assert installed(str(tmp_path / "no-such-generator")) is None
+    peer = Peer("pelican", installed("no-such-generator-here"), tmp_path, "output", [], Aside(tmp_path))
+    [(name, seconds, note)] = peer_rows([peer], 1, {})
+    assert (name, note) == ("pelican: not run", "not installed, or skipped")
+    assert seconds != seconds  # NaN: printed as "-", never as a time

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from benchmarks.seed_truth import BODY
 from digest.clean import clean_story
-from digest.html_text import html_to_text, looks_like_html
+from digest.html_text import BLOCKS, LANDMARK_HINTS, SKIP, VOID, _Extractor, _parse, html_to_text, looks_like_html
 from digest.model import RawSource
 from tests.conftest import build_site, seed_sources, write
 
@@ -83,3 +87,126 @@ def test_html_source_in_a_build(site: Path, tmp_path: Path) -> None:
     build_site(site, tmp_path / "out")
     page = (tmp_path / "out" / "blinken-lavrov-reykjavik" / "s3.html").read_text()
     assert "Ned Price" in page and "tracking" not in page and "<textarea" not in page
+
+
+# --- the tokenizer --------------------------------------------------------------------
+
+
+class _StandardLibrary(HTMLParser):
+    """The same extractor fed by the standard library's parser, which digest used
+    before its own tokenizer: on a well-formed page the two must agree."""
+
+    def __init__(self, into: _Extractor) -> None:
+        super().__init__(convert_charrefs=True)
+        self.into = into
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.into.start(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.into.end(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.into.data(data, self.getpos()[0])
+
+
+def blocks(page: str, standard_library: bool = False) -> list[tuple[str, int, tuple[str, str] | None]]:
+    into = _Extractor()
+    if standard_library:
+        parser = _StandardLibrary(into)
+        parser.feed(page)
+        parser.close()
+    else:
+        _parse(page, into)
+    into.close()
+    return into.blocks
+
+
+_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "Lavrov",
+            "met",
+            "Blinken",
+            " ",
+            "\n",
+            "  ",
+            "&amp;",
+            "&lt;",
+            "caf&eacute;",
+            "&#8217;",
+            "R&D",
+            "a < b",
+            "5 > 3",
+            "\u00a0",
+            "x",
+        ]
+    ),
+    max_size=6,
+).map("".join)
+_ATTRIBUTES = st.lists(
+    st.tuples(
+        st.sampled_from(["class", "id", "role", "href", "data-x", "CLASS"]),
+        st.sampled_from(["related-posts", "share bar", "story", "byline", "x > y", "it's", 'say "hi"', "&amp;", ""]),
+        st.sampled_from(['"', "'", ""]),
+    ),
+    max_size=3,
+)
+_TAGS = sorted(BLOCKS | SKIP | VOID | set(LANDMARK_HINTS) | {"span", "a", "b", "em", "textarea"})
+
+
+def _attributes(attrs: list[tuple[str, str, str]]) -> str:
+    written = []
+    for name, value, quote in attrs:
+        if quote == "" and (not value or any(c in value for c in " \"'=<>`")):
+            quote = '"' if '"' not in value else "'"
+        if quote and quote in value:
+            quote = "'" if quote == '"' else '"'
+        written.append(f" {name}={quote}{value}{quote}")
+    return "".join(written)
+
+
+@st.composite
+def _element(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(_TAGS))
+    attrs = _attributes(draw(_ATTRIBUTES))
+    if tag in VOID:
+        return f"<{tag}{attrs}{draw(st.sampled_from(['', '/', ' /']))}>"
+    if tag in ("script", "style"):
+        return f"<{tag}{attrs}>var x = '<p>not text</p>'; a < b && c > d;</{tag}>"
+    children = draw(st.lists(_TEXT if depth >= 3 else st.one_of(_TEXT, _element(depth + 1)), max_size=4))
+    spacer = draw(st.sampled_from(["", "\n", "\n  "]))
+    return f"<{tag}{attrs}>{spacer}{''.join(children)}</{tag.upper() if depth == 1 else tag}>"
+
+
+@st.composite
+def _page(draw: st.DrawFn) -> str:
+    head = draw(st.sampled_from(["", "<!DOCTYPE html>\n", "<!doctype html><html><head><title>T</title></head>"]))
+    parts = draw(st.lists(st.one_of(_element(), _TEXT, st.just("<!-- a <p>comment</p> -->")), max_size=6))
+    return head + "<body>" + "\n".join(parts) + "</body></html>"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_page())
+def test_a_well_formed_page_gives_the_blocks_the_standard_library_parser_gives(page: str) -> None:
+    assert blocks(page) == blocks(page, standard_library=True)
+
+
+def test_the_seed_saved_as_a_page_gives_the_blocks_the_standard_library_parser_gives() -> None:
+    html, _ = seed_as_html()
+    assert blocks(html) == blocks(html, standard_library=True)
+    assert len(blocks(html)) > 20
+
+
+def test_broken_markup_is_read_as_browsers_read_it() -> None:
+    # What is left open runs to the end of the page, and a "<" that opens nothing is text.
+    assert html_to_text("<p>a < b and c<d</p><p>kept</p>").text == "a < b and c\n\nkept"  # a tag "d<"
+    assert html_to_text("<p>before</p><p>x <a href='unclosed>lost</a></p><p>lost too</p>").text == "before\n\nx"
+    assert html_to_text("<p>one</p><!-- never closed <p>hidden</p>").text == "one"
+    assert html_to_text("<p>one</p><!--><p>two</p><!---><p>three</p>").text == "one\n\ntwo\n\nthree"
+    assert html_to_text("<p>one</p><script>if (a</p>) {}").text == "one"
+    assert html_to_text("<p>x</p></><?php echo 1 ?></ 3><p>y</p><![CDATA[ z ]]>").text == "x\n\ny"
+    # An end tag closes what it names and the elements left open inside it; one naming nothing open is ignored.
+    page = html_to_text('<div class="comments"><p>c1<span><b>c2</div><p>body</p></span></i>')
+    assert page.text == "c1c2\n\nbody"
+    assert page.hints == ((1, "comments", "in the comments section"),)  # "body" is outside the closed div

@@ -56,6 +56,29 @@ def test_twenty_thousand_line_article_builds_within_bound(site: Path, tmp_path: 
     assert 'id="s20000"' in page or page.count('class="sentence') >= 19_000
 
 
+# Saved pages that made the standard library's HTML parser scan the rest of the page
+# again at every "<" (minutes for a few hundred kilobytes), or that nest or split
+# without end: 1-2 MB each, read in a fraction of a second now.
+HOSTILE_PAGES = {
+    "tags left unclosed": "<a href='x" * 100_000,
+    "comments left unclosed": "<!-- x " * 150_000,
+    "declarations left unclosed": "<!x" * 330_000,
+    "a '<' that opens nothing": "a < b " * 170_000,
+    "100,000 elements left open": "<div class=a>" * 50_000 + "</i>" * 100_000,
+    "one paragraph of 250,000 pieces": "<p>" + "<b>x</b> " * 250_000 + "</p>",
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE_PAGES)
+def test_hostile_web_page_builds_within_bound(site: Path, tmp_path: Path, kind: str) -> None:
+    add_story(site, "hostile.html", ("<html><body><p>Start.</p>" + HOSTILE_PAGES[kind]).encode())
+    with at_most(30):
+        result = build_site(site, tmp_path / "out")
+    assert result.stories == 2
+    page = (tmp_path / "out" / "extra" / "s1.html").read_text(encoding="utf-8")
+    assert "Start." in page
+
+
 def test_empty_article_builds_with_a_warning(site: Path, tmp_path: Path) -> None:
     add_story(site, "empty.txt", b"")
     result = build_site(site, tmp_path / "out")
