@@ -329,23 +329,32 @@ def _split_list_items(text: str) -> Iterator[str]:
 
 
 def _consecutive_markers(markers: list[re.Match[str]]) -> list[int]:
-    """Positions of list markers that count up by one with the same punctuation."""
-    best: list[int] = []
-    for i, first in enumerate(markers):
-        chain = [first]
-        for m in markers[i + 1 :]:
-            prev = chain[-1]
-            if m.group("punct") == prev.group("punct") and _follows(prev.group("mark"), m.group("mark")):
-                chain.append(m)
-        if len(chain) > len(best):
-            best = [m.start() for m in chain]
-    return best
+    """Positions of the longest run of list markers that count up by one with the
+    same punctuation, each the first such marker after the one before (of the
+    longest runs, the one that starts first).
 
-
-def _follows(a: str, b: str) -> bool:
-    if a.isdigit() and b.isdigit():
-        return int(b) == int(a) + 1
-    return len(a) == len(b) == 1 and a.isalpha() and ord(b) == ord(a) + 1
+    Found in one pass from the last marker back, each marker's run being itself and
+    the run of the next marker that follows it: a paragraph of 20,000 short
+    sentences ("... b. ...") took a minute when every marker began a scan of all
+    those after it."""
+    after: list[int | None] = [None] * len(markers)  # the next marker of each one's run
+    length = [1] * len(markers)
+    nearest: dict[tuple[str, str, int], int] = {}  # (punctuation, kind, value) -> next marker so
+    for i in range(len(markers) - 1, -1, -1):
+        punct, mark = markers[i].group("punct"), markers[i].group("mark")
+        kind, value = ("number", int(mark)) if mark.isdigit() else ("letter", ord(mark))
+        following = nearest.get((punct, kind, value + 1))
+        if following is not None:
+            after[i], length[i] = following, length[following] + 1
+        nearest[(punct, kind, value)] = i
+    if not markers:
+        return []
+    at: int | None = max(range(len(markers)), key=lambda i: (length[i], -i))
+    run = []
+    while at is not None:
+        run.append(markers[at].start())
+        at = after[at]
+    return run
 
 
 def _split_prose(text: str) -> Iterator[str]:

@@ -122,3 +122,54 @@ def test_sentence_end_marks_are_found_as_the_pattern_as_written_finds_them(text:
         return [(m.span(), m.group("end"), m.group("close")) for m in pattern.finditer(text)]
 
     assert found(_END) == found(_END_AS_WRITTEN)
+
+
+def _longest_run_as_first_written(markers: list[re.Match[str]]) -> list[int]:
+    """The list-marker run as first found: from each marker, every later one that
+    follows the last taken (quadratic in the markers; the reference here)."""
+
+    def follows(a: str, b: str) -> bool:
+        if a.isdigit() and b.isdigit():
+            return int(b) == int(a) + 1
+        return len(a) == len(b) == 1 and a.isalpha() and ord(b) == ord(a) + 1
+
+    best: list[int] = []
+    for i, first in enumerate(markers):
+        chain = [first]
+        for m in markers[i + 1 :]:
+            if m.group("punct") == chain[-1].group("punct") and follows(chain[-1].group("mark"), m.group("mark")):
+                chain.append(m)
+        if len(chain) > len(best):
+            best = [m.start() for m in chain]
+    return best
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["1", "2", "3", "4", "02", "10", "11", "a", "b", "c", "z", "٣"]),
+            st.sampled_from([".", ")", ".)"]),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from(["x", "Item", "b.", "and"]), max_size=12),
+)
+def test_the_list_marker_run_is_the_one_the_quadratic_search_finds(
+    marks: list[tuple[str, str]], words: list[str]
+) -> None:
+    from digest.sentences import _LIST_MARKER, _consecutive_markers
+
+    padded = words + ["w"] * (len(marks) - len(words))
+    line = " ".join(f"{mark}{punct} {word}" for (mark, punct), word in zip(marks, padded[: len(marks)], strict=True))
+    markers = list(_LIST_MARKER.finditer(line))
+    assert _consecutive_markers(markers) == _longest_run_as_first_written(markers)
+
+
+def test_a_paragraph_of_20000_list_markers_or_short_sentences_splits_within_bound() -> None:
+    from tests.test_limits import at_most
+
+    with at_most(20):  # (each took more than a minute when every marker began a scan of all after it)
+        assert len(split_paragraph("A b. " * 20_000)) == 20_000
+        items = split_paragraph(" ".join(f"{n}) item {n}." for n in range(1, 20_001)))
+    assert len(items) == 20_000 and items[0] == "1) item 1." and items[-1] == "20000) item 20000."
