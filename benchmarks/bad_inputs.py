@@ -65,6 +65,11 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
     ("a date that does not exist", story("x", "date: 2021-02-30\nsources:\n" + PAIR), []),
     ("two tags sharing one page", story("x", "tags: [C++, c]\nsources:\n" + PAIR), []),
     ("a tag with no letter or digit", story("x", "tags: ['!!!']\nsources:\n" + PAIR), []),
+    (
+        "a story with 20,000 tags",
+        story("x", "tags: [" + ", ".join(f"t{n}" for n in range(20_000)) + "]\nsources:\n" + PAIR),
+        [],
+    ),
     ("a config key given twice", edit("digest.yml", "theme: default", "theme: default\ntheme: dark"), []),
     ("a language that is no tag", edit("digest.yml", "language: en", "language: en us"), []),
     ("unknown config key", edit("digest.yml", "summary_words", "sumary_words"), []),

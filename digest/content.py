@@ -140,11 +140,38 @@ def _tags(
     kept: dict[str, tuple[str, int]] = {}
     for index, tag in enumerate(tags):
         line = located.line("tags", index)
-        if not tag_slug(tag):
+        slug = tag_slug(tag)
+        if not slug:
             errors.append(DigestError(f"tags: {tag!r} has no letter or digit to name its page by", located.file, line))
+        elif len(slug) > MAX_TAG_SLUG:
+            shown = f"{tag[:40]}…" if len(tag) > 40 else tag
+            errors.append(
+                DigestError(
+                    f"tags: {shown!r} is too long to name a folder by ({len(slug)} characters; at most {MAX_TAG_SLUG})",
+                    located.file,
+                    line,
+                )
+            )
         else:
             kept.setdefault(tag_identity(tag), (tag, line))
+    if len(kept) > MAX_TAGS:
+        line = list(kept.values())[MAX_TAGS][1]
+        errors.append(
+            DigestError(
+                f"tags: {len(kept)} tags; a story may have at most {MAX_TAGS} "
+                "(each is a page and a feed that lists the story with all its tags)",
+                located.file,
+                line,
+            )
+        )
     return tuple(tag for tag, _ in kept.values()), tuple(line for _, line in kept.values())
+
+
+# Each tag of a story is a page and a feed showing the story with all its tags, so the
+# pages grow with the square of one story's tags (20,000 took 8 GB and minutes);
+# news stories carry a handful. A tag's folder name must fit the file system's 255 bytes.
+MAX_TAGS = 50
+MAX_TAG_SLUG = 100
 
 
 def _tag_clashes(story_files: list[StoryFile]) -> list[DigestError]:

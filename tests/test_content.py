@@ -73,6 +73,14 @@ def test_all_front_matter_errors_with_lines(tmp_path: Path) -> None:
         ("date: 2026-02-30\nsources: [seeds/a.txt]\n", ":2: YAML value error: '2026-02-30' is not a date"),
         ("tags:\n  - news\n  - '!!!'\nsources: [seeds/a.txt]\n", ":4: tags: '!!!' has no letter or digit"),
         ("tags: ''\nsources: [seeds/a.txt]\n", ":2: tags: '' has no letter or digit"),
+        (
+            "tags:\n" + "".join(f"  - tag {n}\n" for n in range(60)) + "  - Tag 3\nsources: [seeds/a.txt]\n",
+            ":53: tags: 60 tags; a story may have at most 50 (each is a page and a feed",
+        ),
+        (
+            "tags: [news, " + "x" * 300 + "]\nsources: [seeds/a.txt]\n",
+            ":2: tags: '" + "x" * 40 + "…' is too long to name a folder by (300 characters; at most 100)",
+        ),
         ("draft: 'no'\nsources: [seeds/a.txt]\n", ":2: draft: expected true or false, got 'no'"),
         ("summary_words: 0\nsources: [seeds/a.txt]\n", ":2: summary_words: expected a positive whole number"),
         (
