@@ -339,7 +339,7 @@ def _consecutive_markers(markers: list[re.Match[str]]) -> list[int]:
     those after it."""
     after: list[int | None] = [None] * len(markers)  # the next marker of each one's run
     length = [1] * len(markers)
-    nearest: dict[tuple[str, str, int], int] = {}  # (punctuation, kind, value) -> next marker so
+    nearest: dict[tuple[str, str, int], int] = {}  # (punctuation, kind, value) -> the next such marker
     for i in range(len(markers) - 1, -1, -1):
         punct, mark = markers[i].group("punct"), markers[i].group("mark")
         kind, value = ("number", int(mark)) if mark.isdigit() else ("letter", ord(mark))
