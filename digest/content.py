@@ -133,6 +133,13 @@ def parse_story_file(
     )
 
 
+# Each tag of a story is a page and a feed showing the story with all its tags, so the
+# pages grow with the square of one story's tags (20,000 took 8 GB and minutes);
+# news stories carry a handful. A tag's folder name must fit the file system's 255 bytes.
+MAX_TAGS = 50
+MAX_TAG_SLUG = 100
+
+
 def _tags(
     located: Located, tags: tuple[str, ...], errors: list[DigestError]
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -165,13 +172,6 @@ def _tags(
             )
         )
     return tuple(tag for tag, _ in kept.values()), tuple(line for _, line in kept.values())
-
-
-# Each tag of a story is a page and a feed showing the story with all its tags, so the
-# pages grow with the square of one story's tags (20,000 took 8 GB and minutes);
-# news stories carry a handful. A tag's folder name must fit the file system's 255 bytes.
-MAX_TAGS = 50
-MAX_TAG_SLUG = 100
 
 
 def _tag_clashes(story_files: list[StoryFile]) -> list[DigestError]:
