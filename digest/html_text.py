@@ -200,7 +200,7 @@ def _parse(page: str, into: _Extractor) -> None:
         if position < 0 or position + 1 >= size:
             break
         follower = page[position + 1]
-        if follower.isascii() and follower.isalpha():
+        if _letter_at(page, position + 1):
             text_until(position)
             tag, attrs, closes, position = _tag(page, position + 1)
             if tag:
@@ -217,7 +217,7 @@ def _parse(page: str, into: _Extractor) -> None:
             text_until(position)
             if page.startswith(">", position + 2):
                 position += 3
-            elif position + 2 < size and page[position + 2].isascii() and page[position + 2].isalpha():
+            elif _letter_at(page, position + 2):
                 tag, _, _, position = _tag(page, position + 2)
                 if tag:
                     into.end(tag)
@@ -243,6 +243,11 @@ def _parse(page: str, into: _Extractor) -> None:
             continue
         text_start = position
     text_until(size)
+
+
+def _letter_at(page: str, position: int) -> bool:
+    """Whether an ASCII letter is there: what makes "<" or "</" open a tag."""
+    return position < len(page) and page[position].isascii() and page[position].isalpha()
 
 
 def _after(page: str, end: str, start: int) -> int:
