@@ -182,6 +182,11 @@ CASES: list[tuple[str, Callable[[Path], object], list[str]]] = [
         [],
     ),
     ("an empty loose file (warning)", write("seeds/stray.txt", ""), []),
+    (
+        "a loose page of clutter only (warning)",
+        write("seeds/error-page.txt", "Home | World\nSign in\nAccept all cookies\nPrivacy policy\n"),
+        [],
+    ),
     ("output inside the loose folder", lambda s: None, ["--output", "seeds/site"]),
     ("one source only (warning)", story("x", "sources:\n" + PAIR), []),
     ("one source only with --strict", story("x", "sources:\n" + PAIR), ["--strict"]),

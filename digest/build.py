@@ -113,9 +113,22 @@ def _without_raw_text(source: SplitSource) -> SplitSource:
     return replace(source, clean=replace(source.clean, raw=raw))
 
 
-def check_usable(digest: StoryDigest, story_file: StoryFile) -> None:
-    if not any(source.sentences for source in digest.sources):
-        raise DigestError("no usable source: every source file of this story is empty or all clutter", story_file.file)
+def unusable(digest: StoryDigest, story_file: StoryFile) -> JobFailure | None:
+    """A story none of whose sources has text left after cleaning: an error for a
+    story file, which asked for the story; a loose story (a saved error page, a page
+    of links) is left out of the site with a warning instead (see ``left_out``)."""
+    if any(source.sentences for source in digest.sources):
+        return None
+    message = "no usable source: every source file of this story is empty or all clutter"
+    return JobFailure(DigestError(message, story_file.file), left_out=story_file.loose)
+
+
+def left_out_warnings(story_file: StoryFile, root: str) -> list[str]:
+    """What a build says of a loose story it left out (see ``unusable``)."""
+    return [
+        f"{inside(root, ref.path)}: no article text (empty or all clutter); left out of the loose articles"
+        for ref in story_file.sources
+    ]
 
 
 def story_warnings(digest: StoryDigest, where: str) -> list[str]:
@@ -166,10 +179,11 @@ class StoryJob:
 
 @dataclass(frozen=True)
 class JobFailure:
-    """A job whose sources could not be read: the build reports every such error
-    together once the other stories are done."""
+    """A job whose sources could not be read or have no text: the build reports
+    every such error together once the other stories are done."""
 
     error: DigestError
+    left_out: bool = False  # a loose story with no text: a warning, not an error (see unusable)
 
 
 @dataclass(frozen=True)
@@ -234,7 +248,9 @@ def run_job(
             changed = tuple(read_hashes) != job.source_hashes
         digest = digest_story(story, config.summary_words)
         digest = replace(digest, warnings=load_warnings + digest.warnings)
-    check_usable(digest, job.file)
+    failure = unusable(digest, job.file)
+    if failure is not None:
+        return failure
     kept = dict(job.kept) if not changed else {}
     rendered = _renderer(config, theme, cache, theme_fixed, job.signature).story(digest, skip=frozenset(kept))
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()} | kept
@@ -627,6 +643,9 @@ class BuilderState:
     manifest: Manifest = field(default_factory=dict)
     described: dict[str, tuple[str, LooseArticle]] = field(default_factory=dict)  # loose file -> (hash, description)
     grouped: dict[str, str] = field(default_factory=dict)  # loose file -> the slug of its automatic story
+    # Loose stories with no text, left out of the site (slug -> key): not consolidated
+    # again (each preview rebuild would) until their key changes.
+    left_out: dict[str, str] = field(default_factory=dict)
     loose: FileListing | None = None  # the loose folder as last listed
     static: FileListing | None = None  # ... and the static folder
     shards: dict[str, str] = field(default_factory=dict)  # the checksum of each of SHARDED's entries
@@ -724,6 +743,7 @@ class IncrementalBuilder:
     # This build's lstat of each source found a regular file (see _parse), for its hash.
     _statted: dict[str, os.stat_result] = field(default_factory=dict)
     skipped_loose: list[str] = field(default_factory=list)  # the last grouping's warnings
+    left_out: dict[str, str] = field(default_factory=dict)  # the last build's (see BuilderState.left_out)
     # A build without an output folder (the preview) keeps its site pages here: the
     # next one renders only those whose key changed, as a build keeps them in output (packed).
     _site_bytes: dict[str, bytes] = field(default_factory=dict)
@@ -896,6 +916,8 @@ class IncrementalBuilder:
 
         rejected_before = self.store.rejected if self.store else 0
         defer = self.defer_pages and output is None and sink is None
+        self.left_out = {}
+        left_out_files: list[StoryFile] = []
         keys, jobs, count = self._plan(
             config, story_files, signature, manifest, output, theme if defer else None, reuse=sink is not None
         )
@@ -909,7 +931,10 @@ class IncrementalBuilder:
 
         def record(job: StoryJob, done: JobResult | JobFailure) -> None:
             if isinstance(done, JobFailure):
-                failures.append(done.error)
+                if done.left_out:
+                    self.left_out[job.file.slug] = keys[job.file.slug]
+                else:
+                    failures.append(done.error)
                 return
             slug = job.file.slug
             rendering.add(slug)  # its files went to the sink: not to be kept as well
@@ -940,6 +965,14 @@ class IncrementalBuilder:
         if failures:
             raise DigestErrors(failures)
         stories_done = time.perf_counter()
+        if self.left_out:
+            left_out_files = [s for s in story_files if s.slug in self.left_out]
+            story_files = [s for s in story_files if s.slug not in self.left_out]
+            for slug in self.left_out:
+                keys.pop(slug, None)
+        if self.left_out != state.left_out:
+            state.left_out = dict(self.left_out)
+            self._changed = True
         site_key = hashlib.sha256(
             "\0".join(
                 [
@@ -1056,7 +1089,12 @@ class IncrementalBuilder:
             sources=sum(s.sources for s in stories),
             files=sum(len(built.hashes) for built in stories) + len(state.site_pages),
             seconds=time.perf_counter() - started,
-            warnings=tuple(self.skipped_loose) + tuple(w for s in stories for w in s.warnings) + tuple(link_warnings),
+            warnings=(
+                *self.skipped_loose,
+                *(w for s in left_out_files for w in left_out_warnings(s, root)),
+                *(w for s in stories for w in s.warnings),
+                *link_warnings,
+            ),
             consolidated=counts["consolidated"],
             rendered=counts["rendered"],
             cache_rejected=(self.store.rejected - rejected_before if self.store else 0) + counts["rejected"],
@@ -1166,6 +1204,8 @@ class IncrementalBuilder:
             def every_job() -> Iterator[StoryJob]:
                 for story_file in story_files:
                     key, hashes, _ = self._key(config, story_file)
+                    if self._still_left_out(story_file, key):
+                        continue
                     keys[story_file.slug] = key
                     yield self._job(config, story_file, key, signature, hashes, packed=not reuse)
 
@@ -1174,6 +1214,8 @@ class IncrementalBuilder:
         for story_file in story_files:
             slug = story_file.slug
             key, hashes, readable = self._key(config, story_file)
+            if self._still_left_out(story_file, key):
+                continue
             keys[slug] = key
             old = state.stories.get(slug)
             unchanged = old is not None and old.key == key and old.signature == signature and readable
@@ -1211,6 +1253,13 @@ class IncrementalBuilder:
         if errors:
             raise DigestErrors(errors)
         return keys, jobs, len(jobs)
+
+    def _still_left_out(self, story_file: StoryFile, key: str) -> bool:
+        """Whether a loose story is one the last build left out, unchanged since."""
+        if story_file.loose and self.state.left_out.get(story_file.slug) == key:
+            self.left_out[story_file.slug] = key
+            return True
+        return False
 
     def _defer(
         self, config: SiteConfig, theme: Theme, story_file: StoryFile, key: str, old: StoryState, signature: str

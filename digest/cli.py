@@ -231,7 +231,9 @@ def group(config_file: Path | None, write: bool) -> None:
         click.echo(f"{found.slug}  ({size})  {found.title}")
         for member in found.members:
             click.echo(f"    {member}")
-        if write:
+        if found.slug in builder.state.left_out:  # (a story file of it would fail the build)
+            click.echo("  the last build left it out: no article text (empty or all clutter)")
+        elif write:
             click.echo(f"  -> wrote {write_group(config, found)}")
 
 

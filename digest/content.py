@@ -490,4 +490,5 @@ def grouped_story_file(config: SiteConfig, group: Group) -> StoryFile:
         slug=group.slug,
         file=config.root / group.members[0],
         sources=tuple(SourceRef(path=p) for p in group.members),
+        loose=True,
     )

@@ -109,6 +109,7 @@ class StoryFile:
     globbed: bool = False  # a source entry is a pattern: new files may match it later
     draft: bool = False  # left out of the site unless the build asks for drafts
     summary_words: int | None = None  # this story's length target (else the site's)
+    loose: bool = False  # an automatic story of loose articles: no story file asked for it
 
 
 # --- loaded sources ---------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.errors import DigestError
 from digest.group import describe, group_articles
 from tests.conftest import build_site, run_digest, write
 
@@ -175,6 +176,47 @@ def test_an_empty_loose_file_is_left_out_with_a_warning_not_a_failed_build(site:
     shown = run_digest(site, "group")
     assert shown.returncode == 0 and "empty.txt" not in shown.stdout
     assert f"warning: {site.resolve()}/seeds/loose/empty.txt: empty; left out of the loose articles" in shown.stderr
+
+
+ERROR_PAGE = """Home | World | Politics
+Sign in
+Subscribe to our newsletter
+Accept all cookies
+Privacy policy | Terms of use
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_loose_page_of_clutter_only_is_left_out_with_a_warning(site: Path, tmp_path: Path, workers: int) -> None:
+    # A saved error page among the loose articles: no story file asked for it, so
+    # the site is built without it (a story file naming it fails the build).
+    from digest.build import build
+    from digest.config import load_config
+
+    for path, text in ARTICLES.items():  # with the seed story, 4 stories: workers take them
+        write(site / path, text)
+    page = write(site / "seeds" / "loose" / "error.txt", ERROR_PAGE)
+    config = load_config(site / "digest.yml", output=str(tmp_path / "out"))
+    warning = f"{page}: no article text (empty or all clutter); left out of the loose articles"
+    first = build(config, workers=workers)
+    assert warning in first.warnings
+    assert (first.stories, first.consolidated) == (4, 4)
+    built = {p.name for p in (tmp_path / "out").iterdir() if p.is_dir()}
+    assert "harlow-brenner-agree-resume-arms-talks" in built
+    assert not [name for name in built if "privacy" in name or "cookies" in name]
+    assert "Privacy policy" not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    again = build(config, workers=workers)  # remembered: not consolidated again
+    assert warning in again.warnings and (again.consolidated, again.rendered, again.written) == (0, 0, 0)
+    with pytest.raises(DigestError, match="with --strict"):
+        build(config, strict=True, workers=workers)
+    shown = run_digest(site, "group", "--write")  # a story file of it would fail the build
+    assert "the last build left it out: no article text" in shown.stdout
+    written = sorted(p.name for p in (site / "content").iterdir())
+    assert len(written) == 4 and not [name for name in written if "privacy" in name or "cookies" in name]
+    write(page, ERROR_PAGE + HEAT)  # now it holds an article
+    fixed = build(config, workers=workers)
+    assert warning not in fixed.warnings and fixed.stories == 5  # the seed story, 3 written, this one
+    assert run_digest(site, "build").returncode == 0
 
 
 def test_an_earlier_article_joining_keeps_the_story_url(site: Path, tmp_path: Path) -> None:
