@@ -195,6 +195,12 @@ class Session:
         # from sweeping it all again during every rebuild.
         gc.freeze()
         recovered = self.preview.error is not None
+        # Each warning once, when it first appears (as `digest build` would say it):
+        # not every one again on each save.
+        said = frozenset(self.last_result.warnings) if self.last_result is not None else frozenset()
+        for warning in result.warnings:
+            if warning not in said:
+                self.log(f"warning: {warning}")
         self.config, self.last_result = config, result
         self._deferred_failed = False
         self.preview.files = site.data

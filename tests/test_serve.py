@@ -431,6 +431,36 @@ def test_a_new_override_template_is_used_by_the_next_rebuild(site: Path, defer: 
         assert b"<title>Overridden</title>" in files[f"{slug}/index.html"]
 
 
+def test_preview_says_each_build_warning_once_when_it_appears(site: Path) -> None:
+    lines: list[str] = []
+    session = Session(site / "digest.yml", Preview(), lines.append)
+
+    def warnings_said() -> list[str]:
+        said = [line for line in lines if line.startswith("warning:")]
+        lines.clear()
+        return said
+
+    one = "---\nsources: [seeds/001_53d2f25ad1582e78.txt]\n---\n"
+    solo = write(site / "content" / "solo.md", one)
+    lonely = [
+        f"warning: {solo}: only one source; the summary cannot show agreement",
+        f"warning: {solo}: no fact is reported by two sources; the summary is empty",
+    ]
+    assert session.rebuild()
+    assert warnings_said() == lonely  # as digest build says them
+    page = write(site / "seeds" / "error.txt", "Home | World\nSign in\nAccept all cookies\nPrivacy policy\n")
+    assert session.rebuild()  # the standing warning is not said again
+    assert warnings_said() == [
+        f"warning: {page}: no article text (empty or all clutter); left out of the loose articles"
+    ]
+    write(solo, one.replace("]", ", seeds/003_84711b47524004f0.txt]"))
+    assert session.rebuild()
+    assert warnings_said() == []
+    write(solo, one)  # back: said again
+    assert session.rebuild()
+    assert warnings_said() == lonely
+
+
 def test_preview_reports_a_template_error_met_by_a_deferred_story_once(site: Path) -> None:
     two_stories(site)
     lines: list[str] = []
