@@ -353,7 +353,10 @@ def _only_in(
     if len(paths) < 2:
         return []
     summary_keys = [model.key(s.text) for s in summary]
-    known = set().union(*summary_keys) if summary else set()
+    # In the spelling the model compares words in ("Russian" and "Russia" are one), of
+    # the whole sentences: an attribution's names ("..., spokesman Ned Price said") too.
+    spelling = model.canonical
+    known = {spelling.get(w, w) for s in summary for w in matching_form(s.text)}
     per_source: dict[str, list[tuple[int, Support]]] = {}
     for claim in claims:
         if len(claim.source_ids) != 1:
@@ -361,7 +364,7 @@ def _only_in(
         member = claim.representative
         if len(words(member.text)) < 10 or not _stands_alone(member.text, outlets):
             continue
-        new_terms = {t for t in _terms(member.text) if t not in known}
+        new_terms = {spelling.get(t, t) for t in _terms(member.text)} - known
         if len(new_terms) < 2:
             continue  # (tested first: it rules out half of them, the scores fewer)
         key = model.keys[(member.source, member.sentence)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from digest.align import LINK, align, similarity_model
@@ -252,6 +253,28 @@ def test_outlets_worded_alike_are_all_shown_against_the_one_that_differs() -> No
     assert summary_of(make_sources([cost, quote], [cost, quote], [cost, quote])).differences == ()
     # One outlet printing both wordings disputes nothing by itself.
     assert summary_of(make_sources([quote, other_quote], [cost])).differences == ()
+
+
+def test_only_in_facts_bring_names_or_numbers_the_summary_lacks() -> None:
+    """ "Reported by one outlet only" lists what a reader would not learn from the
+    summary: a sentence whose names and numbers the summary already has, however
+    spelled ("US"/"U.S.", "Russian"/"Russia"), is not one."""
+    digest = seed_digest()
+    in_summary = {w[:5] for s in digest.summary for w in re.findall(r"\w+", s.text.lower())}
+
+    def new_names(text: str) -> set[str]:  # capitalised words but the first, and numbers
+        tokens = re.findall(r"[\w$][\w'’-]*", text)
+        names = [t for i, t in enumerate(tokens) if (i > 0 and t[0].isupper()) or t[0].isdigit()]
+        return {t.lower().replace(".", "")[:5] for t in names} - in_summary
+
+    assert len(digest.only_in) >= 3
+    for fact in digest.only_in:
+        assert len(new_names(fact.text)) >= 2, fact.text
+    # Asian Lite News's opening restates the summary's first sentence in other words.
+    opening = digest.sources[3].sentences[0]
+    assert opening.text.startswith("US Secretary of State Antony Blinken and Russian Foreign Minister")
+    assert new_names(opening.text) == set()
+    assert ("s4", 1) not in {(fact.source, fact.sentence) for fact in digest.only_in}
 
 
 def test_single_source_story_has_empty_summary_and_facts() -> None:
