@@ -64,14 +64,23 @@ def _close_pairs(bucket: list[str]) -> Iterator[tuple[int, int]]:
 _DIGIT = re.compile(r"\d")
 
 
+# What turns a word into a variant of itself, not into another word: "imprison" is
+# "prison", "russian" "russia", "mutually" "mutual"; "express" is not "press", nor
+# "opposition" "position", nor "secretary" "secret".
+_VARIANT_PREFIXES = frozenset({"re", "un", "in", "im"})
+_VARIANT_ENDINGS = frozenset({"n", "y", "s", "e", "d", "ic", "ly", "al", "er", "an", "ion", "ial", "ful", "ely", "ian"})
+
+
 def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     """Map each word to one canonical spelling shared by its variants.
 
-    Variants: the same start, the same length give or take a letter, and a letter
-    or two apart ("analys"/"analyz", "sergei"/"sergey"), or one is the other with a short
-    prefix or ending ("imprison"/"prison", "resurfac"/"surfac"). Words must start
-    alike for the fuzzy rule, so "prison" never meets "person". Computed once
-    per story, so comparing two sentences stays plain set arithmetic.
+    Variants: one spelling of a word and another, apart in the last letter or by a
+    letter added at the end ("analys"/"analyz", "sergei"/"sergey", "program"/
+    "programm"), or a word and itself with a prefix or ending that keeps its
+    meaning ("imprison"/"prison", "resurfac"/"surfac", "diplomatic"/"diplomat").
+    Words apart anywhere else are other words: "counter"/"country", "margin"/
+    "marin", "prison"/"person". Computed once per story, so comparing two
+    sentences stays plain set arithmetic.
     """
     words = sorted(w for w in set(vocabulary) if len(w) >= 5 and not _DIGIT.search(w))
     parent = {w: w for w in words}
@@ -89,11 +98,11 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
 
     present = set(words)
     for w in words:
-        for cut in (1, 2, 3):  # a short prefix ("im", "re", "un") or ending ("ly", "al")
+        for cut in (1, 2, 3):
             if len(w) - cut >= 5:
-                if w[cut:] in present:
+                if w[:cut] in _VARIANT_PREFIXES and w[cut:] in present:
                     union(w, w[cut:])
-                if w[:-cut] in present:
+                if w[-cut:] in _VARIANT_ENDINGS and w[:-cut] in present:
                     union(w, w[:-cut])
     buckets: dict[str, list[str]] = {}
     for w in words:
@@ -106,8 +115,18 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
         # matter: a group's root is always its first word in sorted order.
         bucket.sort(key=len)
         for i, j in _close_pairs(bucket):
-            union(bucket[i], bucket[j])
+            if _apart_at_the_end(bucket[i], bucket[j]):
+                union(bucket[i], bucket[j])
     return {w: find(w) for w in words if find(w) != w}
+
+
+def _apart_at_the_end(shorter: str, longer: str) -> bool:
+    """Whether two words differ only in the last letter, or by a letter added at the
+    end (``longer`` is at most a letter longer). Five-letter words apart in the last
+    letter are too often two words ("crown"/"crowd", "plane"/"plant")."""
+    if len(shorter) == len(longer):
+        return len(shorter) >= 6 and shorter[:-1] == longer[:-1]
+    return longer.startswith(shorter)
 
 
 @dataclass(frozen=True)

@@ -330,7 +330,7 @@ def stem(word: str) -> str:
     comparison are cut the same way, which is all matching needs."""
     if len(word) <= 3 or not word.isalpha():
         return word
-    if word.endswith("ies") and len(word) > 4:
+    if word.endswith(("ies", "ied")) and len(word) > 4:  # "carries", "carried": "carry"
         word = word[:-3] + "y"
     elif word.endswith(("sses", "shes", "ches", "xes", "zes")):
         word = word[:-2]

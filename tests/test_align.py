@@ -142,6 +142,28 @@ def test_spelling_variants_merge_but_different_words_do_not() -> None:
         assert mapping.get(a, a) != mapping.get(b, b), (a, b)
 
 
+def test_spelling_variants_of_the_seeds_are_one_word_each() -> None:
+    """Each pair below occurs in the seeds' matching forms: the variants of one word
+    merge; words a prefix, an ending or a letter apart that are other words do not
+    (else "it's no secret" shares a word with "Secretary of State")."""
+    from digest.align import spelling_variants
+    from digest.words import matching_form
+
+    split = [split_source(c) for c in clean_story(seed_sources())]
+    vocabulary = {w for s in split for sentence in s.sentences for w in matching_form(sentence.text)}
+    mapping = spelling_variants(vocabulary)
+    one = [("russian", "russia"), ("diplomatic", "diplomat"), ("mutually", "mutual"), ("ministerial", "minister")]
+    one += [("normalis", "normaliz"), ("program", "programm"), ("sergei", "sergey"), ("imprison", "prison")]
+    two = [("secretary", "secret"), ("express", "press"), ("opposition", "position"), ("counter", "country")]
+    two += [("margin", "marin"), ("really", "recall"), ("chang", "charg"), ("ministry", "minister")]
+    for a, b in one + two:
+        assert a in vocabulary and b in vocabulary, (a, b)
+    assert [(a, b) for a, b in one if mapping.get(a, a) != mapping.get(b, b)] == []
+    assert [(a, b) for a, b in two if mapping.get(a, a) == mapping.get(b, b)] == []
+    short = spelling_variants(["crown", "crowd", "plane", "plant", "injur", "injury"])
+    assert short == {"injury": "injur"}  # five letters a letter apart: two words
+
+
 def test_spelling_variants_same_by_matrix_or_word_by_word(monkeypatch: pytest.MonkeyPatch) -> None:
     """Big buckets are compared as one rapidfuzz matrix, small ones word by word:
     on the seeds' vocabulary both ways find the same variants."""

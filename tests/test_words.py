@@ -42,6 +42,12 @@ def test_fold_maps_typography_to_ascii() -> None:
     assert fold("plain `ascii`") == "plain 'ascii'"
 
 
+def test_inflections_of_one_word_meet_in_one_form() -> None:
+    for forms in (["carry", "carries", "carried"], ["deny", "denies", "denied"], ["talk", "talks", "talked"]):
+        assert len({matching_form(form) for form in forms}) == 1, forms
+    assert matching_form("died") != matching_form("dy")  # (too short to cut)
+
+
 def test_matching_form_counts_articles_before_units_only() -> None:
     assert matching_form("The meeting lasted an hour and a half.") == ("meet", "last", "1", "hour", "half")
     assert matching_form("The meeting lasted one hour.") == ("meet", "last", "1", "hour")
