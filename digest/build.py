@@ -123,12 +123,18 @@ def unusable(digest: StoryDigest, story_file: StoryFile) -> JobFailure | None:
     return JobFailure(DigestError(message, story_file.file), left_out=story_file.loose)
 
 
-def left_out_warnings(story_file: StoryFile, root: str) -> list[str]:
+def left_out_warnings(story_file: StoryFile) -> list[str]:
     """What a build says of a loose story it left out (see ``unusable``)."""
-    return [
-        f"{inside(root, ref.path)}: no article text (empty or all clutter); left out of the loose articles"
-        for ref in story_file.sources
-    ]
+    left_out = "no article text (empty or all clutter); left out of the loose articles"
+    return [f"{ref.path}: {left_out}" for ref in story_file.sources]
+
+
+def site_relative(warning: str, root: str) -> str:
+    """A story's warning as its digest keeps it: naming its file relative to the site,
+    as the source warnings do. digest.json is published, and the same site builds
+    the same bytes in any folder on any machine (a cached digest, too)."""
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return warning[len(prefix) :] if warning.startswith(prefix) else warning
 
 
 def story_warnings(digest: StoryDigest, where: str) -> list[str]:
@@ -247,7 +253,8 @@ def run_job(
             load_warnings = tuple(read_warnings)
             changed = tuple(read_hashes) != job.source_hashes
         digest = digest_story(story, config.summary_words)
-        digest = replace(digest, warnings=load_warnings + digest.warnings)
+        root = str(config.root)
+        digest = replace(digest, warnings=tuple(site_relative(w, root) for w in load_warnings + digest.warnings))
     failure = unusable(digest, job.file)
     if failure is not None:
         return failure
@@ -1091,7 +1098,7 @@ class IncrementalBuilder:
             seconds=time.perf_counter() - started,
             warnings=(
                 *self.skipped_loose,
-                *(w for s in left_out_files for w in left_out_warnings(s, root)),
+                *(w for s in left_out_files for w in left_out_warnings(s)),
                 *(w for s in stories for w in s.warnings),
                 *link_warnings,
             ),
@@ -1385,7 +1392,7 @@ class IncrementalBuilder:
             if article.headline:
                 articles.append(article)
             else:  # no line with text: a stray file the build should not fail on
-                self.skipped_loose.append(f"{inside(root, path)}: empty; left out of the loose articles")
+                self.skipped_loose.append(f"{path}: empty; left out of the loose articles")
         if len(self.state.described) != len(paths):
             self.state.described = {p: self.state.described[p] for p in paths if p in self.state.described}
         if not articles:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import DigestError
-from tests.conftest import build_site, process_ended, tree_bytes, write
+from tests.conftest import SEEDS, build_site, process_ended, tree_bytes, write
 
 SLUG = "blinken-lavrov-reykjavik"
 
@@ -168,6 +168,29 @@ def test_build_is_byte_identical(site: Path, tmp_path: Path) -> None:
     build_site(site, tmp_path / "one")
     build_site(site, tmp_path / "two")
     assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+
+
+def test_the_same_site_in_another_folder_builds_the_same_bytes(site: Path, tmp_path: Path) -> None:
+    # Warnings go into the published digest.json: they name the site's files as the
+    # site does, never the folder it was built in (nor, from the cache, an earlier one).
+    write(site / "content" / "solo.md", "---\nsources: [seeds/w.txt, seeds/w-again.txt]\n---\n")
+    article = (SEEDS / "001_53d2f25ad1582e78.txt").read_text(encoding="utf-8")
+    (site / "seeds" / "w.txt").write_bytes(article.replace("Lavrov", "Lavrov’s aide Café").encode("cp1252", "replace"))
+    (site / "seeds" / "w-again.txt").write_bytes((site / "seeds" / "w.txt").read_bytes())
+    build_site(site, site / "output")
+    warnings = json.loads((site / "output" / "solo" / "digest.json").read_text(encoding="utf-8"))["warnings"]
+    for warning, name in zip(warnings[:2], ["w.txt", "w-again.txt"], strict=True):
+        assert re.fullmatch(rf"seeds/{re.escape(name)}:\d+: not valid UTF-8; read as Windows-1252", warning)
+    assert warnings[2:4] == [
+        "content/solo.md: seeds/w-again.txt has the same text as seeds/w.txt; counted once",
+        "content/solo.md: only one source; the summary cannot show agreement",
+    ]
+    moved = tmp_path / "elsewhere" / "site"
+    shutil.copytree(site, moved, ignore=shutil.ignore_patterns("output"))  # with the build cache
+    built = build_site(moved, moved / "output")
+    assert built.consolidated == 0  # the digests came from the cache
+    assert tree_bytes(moved / "output") == tree_bytes(site / "output")
+    assert not [p for p, data in tree_bytes(site / "output").items() if str(site).encode() in data]
 
 
 def test_source_date_epoch_sets_feed_time(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

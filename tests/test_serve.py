@@ -443,15 +443,15 @@ def test_preview_says_each_build_warning_once_when_it_appears(site: Path) -> Non
     one = "---\nsources: [seeds/001_53d2f25ad1582e78.txt]\n---\n"
     solo = write(site / "content" / "solo.md", one)
     lonely = [
-        f"warning: {solo}: only one source; the summary cannot show agreement",
-        f"warning: {solo}: no fact is reported by two sources; the summary is empty",
+        "warning: content/solo.md: only one source; the summary cannot show agreement",
+        "warning: content/solo.md: no fact is reported by two sources; the summary is empty",
     ]
     assert session.rebuild()
     assert warnings_said() == lonely  # as digest build says them
-    page = write(site / "seeds" / "error.txt", "Home | World\nSign in\nAccept all cookies\nPrivacy policy\n")
+    write(site / "seeds" / "error.txt", "Home | World\nSign in\nAccept all cookies\nPrivacy policy\n")
     assert session.rebuild()  # the standing warning is not said again
     assert warnings_said() == [
-        f"warning: {page}: no article text (empty or all clutter); left out of the loose articles"
+        "warning: seeds/error.txt: no article text (empty or all clutter); left out of the loose articles"
     ]
     write(solo, one.replace("]", ", seeds/003_84711b47524004f0.txt]"))
     assert session.rebuild()
