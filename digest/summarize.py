@@ -348,10 +348,9 @@ def _only_in(
 
     A single-source sentence is notable when it brings at least two new names or
     numbers and does not restate a summary sentence; each source gets its two
-    most notable, in article order.
+    most notable, in article order. (A story of one source has no summary yet:
+    these are all its page tells of it.)
     """
-    if len(paths) < 2:
-        return []
     summary_keys = [model.key(s.text) for s in summary]
     # In the spelling the model compares words in ("Russian" and "Russia" are one), of
     # the whole sentences: an attribution's names ("..., spokesman Ned Price said") too.

@@ -277,11 +277,16 @@ def test_only_in_facts_bring_names_or_numbers_the_summary_lacks() -> None:
     assert ("s4", 1) not in {(fact.source, fact.sentence) for fact in digest.only_in}
 
 
-def test_single_source_story_has_empty_summary_and_facts() -> None:
+def test_single_source_story_has_empty_summary_and_its_notable_facts() -> None:
     sources = split_all(seed_sources()[:1])
     digest = summary_of(sources)
-    assert digest.summary == ()
+    assert digest.summary == () and digest.claims
     assert digest.title.startswith("Russia, U.S. agree")
+    # Its page is not empty: the two sentences with the most names and numbers.
+    texts = {s.index: s.text for s in sources[0].sentences}
+    assert len(digest.only_in) == 2 and {f.source for f in digest.only_in} == {"s1"}
+    assert all(texts[f.sentence] == f.text for f in digest.only_in)
+    assert [f.sentence for f in digest.only_in] == sorted(f.sentence for f in digest.only_in)
 
 
 # --- the benchmark's goals, as assertions on hand-tagged facts ----------------------------
