@@ -543,7 +543,8 @@ def story_view(digest: StoryDigest) -> dict[str, Any]:
     for s in digest.summary:
         citing = {x.source for x in s.supports}
         coverage.append({"id": s.id, "text": s.text, "cells": [src["id"] in citing for src in sources]})
-    lead = digest.summary[0].text if digest.summary else ""
+    # A story with no summary yet (one source) is introduced by what it alone reports.
+    lead = digest.summary[0].text if digest.summary else digest.only_in[0].text if digest.only_in else ""
     return {
         "slug": digest.slug,
         "url": f"{digest.slug}/index.html",

@@ -193,6 +193,21 @@ def test_the_same_site_in_another_folder_builds_the_same_bytes(site: Path, tmp_p
     assert not [p for p, data in tree_bytes(site / "output").items() if str(site).encode() in data]
 
 
+def test_a_story_with_no_summary_yet_is_introduced_by_what_its_source_reports(site: Path, tmp_path: Path) -> None:
+    import html
+
+    write(site / "content" / "solo.md", "---\nsources: [seeds/001_53d2f25ad1582e78.txt]\n---\n")
+    build_site(site, tmp_path / "out")
+    record = json.loads((tmp_path / "out" / "solo" / "digest.json").read_text(encoding="utf-8"))
+    assert record["summary"] == [] and record["only_in"]
+    first = record["only_in"][0]["text"]
+    page = (tmp_path / "out" / "solo" / "index.html").read_text(encoding="utf-8")
+    described = re.search(r'<meta name="description" content="([^"]*)"', page)
+    assert described is not None and html.unescape(described.group(1)) == first  # the link preview's text
+    index = html.unescape((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
+    assert f"<p>{first}</p>" in index
+
+
 def test_source_date_epoch_sets_feed_time(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     build_site(site, tmp_path / "out")
