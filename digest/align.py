@@ -74,13 +74,15 @@ _VARIANT_ENDINGS = frozenset({"n", "y", "s", "e", "d", "ic", "ly", "al", "er", "
 def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     """Map each word to one canonical spelling shared by its variants.
 
-    Variants: one spelling of a word and another, apart in the last letter or by a
-    letter added at the end ("analys"/"analyz", "sergei"/"sergey", "program"/
-    "programm"), or a word and itself with a prefix or ending that keeps its
-    meaning ("imprison"/"prison", "resurfac"/"surfac", "diplomatic"/"diplomat").
-    Words apart anywhere else are other words: "counter"/"country", "margin"/
-    "marin", "prison"/"person". Computed once per story, so comparing two
-    sentences stays plain set arithmetic.
+    Variants: two spellings of one word, a letter apart (British and American
+    "colour"/"color", "analys"/"analyz"; names transliterated "sergei"/"sergey",
+    "zelensky"/"zelenskiy"), or a word and itself with a prefix or ending that keeps
+    its meaning ("imprison"/"prison", "resurfac"/"surfac", "diplomatic"/"diplomat").
+    Words two letters apart are other words ("counter"/"country", "ministry"/
+    "minister"), as are those a prefix or ending apart that changes the meaning
+    ("express"/"press", "secretary"/"secret"). Words must start alike, so "prison"
+    never meets "poison". Computed once per story, so comparing two sentences
+    stays plain set arithmetic.
     """
     words = sorted(w for w in set(vocabulary) if len(w) >= 5 and not _DIGIT.search(w))
     parent = {w: w for w in words}
@@ -115,18 +117,21 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
         # matter: a group's root is always its first word in sorted order.
         bucket.sort(key=len)
         for i, j in _close_pairs(bucket):
-            if _apart_at_the_end(bucket[i], bucket[j]):
+            if _one_letter_apart(bucket[i], bucket[j]):
                 union(bucket[i], bucket[j])
     return {w: find(w) for w in words if find(w) != w}
 
 
-def _apart_at_the_end(shorter: str, longer: str) -> bool:
-    """Whether two words differ only in the last letter, or by a letter added at the
-    end (``longer`` is at most a letter longer). Five-letter words apart in the last
-    letter are too often two words ("crown"/"crowd", "plane"/"plant")."""
+def _one_letter_apart(shorter: str, longer: str) -> bool:
+    """Whether one letter added, dropped or changed turns one word into the other
+    ("colour"/"color", "centr"/"center", "zelensky"/"zelenskiy", "gadhafi"/"gaddafi",
+    "sergei"/"sergey"; ``longer`` is at most a letter longer). A changed letter
+    counts in words of six letters or more: in shorter ones it too often makes
+    another word ("crown"/"crowd", "chang"/"charg")."""
     if len(shorter) == len(longer):
-        return len(shorter) >= 6 and shorter[:-1] == longer[:-1]
-    return longer.startswith(shorter)
+        return len(shorter) >= 6 and sum(map(str.__ne__, shorter, longer)) == 1
+    at = next((i for i, (a, b) in enumerate(zip(shorter, longer, strict=False)) if a != b), len(shorter))
+    return longer[at + 1 :] == shorter[at:]
 
 
 @dataclass(frozen=True)

@@ -155,13 +155,19 @@ def test_spelling_variants_of_the_seeds_are_one_word_each() -> None:
     one = [("russian", "russia"), ("diplomatic", "diplomat"), ("mutually", "mutual"), ("ministerial", "minister")]
     one += [("normalis", "normaliz"), ("program", "programm"), ("sergei", "sergey"), ("imprison", "prison")]
     two = [("secretary", "secret"), ("express", "press"), ("opposition", "position"), ("counter", "country")]
-    two += [("margin", "marin"), ("really", "recall"), ("chang", "charg"), ("ministry", "minister")]
+    two += [("really", "recall"), ("chang", "charg"), ("ministry", "minister")]
     for a, b in one + two:
         assert a in vocabulary and b in vocabulary, (a, b)
     assert [(a, b) for a, b in one if mapping.get(a, a) != mapping.get(b, b)] == []
     assert [(a, b) for a, b in two if mapping.get(a, a) == mapping.get(b, b)] == []
-    short = spelling_variants(["crown", "crowd", "plane", "plant", "injur", "injury"])
-    assert short == {"injury": "injur"}  # five letters a letter apart: two words
+    # Outlets spell names and words their own way: a letter apart is one word, but
+    # for a changed letter in a word of five letters ("crown"/"crowd": two words).
+    one = [("colour", "color"), ("labour", "labor"), ("centr", "center"), ("zelensky", "zelenskiy")]
+    one += [("gadhafi", "gaddafi"), ("mohammed", "mohamed"), ("injury", "injur")]
+    two = [("crown", "crowd"), ("plane", "plant"), ("presidency", "president"), ("construction", "constructiv")]
+    mapping = spelling_variants([word for pair in one + two for word in pair])
+    assert [(a, b) for a, b in one if mapping.get(a, a) != mapping.get(b, b)] == []
+    assert [(a, b) for a, b in two if mapping.get(a, a) == mapping.get(b, b)] == []
 
 
 def test_spelling_variants_same_by_matrix_or_word_by_word(monkeypatch: pytest.MonkeyPatch) -> None:
