@@ -68,7 +68,9 @@ _DIGIT = re.compile(r"\d")
 # "prison", "russian" "russia", "mutually" "mutual"; "express" is not "press", nor
 # "opposition" "position", nor "secretary" "secret".
 _VARIANT_PREFIXES = frozenset({"re", "un", "in", "im"})
-_VARIANT_ENDINGS = frozenset({"n", "y", "s", "e", "d", "ic", "ly", "al", "er", "an", "ion", "ial", "ful", "ely", "ian"})
+_VARIANT_ENDINGS = frozenset(
+    {"n", "y", "s", "e", "d", "ic", "ly", "al", "er", "or", "an", "ion", "ial", "ful", "ely", "ian"}
+)
 
 
 def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
