@@ -106,7 +106,7 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
             if len(w) - cut >= 5:
                 if w[:cut] in _VARIANT_PREFIXES and w[cut:] in present:
                     union(w, w[cut:])
-                if w[-cut:] in _VARIANT_ENDINGS and w[:-cut] in present:
+                if w[-cut:] in _VARIANT_ENDINGS and w[:-cut] in present and not _ce_and_cy(w[:-cut], w):
                     union(w, w[:-cut])
     buckets: dict[str, list[str]] = {}
     for w in words:
@@ -124,14 +124,23 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
     return {w: find(w) for w in words if find(w) != w}
 
 
+def _ce_and_cy(shorter: str, longer: str) -> bool:
+    """A stemmed "-ce" word and its "-cy" neighbour: two words ("polic"/"policy",
+    "emergenc"/"emergency"), though a letter apart."""
+    return longer == shorter + "y" and shorter.endswith("c")
+
+
 def _one_letter_apart(shorter: str, longer: str) -> bool:
     """Whether one letter added, dropped or changed turns one word into the other
     ("colour"/"color", "centr"/"center", "zelensky"/"zelenskiy", "gadhafi"/"gaddafi",
     "sergei"/"sergey"; ``longer`` is at most a letter longer). A changed letter
     counts in words of six letters or more: in shorter ones it too often makes
-    another word ("crown"/"crowd", "chang"/"charg")."""
+    another word ("crown"/"crowd", "chang"/"charg"). Stemmed "-ce" and "-cy" words
+    are two words too (see _ce_and_cy)."""
     if len(shorter) == len(longer):
         return len(shorter) >= 6 and sum(map(str.__ne__, shorter, longer)) == 1
+    if _ce_and_cy(shorter, longer):
+        return False
     at = next((i for i, (a, b) in enumerate(zip(shorter, longer, strict=False)) if a != b), len(shorter))
     return longer[at + 1 :] == shorter[at:]
 
