@@ -130,19 +130,35 @@ def _ce_and_cy(shorter: str, longer: str) -> bool:
     return longer == shorter + "y" and shorter.endswith("c")
 
 
+# Letters that end one word in two spellings or forms: "organis"/"organiz", "defenc"/
+# "defens" (stemmed), "sergei"/"sergey", "rebuild"/"rebuilt".
+_LAST_LETTER_SPELLINGS = frozenset({frozenset("sz"), frozenset("cs"), frozenset("iy"), frozenset("dt")})
+
+
 def _one_letter_apart(shorter: str, longer: str) -> bool:
-    """Whether one letter added, dropped or changed turns one word into the other
-    ("colour"/"color", "centr"/"center", "zelensky"/"zelenskiy", "gadhafi"/"gaddafi",
-    "sergei"/"sergey"; ``longer`` is at most a letter longer). A changed letter
-    counts in words of six letters or more: in shorter ones it too often makes
-    another word ("crown"/"crowd", "chang"/"charg"). Stemmed "-ce" and "-cy" words
-    are two words too (see _ce_and_cy)."""
+    """Whether one word is the other in another spelling, a letter apart in one of
+    the ways English spellings and transliterated names differ (``longer`` is at
+    most a letter longer): a doubled letter ("program"/"programm", "mohamed"/
+    "mohammed"), British "-our" and "-re" ("color"/"colour", "center"/"centr"), an
+    "i" before a final "y" ("zelensky"/"zelenskiy"), a final "y" ("injur"/"injury"),
+    or a last letter s/z, c/s, i/y or d/t. Any other letter apart makes another word
+    ("detail"/"detain", "protest"/"protect", "margin"/"marin", "crown"/"crowd"),
+    at the cost of a few names spelt otherwise ("gadhafi"/"gaddafi")."""
     if len(shorter) == len(longer):
-        return len(shorter) >= 6 and sum(map(str.__ne__, shorter, longer)) == 1
-    if _ce_and_cy(shorter, longer):
-        return False
+        return shorter[:-1] == longer[:-1] and frozenset((shorter[-1], longer[-1])) in _LAST_LETTER_SPELLINGS
     at = next((i for i, (a, b) in enumerate(zip(shorter, longer, strict=False)) if a != b), len(shorter))
-    return longer[at + 1 :] == shorter[at:]
+    rest = longer[at + 1 :]
+    if rest != shorter[at:]:
+        return False
+    added = longer[at]
+    if longer[at - 1 : at] == added or shorter[at : at + 1] == added:
+        return True  # doubled
+    return (
+        (added == "u" and rest.startswith("r"))
+        or (added == "e" and rest == "r")
+        or (added == "i" and rest == "y")
+        or (added == "y" and not rest and not _ce_and_cy(shorter, longer))
+    )
 
 
 @dataclass(frozen=True)

@@ -155,17 +155,20 @@ def test_spelling_variants_of_the_seeds_are_one_word_each() -> None:
     one = [("russian", "russia"), ("diplomatic", "diplomat"), ("mutually", "mutual"), ("ministerial", "minister")]
     one += [("normalis", "normaliz"), ("program", "programm"), ("sergei", "sergey"), ("imprison", "prison")]
     two = [("secretary", "secret"), ("express", "press"), ("opposition", "position"), ("counter", "country")]
-    two += [("really", "recall"), ("chang", "charg"), ("ministry", "minister")]
+    two += [("really", "recall"), ("chang", "charg"), ("ministry", "minister"), ("margin", "marin")]
     for a, b in one + two:
         assert a in vocabulary and b in vocabulary, (a, b)
     assert [(a, b) for a, b in one if mapping.get(a, a) != mapping.get(b, b)] == []
     assert [(a, b) for a, b in two if mapping.get(a, a) == mapping.get(b, b)] == []
-    # Outlets spell names and words their own way: a letter apart is one word, but
-    # for a changed letter in a word of five letters ("crown"/"crowd": two words).
+    # Outlets spell names and words their own way: a letter apart in the ways
+    # spellings differ is one word; any other letter apart, another word.
     one = [("colour", "color"), ("labour", "labor"), ("centr", "center"), ("zelensky", "zelenskiy")]
-    one += [("gadhafi", "gaddafi"), ("mohammed", "mohamed"), ("injury", "injur"), ("investigator", "investigat")]
+    one += [("mohammed", "mohamed"), ("injury", "injur"), ("investigator", "investigat"), ("travell", "travel")]
+    one += [("defenc", "defens"), ("organis", "organiz"), ("dmitri", "dmitry"), ("rebuild", "rebuilt")]
     two = [("crown", "crowd"), ("plane", "plant"), ("presidency", "president"), ("construction", "constructiv")]
     two += [("executiv", "execut"), ("polic", "policy")]  # an executive is not executed; police, policy
+    two += [("detail", "detain"), ("diverg", "divers"), ("margin", "marin"), ("protest", "protect")]
+    two += [("confirm", "conform"), ("planet", "plane")]
     mapping = spelling_variants([word for pair in one + two for word in pair])
     assert [(a, b) for a, b in one if mapping.get(a, a) != mapping.get(b, b)] == []
     assert [(a, b) for a, b in two if mapping.get(a, a) == mapping.get(b, b)] == []
