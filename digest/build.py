@@ -123,6 +123,15 @@ def unusable(digest: StoryDigest, story_file: StoryFile) -> JobFailure | None:
     return JobFailure(DigestError(message, story_file.file), left_out=story_file.loose)
 
 
+def has_article_text(story: Story) -> bool:
+    """Whether a build would keep a story (see unusable): some source has a sentence
+    once cleaned, found as a build finds it, without summarizing."""
+    from digest.clean import clean_story
+    from digest.sentences import split_source
+
+    return any(split_source(cleaned).sentences for cleaned in clean_story(story.sources))
+
+
 def left_out_warnings(story_file: StoryFile) -> list[str]:
     """What a build says of a loose story it left out (see ``unusable``)."""
     left_out = "no article text (empty or all clutter); left out of the loose articles"

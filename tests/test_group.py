@@ -210,12 +210,24 @@ def test_a_loose_page_of_clutter_only_is_left_out_with_a_warning(site: Path, tmp
     with pytest.raises(DigestError, match="with --strict"):
         build(config, strict=True, workers=workers)
     shown = run_digest(site, "group", "--write")  # a story file of it would fail the build
-    assert "the last build left it out: no article text" in shown.stdout
+    assert "a build leaves it out: no article text" in shown.stdout
     written = sorted(p.name for p in (site / "content").iterdir())
     assert len(written) == 4 and not [name for name in written if "privacy" in name or "cookies" in name]
     write(page, ERROR_PAGE + HEAT)  # now it holds an article
     fixed = build(config, workers=workers)
     assert warning not in fixed.warnings and fixed.stories == 5  # the seed story, 3 written, this one
+    assert run_digest(site, "build").returncode == 0
+
+
+def test_group_writes_no_story_file_for_a_page_of_clutter_before_any_build(site: Path) -> None:
+    # No build cache yet (a fresh clone): the group is cleaned to find out.
+    write(site / "seeds" / "loose" / "error.txt", ERROR_PAGE)
+    write(site / "seeds" / "loose" / "heat.txt", HEAT)
+    shown = run_digest(site, "group", "--write")
+    assert shown.returncode == 0, shown.stderr
+    assert "a build leaves it out: no article text (empty or all clutter)" in shown.stdout
+    written = sorted(p.name for p in (site / "content").iterdir())
+    assert len(written) == 2 and "heat" in "".join(written)  # the seed story's and the heatwave's
     assert run_digest(site, "build").returncode == 0
 
 
