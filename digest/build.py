@@ -123,15 +123,6 @@ def unusable(digest: StoryDigest, story_file: StoryFile) -> JobFailure | None:
     return JobFailure(DigestError(message, story_file.file), left_out=story_file.loose)
 
 
-def has_article_text(story: Story) -> bool:
-    """Whether a build would keep a story (see unusable): some source has a sentence
-    once cleaned, found as a build finds it, without summarizing."""
-    from digest.clean import clean_story
-    from digest.sentences import split_source
-
-    return any(split_source(cleaned).sentences for cleaned in clean_story(story.sources))
-
-
 def left_out_warnings(story_file: StoryFile) -> list[str]:
     """What a build says of a loose story it left out (see ``unusable``)."""
     left_out = "no article text (empty or all clutter); left out of the loose articles"
@@ -1413,6 +1404,19 @@ class IncrementalBuilder:
             self.state.grouped = grouped
             self._changed = True
         return groups
+
+    def keeps(self, config: SiteConfig, group: Group) -> bool:
+        """Whether a build keeps a loose group's story (see unusable): as the last one
+        found, or else as cleaning and splitting it finds (without summarizing)."""
+        if group.slug in self.state.left_out:
+            return False
+        if group.slug in self.state.stories:
+            return True
+        from digest.clean import clean_story
+        from digest.sentences import split_source
+
+        story = load_story(grouped_story_file(config, group), config.root, [], self._files.read)
+        return any(split_source(cleaned).sentences for cleaned in clean_story(story.sources))
 
     def _digest(self, slug: str, key: str) -> StoryDigest | None:
         """A digest computed before for exactly this key, from memory or the cache."""

@@ -8,17 +8,14 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from digest import __version__
 from digest.config import find_config, load_config
 from digest.errors import DigestError
-from digest.model import Group, SiteConfig
-
-if TYPE_CHECKING:  # (the CLI imports the build only in the commands that run one)
-    from digest.build import IncrementalBuilder
+from digest.model import SiteConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -234,22 +231,10 @@ def group(config_file: Path | None, write: bool) -> None:
         click.echo(f"{found.slug}  ({size})  {found.title}")
         for member in found.members:
             click.echo(f"    {member}")
-        if not _has_article_text(config, found, builder):  # (a story file of it would fail the build)
+        if not builder.keeps(config, found):  # (a story file of it would fail the build)
             click.echo("  a build leaves it out: no article text (empty or all clutter)")
         elif write:
             click.echo(f"  -> wrote {write_group(config, found)}")
-
-
-def _has_article_text(config: SiteConfig, group: Group, builder: IncrementalBuilder) -> bool:
-    """What the last build found of a loose group's story, else what cleaning it finds."""
-    from digest.build import has_article_text
-    from digest.content import grouped_story_file, load_story
-
-    if group.slug in builder.state.left_out:
-        return False
-    if group.slug in builder.state.stories:
-        return True
-    return has_article_text(load_story(grouped_story_file(config, group), config.root, []))
 
 
 @main.command()
