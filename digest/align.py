@@ -172,6 +172,8 @@ class SimilarityModel:
     effective: dict[str, float] = field(default_factory=dict)  # weight() of each word seen
     # score_keys of each pair scored (symmetric: a pair is keyed in one order).
     scores: dict[tuple[frozenset[str], frozenset[str]], float] = field(default_factory=dict)
+    # The runs of QUOTE_RUN words each sentence quotes (see quoted_runs), by its key.
+    quotes: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
 
     def score(self, a: Sentence, b: Sentence) -> float:
         return self.score_keys(self.keys[(a.source, a.index)], self.keys[(b.source, b.index)])
@@ -232,10 +234,37 @@ class SimilarityModel:
         overall = shared / weight_b if shared < weight_b else 1.0
         if len(common) < 2 and covered > 0.5:
             covered = 0.5  # one shared word is never a shared fact
-        return round(100 * (0.75 * covered + 0.25 * overall), 1)
+        score = round(100 * (0.75 * covered + 0.25 * overall), 1)
+        if score < LINK and self.quotes:
+            mine, theirs = self.quotes.get(a), self.quotes.get(b)
+            if mine and theirs and not mine.isdisjoint(theirs):
+                return LINK  # the same words quoted: one statement reported, however framed
+        return score
 
     def key(self, text: str) -> frozenset[str]:
-        return frozenset(self.canonical.get(w, w) for w in matching_form(without_attribution(text)))
+        key = frozenset(self.canonical.get(w, w) for w in matching_form(without_attribution(text)))
+        runs = quoted_runs(text, self.canonical)
+        if runs and key not in self.quotes:
+            self.quotes[key] = runs
+        return key
+
+
+# A quotation, and how many of its words in a row two sentences must both quote to
+# report one statement (outlets frame it in their own words; the words quoted are
+# the speaker's).
+_QUOTED = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
+QUOTE_RUN = 4
+
+
+def quoted_runs(text: str, canonical: dict[str, str]) -> frozenset[str]:
+    """Each run of QUOTE_RUN words (as compared) inside the sentence's quotations."""
+    if '"' not in text and "“" not in text:
+        return frozenset()
+    runs = []
+    for quoted in _QUOTED.findall(text):
+        inside = [canonical.get(w, w) for w in matching_form(quoted)]
+        runs += [" ".join(inside[i : i + QUOTE_RUN]) for i in range(len(inside) - QUOTE_RUN + 1)]
+    return frozenset(runs)
 
 
 def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
@@ -245,7 +274,14 @@ def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
     frequency = Counter(itertools.chain.from_iterable(keys.values()))
     total = max(1, len(keys))
     weights = {w: math.log((total + 1) / (count + 0.5)) for w, count in frequency.items()}
-    model = SimilarityModel(keys, weights, canonical)
+    quotes: dict[frozenset[str], frozenset[str]] = {}
+    for src in sources:
+        for sentence in src.sentences:
+            runs = quoted_runs(sentence.text, canonical)
+            if runs:
+                key = keys[(sentence.source, sentence.index)]
+                quotes[key] = quotes.get(key, frozenset()) | runs
+    model = SimilarityModel(keys, weights, canonical, quotes=quotes)
     for word in weights:
         model.weight(word)  # every sentence word's weight at hand before scoring starts
     return model
@@ -397,6 +433,8 @@ def _candidate_pairs(
                 if score >= LINK:
                     pairs.append((score, i, j))
 
+    pairs += _quoting_pairs(sentences, keys, model, limit, {(i, j) for _, i, j in pairs})
+
     # Each sentence's rank by (file path, position): ties in score go to the pair
     # whose sentence first in that order comes first, then by its other sentence
     # (ranks compare as those tuples would, in a fraction of the time: a story of
@@ -412,6 +450,30 @@ def _candidate_pairs(
         return (-score, a, b) if a < b else (-score, b, a)
 
     pairs.sort(key=order)
+    return pairs
+
+
+def _quoting_pairs(
+    sentences: Sequence[Sentence],
+    keys: list[frozenset[str]],
+    model: SimilarityModel,
+    limit: int,
+    found: set[tuple[int, int]],
+) -> list[tuple[float, int, int]]:
+    """Cross-source pairs that quote the same words (see score_keys) and share too
+    few others to be found by them, each once, as (score, earlier, later). Words
+    quoted by more than ``limit`` sentences are left out, as common words are."""
+    users: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        for run in model.quotes.get(key, ()):
+            users.setdefault(run, []).append(i)
+    pairs = []
+    # (A quotation's runs mostly have the same quoters: each such group once.)
+    for quoting in dict.fromkeys(tuple(q) for q in users.values() if 2 <= len(q) <= limit):
+        for i, j in itertools.combinations(quoting, 2):
+            if sentences[i].source != sentences[j].source and (i, j) not in found:
+                found.add((i, j))
+                pairs.append((model.score_keys(keys[i], keys[j]), i, j))
     return pairs
 
 

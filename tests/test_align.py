@@ -114,6 +114,32 @@ def test_every_sentence_is_in_exactly_one_claim() -> None:
     assert sorted(seen) == sorted(expected)
 
 
+def test_sentences_quoting_the_same_words_state_one_fact() -> None:
+    """Outlets frame a statement their own way but quote the speaker's words: four
+    words in a row quoted by both link two sentences that share little else, and a
+    quotation worded otherwise (a translation) takes nothing away."""
+    from dataclasses import replace
+
+    quoted = 'Mayor Ana Lind told the council on Tuesday that the city would "rebuild every damaged pier before the summer season".'
+    framed = (
+        "In a long speech that also covered school budgets, bus lanes and a new library for the northern "
+        'districts, Lind vowed to "rebuild every damaged pier before summer".'
+    )
+    sources = make_sources([quoted, *FILLER_A], [framed, *FILLER_B])
+    model = similarity_model(sources)
+    first, second = model.keys[("s1", 1)], model.keys[("s2", 1)]
+    blind = replace(model, quotes={}, scores={})  # the same words, no quotation seen
+    assert blind.score_keys(first, second) < LINK * 0.85 and model.score_keys(first, second) == LINK
+    linked = [[(m.source, m.sentence) for m in c.members] for c in align(sources, model) if len(c.members) > 1]
+    assert linked == [[("s1", 1), ("s2", 1)]]
+    # Three quoted words in a row are too few; other words quoted link nothing.
+    for other in ('"rebuild every damaged" pier before summer', '"mend the old piers before the summer season"'):
+        sources = make_sources(
+            [quoted, *FILLER_A], [framed.replace('"rebuild every damaged pier before summer"', other)]
+        )
+        assert [c for c in align(sources) if len(c.members) > 1] == []
+
+
 def test_spelling_variants_merge_but_different_words_do_not() -> None:
     from digest.align import spelling_variants
 

@@ -79,6 +79,20 @@ def test_hostile_web_page_builds_within_bound(site: Path, tmp_path: Path, kind: 
     assert "Start." in page
 
 
+def test_a_story_whose_sentences_all_quote_the_same_words_aligns_within_bound() -> None:
+    # Sentences quoting the same words are paired (see align._quoting_pairs): words
+    # quoted by more sentences than a common word has are left out, as common words
+    # are, or 5,000 such sentences would make 12.5 million pairs.
+    from digest.align import align
+    from tests.test_align import make_sources
+
+    quote = '"we will rebuild every damaged pier before the summer season begins"'
+    articles = [[f"Speaker {s} said at event {k} that {quote}." for k in range(50)] for s in range(100)]
+    with at_most(30):
+        claims = align(make_sources(*articles))
+    assert len(claims) > 100  # (not one claim of everything)
+
+
 def test_empty_article_builds_with_a_warning(site: Path, tmp_path: Path) -> None:
     add_story(site, "empty.txt", b"")
     result = build_site(site, tmp_path / "out")
