@@ -77,9 +77,15 @@ def summarize(
         return len(item[0].source_ids) * min(len(model.keys[(item[1].source, item[1].sentence)]), 20)
 
     # The lead goes in first: the most widely reported, most informative of the
-    # story's opening claims ("who met whom, where, when" beats a detail).
+    # story's opening claims ("who met whom, where, when" beats a detail), the
+    # more so the nearer the articles' start (half as much a quarter of the way in:
+    # the sentence that opens every article reporting it is the news).
     opening = [c for c in candidates if c[0].position <= 0.25]
-    lead = max(opening, key=lambda c: (informative(c), -c[0].position, c[0].id)) if opening else None
+
+    def as_lead(item: tuple[Claim, Support]) -> tuple[float, float, str]:
+        return (informative(item) * (1 - 2 * item[0].position), -item[0].position, item[0].id)
+
+    lead = max(opening, key=as_lead) if opening else None
     # Then consensus tiers: three or more outlets, then two. Within a tier the
     # densest wordings (distinct content words per word) go first, so the length
     # target holds the most information; wordy quotes wait.

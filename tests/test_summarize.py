@@ -83,6 +83,19 @@ def test_consensus_first_and_length_target() -> None:
     assert sum(1 for c in chosen if len(claims[c].source_ids) >= 3) >= 7
 
 
+def test_the_lead_is_the_news_the_articles_open_with() -> None:
+    # Ten outlets: seven open with the evacuation; nine report the burnt area, most
+    # of them second. The opening wins, though fewer report it.
+    from benchmarks.stories import STORIES
+
+    story = next(s for s in STORIES if s.name == "ten-sources")
+    digest = summary_of(split_all(story.raw_sources()))
+    assert digest.summary[0].text == "A wildfire forced the evacuation of about 2,400 residents of Kalvik on Thursday."
+    assert any(s.text.startswith("The blaze has scorched some 3,100 hectares") for s in digest.summary[1:])
+    lead = seed_digest().summary[0].text
+    assert lead.startswith("U.S. Secretary of State Antony Blinken held talks with Russian Foreign Minister")
+
+
 def test_a_story_files_own_length_target_wins_over_the_sites() -> None:
     sources = seed_sources()
     refs = tuple(SourceRef(s.path) for s in sources)
