@@ -249,10 +249,10 @@ class SimilarityModel:
         return key
 
 
-# A quotation, and how many of its words in a row two sentences must both quote to
-# report one statement (outlets frame it in their own words; the words quoted are
-# the speaker's).
-_QUOTED = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
+# A quotation (what it quotes: its group 1), and how many of its words in a row two
+# sentences must both quote to report one statement (outlets frame it in their own
+# words; the words quoted are the speaker's).
+QUOTATION = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 QUOTE_RUN = 4
 
 
@@ -261,7 +261,7 @@ def quoted_runs(text: str, canonical: dict[str, str]) -> frozenset[str]:
     if '"' not in text and "“" not in text:
         return frozenset()
     runs = []
-    for quoted in _QUOTED.findall(text):
+    for quoted in QUOTATION.findall(text):
         inside = [canonical.get(w, w) for w in matching_form(quoted)]
         runs += [" ".join(inside[i : i + QUOTE_RUN]) for i in range(len(inside) - QUOTE_RUN + 1)]
     return frozenset(runs)

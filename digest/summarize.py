@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 
 from rapidfuzz import fuzz
 
-from digest.align import LINK, SimilarityModel, similarity_model
+from digest.align import LINK, QUOTATION, SimilarityModel, similarity_model
 from digest.model import (
     Claim,
     Decision,
@@ -239,7 +239,6 @@ _COUNT_WORDS = {
     if n >= 2  # "one" is too often not a count ("one of the")
 } | {w: str(10 * n) for n, w in enumerate("_ _ _ thirty forty fifty sixty seventy eighty ninety".split()) if n >= 3}
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-_QUOTE = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 
 
 _SCALES = frozenset("percent million billion trillion".split())
@@ -312,7 +311,7 @@ def _differences(claims: Sequence[Claim]) -> list[Difference]:
                     if disputed & set(by_source[m.source][kind])
                 )
                 found.append(Difference(claim.id, kind, variants))
-        quotes = {m: _QUOTE.findall(m.text) for m in claim.members}
+        quotes = {m: QUOTATION.findall(m.text) for m in claim.members}
         # Members quoting alike, together: the same quotations never differ, so each
         # two sets of quotations are compared once.
         alike: dict[tuple[str, ...], list[Support]] = {}
