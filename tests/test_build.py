@@ -206,6 +206,13 @@ def test_a_story_with_no_summary_yet_is_introduced_by_what_its_source_reports(si
     assert described is not None and html.unescape(described.group(1)) == first  # the link preview's text
     index = html.unescape((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
     assert f"<p>{first}</p>" in index
+    # And a feed reader gets those sentences, each linked to its place in the source.
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = ET.parse(tmp_path / "out" / "feed.xml").getroot().findall(f"{atom}entry")
+    entry = next(e for e in entries if e.findtext(f"{atom}id", "").endswith("/solo/"))
+    content = html.unescape(entry.findtext(f"{atom}content", ""))
+    for fact in record["only_in"]:
+        assert f'<li>{fact["text"]} (<a href="' in content and f'solo/s1.html#s{fact["sentence"]}"' in content
 
 
 def test_source_date_epoch_sets_feed_time(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
