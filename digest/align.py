@@ -243,9 +243,10 @@ class SimilarityModel:
 
     def key(self, text: str) -> frozenset[str]:
         key = frozenset(self.canonical.get(w, w) for w in matching_form(without_attribution(text)))
-        runs = quoted_runs(text, self.canonical)
-        if runs and key not in self.quotes:
-            self.quotes[key] = runs
+        if key not in self.quotes:  # (a story's sentences' are known: see similarity_model)
+            runs = quoted_runs(text, self.canonical)
+            if runs:
+                self.quotes[key] = runs
         return key
 
 

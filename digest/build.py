@@ -113,11 +113,16 @@ def _without_raw_text(source: SplitSource) -> SplitSource:
     return replace(source, clean=replace(source.clean, raw=raw))
 
 
+def has_text(sources: Iterable[SplitSource]) -> bool:
+    """Whether some source has a sentence left once cleaned and split."""
+    return any(source.sentences for source in sources)
+
+
 def unusable(digest: StoryDigest, story_file: StoryFile) -> JobFailure | None:
     """A story none of whose sources has text left after cleaning: an error for a
     story file, which asked for the story; a loose story (a saved error page, a page
     of links) is left out of the site with a warning instead (see ``left_out``)."""
-    if any(source.sentences for source in digest.sources):
+    if has_text(digest.sources):
         return None
     message = "no usable source: every source file of this story is empty or all clutter"
     return JobFailure(DigestError(message, story_file.file), left_out=story_file.loose)
@@ -750,7 +755,9 @@ class IncrementalBuilder:
     # This build's lstat of each source found a regular file (see _parse), for its hash.
     _statted: dict[str, os.stat_result] = field(default_factory=dict)
     skipped_loose: list[str] = field(default_factory=list)  # the last grouping's warnings
-    left_out: dict[str, str] = field(default_factory=dict)  # the last build's (see BuilderState.left_out)
+    # The loose stories this build leaves out, as _plan and the jobs find them (they
+    # become BuilderState.left_out).
+    _left_out: dict[str, str] = field(default_factory=dict)
     # A build without an output folder (the preview) keeps its site pages here: the
     # next one renders only those whose key changed, as a build keeps them in output (packed).
     _site_bytes: dict[str, bytes] = field(default_factory=dict)
@@ -923,7 +930,7 @@ class IncrementalBuilder:
 
         rejected_before = self.store.rejected if self.store else 0
         defer = self.defer_pages and output is None and sink is None
-        self.left_out = {}
+        self._left_out = {}
         left_out_files: list[StoryFile] = []
         keys, jobs, count = self._plan(
             config, story_files, signature, manifest, output, theme if defer else None, reuse=sink is not None
@@ -939,7 +946,7 @@ class IncrementalBuilder:
         def record(job: StoryJob, done: JobResult | JobFailure) -> None:
             if isinstance(done, JobFailure):
                 if done.left_out:
-                    self.left_out[job.file.slug] = keys[job.file.slug]
+                    self._left_out[job.file.slug] = keys[job.file.slug]
                 else:
                     failures.append(done.error)
                 return
@@ -972,13 +979,13 @@ class IncrementalBuilder:
         if failures:
             raise DigestErrors(failures)
         stories_done = time.perf_counter()
-        if self.left_out:
-            left_out_files = [s for s in story_files if s.slug in self.left_out]
-            story_files = [s for s in story_files if s.slug not in self.left_out]
-            for slug in self.left_out:
+        if self._left_out:
+            left_out_files = [s for s in story_files if s.slug in self._left_out]
+            story_files = [s for s in story_files if s.slug not in self._left_out]
+            for slug in self._left_out:
                 keys.pop(slug, None)
-        if self.left_out != state.left_out:
-            state.left_out = dict(self.left_out)
+        if self._left_out != state.left_out:
+            state.left_out = dict(self._left_out)
             self._changed = True
         site_key = hashlib.sha256(
             "\0".join(
@@ -1264,7 +1271,7 @@ class IncrementalBuilder:
     def _still_left_out(self, story_file: StoryFile, key: str) -> bool:
         """Whether a loose story is one the last build left out, unchanged since."""
         if story_file.loose and self.state.left_out.get(story_file.slug) == key:
-            self.left_out[story_file.slug] = key
+            self._left_out[story_file.slug] = key
             return True
         return False
 
@@ -1416,7 +1423,7 @@ class IncrementalBuilder:
         from digest.sentences import split_source
 
         story = load_story(grouped_story_file(config, group), config.root, [], self._files.read)
-        return any(split_source(cleaned).sentences for cleaned in clean_story(story.sources))
+        return has_text(map(split_source, clean_story(story.sources)))
 
     def _digest(self, slug: str, key: str) -> StoryDigest | None:
         """A digest computed before for exactly this key, from memory or the cache."""
