@@ -520,6 +520,10 @@ def _addresses_reader(line: _Shape) -> bool:
     return bool(_CALL_TO_ACTION.match(unquoted) or _READER.search(unquoted))
 
 
+# A photo credit run into its caption: "Sergey Lavrov(AP Photo)".
+_PHOTO_CREDIT = re.compile(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$")
+
+
 def _kind(line: _Shape, tokens: Sequence[str]) -> tuple[str, str] | None:
     """A recognisable non-body line (of those ``tokens``), as (kind, reason)."""
     text = line.text
@@ -535,7 +539,7 @@ def _kind(line: _Shape, tokens: Sequence[str]) -> tuple[str, str] | None:
         return "byline", "byline"
     if _CAPTION_POSITION.search(text) and line.n_words <= 40:
         return "caption", "image caption (names who is pictured where)"
-    if not line.terminal and line.n_words <= 30 and re.search(r"\w\((?:[A-Z][\w ./&-]{1,30})\)$", text):
+    if not line.terminal and line.n_words <= 30 and text.endswith(")") and _PHOTO_CREDIT.search(text):
         return "caption", "image caption with a photo credit"
     # (A line with no letter at all falls under this too: lines are never blank.)
     if _letters_below(text, 0.5 * len(text.replace(" ", ""))):
@@ -865,18 +869,26 @@ def _reported_elsewhere(
         if line.n_words < 12 and not line.terminal and index.verbatim.get(line.folded, set()) - {source}:
             continue
         # In the line's word order: ties in rarity are tried in the same order in every process.
-        postings = index.postings(dict.fromkeys(line.content))
+        postings = sorted(index.postings(dict.fromkeys(line.content)), key=len)
+        if not postings:
+            continue
         mine = line.joined
-        tried: set[int] = set()
-        for posting in sorted(postings, key=len):
-            fresh = [k for k in posting if k not in tried and sources[k] != source]
-            if not fresh:
-                continue
-            tried.update(posting)
-            found = _first_match(mine, fresh, index)
-            if found is not None:
-                supported[line.number] = found
-                break
+        # Most supported lines find their supporter among the rarest word's lines;
+        # a line found there or nowhere is the common case, so the other words'
+        # lines are scored together, in the same order (one call instead of one
+        # per word: the first of them to match is the same line).
+        first = [k for k in postings[0] if sources[k] != source]
+        found = _first_match(mine, first, index) if first else None
+        if found is None and len(postings) > 1:
+            tried = set(postings[0])
+            rest = [
+                k
+                for k in dict.fromkeys(itertools.chain.from_iterable(postings[1:]))
+                if k not in tried and sources[k] != source
+            ]
+            found = _first_match(mine, rest, index) if rest else None
+        if found is not None:
+            supported[line.number] = found
     return supported
 
 
