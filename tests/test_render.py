@@ -7,106 +7,74 @@ import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from unittest.mock import patch
 from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.build import SITE_TEMPLATES
-from digest.model import StoryCard
-from digest.render import SHARD_STORIES, Records, archive_months, readable_json, sort_stories, text_shards, url_path
+from digest.build import SITE_TEMPLATES, digest_story
+from digest.config import load_config
+from digest.content import load_stories
+from digest.model import StoryCard, StoryDigest
+from digest.render import (
+    SHARD_STORIES,
+    archive_months,
+    digest_json,
+    digest_json_bytes,
+    sort_stories,
+    text_shards,
+    url_path,
+)
 from tests.conftest import REPO
 
 # Each site template's signature (see build.ThemeSignatures), fixed: a test's templates do not change.
 TEMPLATE_KEYS = dict.fromkeys(SITE_TEMPLATES, "fixed")
 
 
-def _one_line(value: dict[str, Any] | list[Any]) -> bool:
-    if isinstance(value, list):
-        return not any(isinstance(item, (dict, list)) for item in value)
-    return all(not isinstance(v, dict) and (not isinstance(v, list) or _one_line(v)) for v in value.values())
-
-
-def _layout_by_the_rule(value: Any, indent: str = "") -> str:
-    """readable_json's rule, value by value: nesting indented by two spaces, an
-    object or list of plain values (or an object of such lists) on one line."""
-    if isinstance(value, (dict, list)) and not _one_line(value):
-        inner = indent + "  "
-        if isinstance(value, dict):
-            items = [
-                f"{inner}{json.dumps(k, ensure_ascii=False)}: {_layout_by_the_rule(v, inner)}" for k, v in value.items()
-            ]
-            return "{\n" + ",\n".join(items) + "\n" + indent + "}"
-        return "[\n" + ",\n".join(inner + _layout_by_the_rule(v, inner) for v in value) + "\n" + indent + "]"
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
-# Text includes the two control characters readable_json uses as markers.
-_TEXT = st.text(alphabet=st.sampled_from("ab “”é\n\x1e\x1f]["), max_size=6)
-_PLAIN = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _TEXT
+# What digest_json holds: text (control characters and typography included),
+# whole numbers, scores and positions, flags and nulls, in lists and objects.
+_TEXT = st.text(alphabet=st.sampled_from('ab “”é\n\t\x00\x1f"\\/<'), max_size=6)
+_SCORES = st.integers(0, 1000).map(lambda n: n / 10)  # 0.0-100.0, one decimal, as scores are rounded
+_POSITIONS = st.integers(0, 10_000).map(lambda n: n / 10_000)  # claim positions: rounded to 4 places
+_PLAIN = st.none() | st.booleans() | st.integers(-(10**9), 10**9) | _SCORES | _POSITIONS | _TEXT
 _VALUES = st.recursive(
     _PLAIN, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4), max_leaves=30
 )
 
 
+def _indented(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
+
+
 @settings(max_examples=400, deadline=None)
 @given(_VALUES)
-def test_readable_json_lays_out_by_its_rule(value: Any) -> None:
-    text = readable_json(value)
-    assert text == _layout_by_the_rule(value)
-    assert json.loads(text) == value
+def test_digest_json_is_laid_out_as_the_json_module_indents(value: Any) -> None:
+    """digest_json_bytes's promise, for every kind of value a digest holds."""
+    story = {"slug": "s", "anything": value}
+    with patch("digest.render.digest_json", return_value=story):
+        data = digest_json_bytes(cast(StoryDigest, None))
+    assert data == _indented(story)
+    assert json.loads(data) == story
 
 
-def test_a_digest_record_list_is_one_line_per_record() -> None:
-    story = {
-        "slug": "s",
-        "claims": [{"id": "c1", "sources": ["s1", "s2"], "members": [{"source": "s1", "score": 87.5}]}],
-    }
-    assert readable_json(story) == (
-        "{\n"
-        '  "slug": "s",\n'
-        '  "claims": [\n'
-        "    {\n"
-        '      "id": "c1",\n'
-        '      "sources": ["s1", "s2"],\n'
-        '      "members": [\n'
-        '        {"source": "s1", "score": 87.5}\n'
-        "      ]\n"
-        "    }\n"
-        "  ]\n"
-        "}"
-    )
+def test_the_smallest_position_is_written_as_json_writes_it() -> None:
+    # (orjson writes 0.00001 where json writes 1e-05; positions have 4 places, and
+    # 0.0001 is the smallest: json's exponents start below it.)
+    story = {"position": 0.0001, "score": 0.1}
+    with patch("digest.render.digest_json", return_value=story):
+        assert digest_json_bytes(cast(StoryDigest, None)) == _indented(story)
 
 
-def _as_records(value: Any) -> Any:
-    """The value with every dict value that is a list of one-line dicts (or empty)
-    marked as Records, as digest_json marks its record lists."""
-    if isinstance(value, list):
-        return [_as_records(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    marked = {}
-    for key, item in value.items():
-        records = isinstance(item, list) and all(isinstance(r, dict) and _one_line(r) for r in item)
-        marked[key] = Records(item) if records else _as_records(item)
-    return marked
-
-
-_RECORD = st.dictionaries(_TEXT, _PLAIN | st.lists(_PLAIN, max_size=3), max_size=3)
-_WITH_RECORDS = st.recursive(
-    st.lists(_RECORD, max_size=3) | _PLAIN,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=4),
-    max_leaves=20,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(_WITH_RECORDS)
-def test_marked_record_lists_lay_out_as_plain_ones(value: Any) -> None:
-    marked = _as_records(value)
-    assert readable_json(marked) == _layout_by_the_rule(value)
+def test_the_seed_story_digest_json_is_its_digest_indented(tmp_path: Path) -> None:
+    config = load_config(REPO / "digest.yml", output=str(tmp_path / "out"))
+    digest = digest_story(load_stories(config, [])[0], config.summary_words)
+    data = digest_json_bytes(digest)
+    assert data == _indented(digest_json(digest))
+    assert "“grave concerns”".encode() in data and b"\\u201c" not in data  # UTF-8 as it is, no escapes
+    assert data.count(b"\n") > 1000  # one value a line: each sentence takes several
 
 
 def test_archive_months_group_the_index_order_with_undated_stories_last() -> None:
