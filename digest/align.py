@@ -181,8 +181,7 @@ class SimilarityModel:
     def weight(self, word: str) -> float:
         cached = self.effective.get(word)
         if cached is None:
-            base = self.weights.get(word, 1.0)
-            cached = self.effective[word] = base * 0.25 if word in ATTRIBUTION else base
+            cached = self.effective[word] = _as_scored({word: self.weights.get(word, 1.0)})[word]
         return cached
 
     def total(self, key: frozenset[str]) -> float:
@@ -242,7 +241,8 @@ class SimilarityModel:
         return score
 
     def key(self, text: str) -> frozenset[str]:
-        key = frozenset(self.canonical.get(w, w) for w in matching_form(without_attribution(text)))
+        form = matching_form(without_attribution(text))
+        key = frozenset(map(self.canonical.get, form, form))  # (get(w, w): each word or its canonical spelling)
         if key not in self.quotes:  # (a story's sentences' are known: see similarity_model)
             runs = quoted_runs(text, self.canonical)
             if runs:
@@ -263,7 +263,8 @@ def quoted_runs(text: str, canonical: dict[str, str]) -> frozenset[str]:
         return frozenset()
     runs = []
     for quoted in QUOTATION.findall(text):
-        inside = [canonical.get(w, w) for w in matching_form(quoted)]
+        form = matching_form(quoted)
+        inside = list(map(canonical.get, form, form))
         runs += [" ".join(inside[i : i + QUOTE_RUN]) for i in range(len(inside) - QUOTE_RUN + 1)]
     return frozenset(runs)
 
@@ -271,7 +272,7 @@ def quoted_runs(text: str, canonical: dict[str, str]) -> frozenset[str]:
 def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
     forms = {(s.source, s.index): matching_form(without_attribution(s.text)) for src in sources for s in src.sentences}
     canonical = spelling_variants(w for form in forms.values() for w in form)
-    keys = {at: frozenset(canonical.get(w, w) for w in form) for at, form in forms.items()}
+    keys = {at: frozenset(map(canonical.get, form, form)) for at, form in forms.items()}  # (see SimilarityModel.key)
     frequency = Counter(itertools.chain.from_iterable(keys.values()))
     total = max(1, len(keys))
     weights = {w: math.log((total + 1) / (count + 0.5)) for w, count in frequency.items()}
@@ -282,10 +283,14 @@ def similarity_model(sources: Sequence[SplitSource]) -> SimilarityModel:
             if runs:
                 key = keys[(sentence.source, sentence.index)]
                 quotes[key] = quotes.get(key, frozenset()) | runs
-    model = SimilarityModel(keys, weights, canonical, quotes=quotes)
-    for word in weights:
-        model.weight(word)  # every sentence word's weight at hand before scoring starts
-    return model
+    # Every sentence word's weight at hand before scoring starts.
+    return SimilarityModel(keys, weights, canonical, effective=_as_scored(weights), quotes=quotes)
+
+
+def _as_scored(weights: dict[str, float]) -> dict[str, float]:
+    """Words' weights as scores count them: a word of ATTRIBUTION a quarter (every
+    outlet frames its facts with such words)."""
+    return {word: base * 0.25 if word in ATTRIBUTION else base for word, base in weights.items()}
 
 
 def align(sources: Sequence[SplitSource], model: SimilarityModel | None = None) -> tuple[Claim, ...]:
