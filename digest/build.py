@@ -272,7 +272,9 @@ def run_job(
     if store is not None and not changed:
         if fresh and job.key:
             store.save("digests", job.key, digest)
-        if job.listing:
+        # A listing key is a content key: an entry there holds these bytes already
+        # (as when a deploy job restores the cache but not the output).
+        if job.listing and not store.holds("listings", job.listing):
             store.save_pickled("listings", job.listing, listing)
     keep = None if cache is not None or changed else digest
     rejected = store.rejected if store is not None else 0

@@ -570,6 +570,22 @@ def test_interrupted_in_place_commit_is_rolled_back(two_stories: Path, monkeypat
     }
 
 
+def test_a_deploy_build_renders_every_page_and_saves_no_entry_again(two_stories: Path) -> None:
+    """A CI job that restores the cache but not the output: every page is rendered
+    from the cached digests, and the cache's entries, already there, are not
+    written again (the build's state is: it records the new output's files)."""
+    first = run_build(two_stories)
+    output, cache = two_stories / "output", two_stories / ".digest-cache"
+    site = tree_bytes(output)
+    entries = {path: at for path, at in inodes(cache).items() if path.startswith(("digests/", "listings/"))}
+    assert len(entries) == 4
+    (two_stories / "output").rename(two_stories.parent / "old-output")
+    again = run_build(two_stories)
+    assert (again.consolidated, again.rendered, again.written) == (0, 2, first.written)
+    assert tree_bytes(output) == site
+    assert {path: inodes(cache)[path] for path in entries} == entries
+
+
 def test_lost_listing_views_mean_every_story_is_rendered_again(two_stories: Path, tmp_path: Path) -> None:
     run_build(two_stories)
     listings = sorted((two_stories / ".digest-cache" / "listings").glob("*.pickle"))
