@@ -64,7 +64,7 @@ from digest.notes import broken_links
 from digest.render import FEED_CONTENT, Renderer, digest_json_path, restyled, story_card, story_page_paths
 from digest.textio import Decoded, FileCache, decode, inside, read_bytes
 from digest.theme import Theme, resolve_theme
-from digest.write import Manifest, StagedOutput, check_replaceable, intact, output_lock
+from digest.write import Destination, Manifest, StagedOutput, check_replaceable, intact, output_lock, put_files
 
 T = TypeVar("T")
 
@@ -186,6 +186,10 @@ class StoryJob:
     # no template or config changes.
     kept: tuple[tuple[str, str], ...] = ()
     packed: bool = False  # the pages come back packed (see pack): the build holds them in memory
+    # The new site's folder, for the job's process to write the pages into itself
+    # (a worker: then only their hashes travel back, and the build process, which
+    # every worker's result waits on, writes no story's files).
+    write_to: Destination | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,7 @@ class JobResult:
     # text, so it is not cached under the key of the older one.
     changed: bool = False
     cache_rejected: int = 0  # damaged cache entries the job found (and dropped)
+    written: tuple[str, ...] | None = None  # the files written to StoryJob.write_to (then ``files`` is empty)
 
 
 @lru_cache(maxsize=2)
@@ -268,6 +273,9 @@ def run_job(
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in rendered.files.items()} | kept
     # (Both here, in the worker, not in the build process that waits for them all.)
     files = pack(rendered.files) if job.packed else rendered.files
+    written = None
+    if job.write_to is not None:
+        written, files = tuple(put_files(job.write_to, rendered.files, hashes)), {}
     listing = pickle.dumps(rendered.listing, protocol=pickle.HIGHEST_PROTOCOL)
     if store is not None and not changed:
         if fresh and job.key:
@@ -279,7 +287,9 @@ def run_job(
     keep = None if cache is not None or changed else digest
     rejected = store.rejected if store is not None else 0
     card = story_card(job.file.slug, rendered.listing, job.listing)
-    return JobResult(files, listing, card, hashes, digest.warnings, len(digest.sources), fresh, keep, changed, rejected)
+    return JobResult(
+        files, listing, card, hashes, digest.warnings, len(digest.sources), fresh, keep, changed, rejected, written
+    )
 
 
 # Stories to process before worker processes pay off (each costs ~0.05-0.4 s;
@@ -718,6 +728,10 @@ SHARDED = ("state", "builder")  # ... and of the shards of its large mappings (k
 UNPICKLED_VIEWS = 1000
 
 
+class _NotListed(Exception):
+    """A story's listing view that only its story's job can make again."""
+
+
 def listing_key(key: str, signature: str) -> str:
     """The key of a story's listing view: its story key and ThemeSignatures.listings
     (a story.html edit changes no view, so no index page is rendered again)."""
@@ -899,12 +913,16 @@ class IncrementalBuilder:
         output: Path | None = None,
         progress: Progress | None = None,
         sink: Sink | None = None,
+        stage: StagedOutput | None = None,
     ) -> tuple[SiteFiles, BuildResult]:
         """Build in memory. With ``output``, pages whose bytes that folder already
         holds (as the last build wrote them) are not rendered again. With ``sink``,
         each story's files go there as soon as the story is done, instead of into
-        the returned SiteFiles (so writing overlaps with the work)."""
+        the returned SiteFiles (so writing overlaps with the work). With ``stage``
+        (its put the sink), worker processes write their stories' files into it."""
         started = time.perf_counter()
+        if stage is not None:
+            sink = stage.put
         theme = resolve_theme(config)
         state = self.state
         self._statted.clear()  # (a preview's builder: what an earlier build saw is stale)
@@ -962,7 +980,11 @@ class IncrementalBuilder:
                     self._digests[slug] = (keys[slug], done.digest)
             listed = listing_key(keys[slug], signatures.listings)
             self._listings[slug] = (listed, done.listing, listed)
-            if sink is not None:
+            if done.written is not None:
+                assert stage is not None  # (only its jobs write)
+                kept_here = dict(job.kept)
+                stage.took({path: sha for path, sha in done.hashes.items() if path not in kept_here}, done.written)
+            elif sink is not None:
                 for path, content in done.files.items():
                     sink(path, content, done.hashes[path])
             kept_by_jobs.update((path, done.hashes[path]) for path, _ in job.kept if path not in done.files)
@@ -976,8 +998,87 @@ class IncrementalBuilder:
                 card=done.card,
             )
 
-        for job, done in run_jobs(jobs, count, config, theme, progress, cache, self.workers):
+        by_slug = {s.slug: s for s in story_files}
+        # A story is on several pages (index, tags, search, feeds): the views last
+        # asked for are kept, as many as keep memory bounded (see UNPICKLED_VIEWS).
+        unpickled_views: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        most_views = UNPICKLED_VIEWS  # (fewer once the build is done: see below)
+        site_later: dict[str, Callable[[], bytes]] = {}  # site pages deferred: path -> render
+        early = False  # site pages rendered while the stories' jobs run (see below)
+
+        def view(slug: str) -> dict[str, Any]:
+            """A listing view for a page being rendered; a lost one (a damaged
+            cache entry) is made again by rendering its story again."""
+            found = unpickled_views.get(slug)
+            if found is not None:
+                unpickled_views.move_to_end(slug)
+                return found
+            wanted = listing_key(keys[slug], signatures.listings)
+            found = self._listing(slug, wanted)
+            if found is None:
+                if early:
+                    raise _NotListed(slug)
+                job = self._job(config, by_slug[slug], keys[slug], signature, packed=sink is None)
+                record(job, run_job(job, config, theme, cache))
+                found = self._listing(slug, wanted)
+                assert found is not None  # (record held it)
+            unpickled_views[slug] = found
+            while len(unpickled_views) > most_views:
+                unpickled_views.popitem(last=False)
+            return found
+
+        def current(path: str, page_key: str) -> bool:
+            known = state.site_pages.get(path)
+            if known is None or known[0] != page_key:
+                return False
+            if output is not None:
+                return intact({path: known[1]}, manifest, output)
+            return path in self._site_bytes or self._adopt(path, known[1])
+
+        def site_inputs() -> tuple[list[StoryCard], list[str]]:
+            """What the site pages show of the stories: their cards and page paths."""
+            cards = [state.stories[slug].card for slug in keys]
+            return cards, story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
+
+        def render_site(cards: list[StoryCard], paths: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+            renderer = _renderer(config, theme, cache, False, signatures.site)
+            return renderer.site(cards, view, paths, signatures.pages, current, site_later if defer else None)
+
+        # When every story is known from the last build under the same key (a deploy
+        # job restoring the cache but not the output; a story template edited), the
+        # site pages' inputs are known before the stories' pages are made again: the
+        # build process renders them while the workers render the stories (else it
+        # waits, and they wait for it at the end). They are used only if the jobs
+        # left those inputs as they were.
+        ahead: tuple[tuple[list[StoryCard], list[str]], tuple[dict[str, bytes], dict[str, str]]] | None = None
+        in_advance = (
+            sink is not None
+            and output is not None
+            and in_parallel(count, self.workers)
+            and len(keys) == len(story_files)
+            and all((old := state.stories.get(slug)) is not None and old.key == key for slug, key in keys.items())
+        )
+        if stage is not None and in_parallel(count, self.workers):
+            before = dict(state.stories)  # (as record replaces them)
+            jobs = (
+                replace(
+                    job, write_to=stage.destination(before[job.file.slug].hashes if job.file.slug in before else ())
+                )
+                for job in jobs
+            )
+        for done_count, (job, done) in enumerate(
+            run_jobs(jobs, count, config, theme, progress, cache, self.workers), start=1
+        ):
             record(job, done)
+            if done_count == 1 and in_advance:
+                early = True
+                try:
+                    inputs = site_inputs()
+                    ahead = inputs, render_site(*inputs)
+                except _NotListed:  # (a lost listing: made again by its story once its job is done)
+                    pass
+                early = False
+                unpickled_views.clear()  # (should the jobs change a story, its view is asked for again)
         if failures:
             raise DigestErrors(failures)
         stories_done = time.perf_counter()
@@ -1010,49 +1111,13 @@ class IncrementalBuilder:
         state.hashes.forget_except(set(self._sources) | named | {file for file, _ in copied.values()})
 
         data: dict[str, bytes] = {}
-        site_later: dict[str, Callable[[], bytes]] = {}  # site pages deferred: path -> render
         if not site_current:
-            by_slug = {s.slug: s for s in story_files}
-
-            # A story is on several pages (index, tags, search, feeds): the views last
-            # asked for are kept, as many as keep memory bounded (see UNPICKLED_VIEWS).
-            unpickled_views: OrderedDict[str, dict[str, Any]] = OrderedDict()
-            most_views = UNPICKLED_VIEWS  # (fewer once the build is done: see below)
-
-            def view(slug: str) -> dict[str, Any]:
-                """A listing view for a page being rendered; a lost one (a damaged
-                cache entry) is made again by rendering its story again."""
-                found = unpickled_views.get(slug)
-                if found is not None:
-                    unpickled_views.move_to_end(slug)
-                    return found
-                wanted = listing_key(keys[slug], signatures.listings)
-                found = self._listing(slug, wanted)
-                if found is None:
-                    job = self._job(config, by_slug[slug], keys[slug], signature, packed=sink is None)
-                    record(job, run_job(job, config, theme, cache))
-                    found = self._listing(slug, wanted)
-                    assert found is not None  # (record held it)
-                unpickled_views[slug] = found
-                while len(unpickled_views) > most_views:
-                    unpickled_views.popitem(last=False)
-                return found
-
-            def current(path: str, page_key: str) -> bool:
-                known = state.site_pages.get(path)
-                if known is None or known[0] != page_key:
-                    return False
-                if output is not None:
-                    return intact({path: known[1]}, manifest, output)
-                return path in self._site_bytes or self._adopt(path, known[1])
-
             self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
-            paths = story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
-            renderer = _renderer(config, theme, cache, False, signatures.site)
-            cards = [state.stories[slug].card for slug in keys]
-            site_files, page_keys = renderer.site(
-                cards, view, paths, signatures.pages, current, site_later if defer else None
-            )
+            inputs = site_inputs()
+            if ahead is not None and ahead[0] == inputs:
+                site_files, page_keys = ahead[1]  # (made from what the stories' jobs made again)
+            else:
+                site_files, page_keys = render_site(*inputs)
             # The deferred pages' views are unpickled one page at a time, whenever asked.
             unpickled_views.clear()
             most_views = config.page_size
@@ -1463,7 +1528,7 @@ def build(
         builder.workers = workers or builder.workers
         stage = StagedOutput(output, builder.state.manifest if builder.state.output == str(output) else {})
         try:
-            files, result = builder.build(config, output, progress, sink=stage.put)
+            files, result = builder.build(config, output, progress, stage=stage)
             if strict and result.warnings:
                 raise DigestError(f"{len(result.warnings)} warning(s) with --strict; first: {result.warnings[0]}")
             writing = time.perf_counter()

@@ -17,8 +17,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 try:
@@ -31,7 +32,8 @@ from digest.model import OUTPUT_MARKER
 from digest.textio import inside, write_all
 
 # What a build wrote: path -> (SHA-256, mtime_ns, size, inode) of each output file.
-Manifest = dict[str, tuple[str, int, int, int]]
+ManifestEntry = tuple[str, int, int, int]
+Manifest = dict[str, ManifestEntry]
 
 
 def is_digest_output(folder: Path) -> bool:
@@ -62,7 +64,7 @@ def intact(hashes: Mapping[str, str], manifest: Manifest, output: Path | None) -
     return True
 
 
-def _unchanged(path: str, entry: tuple[str, int, int, int]) -> bool:
+def _unchanged(path: str, entry: ManifestEntry) -> bool:
     try:
         info = os.stat(path)
     except OSError:
@@ -74,7 +76,8 @@ class StagedOutput:
     """A new version of the output folder, filled file by file and swapped in whole.
 
     Files can arrive while the build is still running (each story's pages as soon
-    as a worker finishes it), so writing overlaps with consolidation. A file whose
+    as it is done; worker processes write theirs into the folder themselves, see
+    put_files), so writing overlaps with consolidation. A file whose
     bytes the current output already holds (``manifest`` says so, and the file was
     not touched since) is not written: at commit it is hard-linked from the old
     output, or, when nothing changed at all, the old output simply stays.
@@ -83,7 +86,8 @@ class StagedOutput:
     def __init__(self, output: Path, manifest: Manifest | None = None) -> None:
         self.output = output.resolve()
         check_replaceable(self.output)
-        self.manifest = manifest or {}
+        # (No output, as in a deploy job: it holds no file the record tells of.)
+        self.manifest = (manifest or {}) if self.output.is_dir() else {}
         self.hashes: dict[str, str] = {}
         self.unchanged: set[str] = set()
         self.written = 0
@@ -95,19 +99,27 @@ class StagedOutput:
         """A file of the new site; written now unless the output already holds it."""
         digest = digest or hashlib.sha256(data).hexdigest()
         self.hashes[name] = digest
-        entry = self.manifest.get(name)
-        if entry is not None and entry[0] == digest and _unchanged(inside(str(self.output), name), entry):
+        if _held_as_is(str(self.output), name, digest, self.manifest.get(name)):
             self.unchanged.add(name)
             return
-        with self._writing(name):
-            handle = os.open(
-                self._target(name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666
-            )
-            try:
-                write_all(handle, data)
-            finally:
-                os.close(handle)
+        _write_new(self._staging or self._create(), name, data, self._folders, self.output)
         self.written += 1
+
+    def destination(self, names: Iterable[str]) -> Destination:
+        """Where another process may put files of the new site itself (see
+        put_files), with what the output holds of ``names`` (a story's files as
+        the last build wrote them)."""
+        staging = self._staging or self._create()
+        held = tuple((name, self.manifest[name]) for name in names if name in self.manifest)
+        return Destination(str(staging), str(self.output), held)
+
+    def took(self, hashes: Mapping[str, str], written: Iterable[str]) -> None:
+        """Files another process put (see put_files): name -> SHA-256 of each, and
+        those it wrote (the others the output holds as they are)."""
+        self.hashes.update(hashes)
+        wrote = set(written)
+        self.unchanged.update(name for name in hashes if name not in wrote)
+        self.written += len(wrote)
 
     def keep(self, kept: Mapping[str, str]) -> None:
         """Files (name -> SHA-256) the build found unchanged in the output (``intact``
@@ -135,8 +147,8 @@ class StagedOutput:
             return self._commit_in_place(changed, removed)
         try:
             for name in sorted(self.unchanged):
-                with self._writing(name):
-                    target = self._target(name)
+                with _writing(name, self.output):
+                    target = _target(self._staging or self._create(), name, self._folders)
                     if not _link(os.path.join(self.output, name), target):
                         shutil.copyfile(os.path.join(self.output, name), target)
             staging = self._staging or self._create()
@@ -178,19 +190,6 @@ class StagedOutput:
             manifest[name] = (self.hashes[name], info.st_mtime_ns, info.st_size, info.st_ino)
         return manifest, self.written
 
-    @contextmanager
-    def _writing(self, name: str) -> Iterator[None]:
-        """A file of the new site that the system refuses to write (a full disk, a
-        quota, a read-only or forbidden folder) is the user's to fix: one line
-        naming it, as the new site is not swapped in."""
-        try:
-            yield
-        except OSError as exc:
-            why = exc.strerror or str(exc)
-            raise DigestError(
-                f"cannot write {name} of the new site ({why}); the previous output is unchanged", self.output
-            ) from None
-
     def abort(self) -> None:
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
@@ -203,13 +202,70 @@ class StagedOutput:
         self._staging = staging
         return staging
 
-    def _target(self, name: str) -> str:
-        target = _inside(self._staging or self._create(), name)
-        folder = os.path.dirname(target)
-        if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
-            self._folders.add(folder)
-        return target
+
+@dataclass(frozen=True)
+class Destination:
+    """The new site's folder, for a process other than the build's to write a
+    story's files into (a worker: its pages never travel back), and the output it
+    replaces, with the output's record of the files it may hold as they are."""
+
+    staging: str
+    output: str
+    held: tuple[tuple[str, ManifestEntry], ...]
+
+
+def put_files(destination: Destination, files: Mapping[str, bytes], hashes: Mapping[str, str]) -> list[str]:
+    """Write each file (SHA-256 in ``hashes``) into the new site unless the output
+    holds it as it is (StagedOutput.put, in another process); the names written."""
+    held = dict(destination.held)
+    folders: set[str] = set()
+    written = []
+    output = Path(destination.output)
+    for name, data in files.items():
+        if not _held_as_is(destination.output, name, hashes[name], held.get(name)):
+            _write_new(Path(destination.staging), name, data, folders, output)
+            written.append(name)
+    return written
+
+
+def _held_as_is(output: str, name: str, digest: str, entry: ManifestEntry | None) -> bool:
+    """Whether the output holds file ``name`` with these bytes, as recorded (``entry``)."""
+    return entry is not None and entry[0] == digest and _unchanged(inside(output, name), entry)
+
+
+def _write_new(staging: Path, name: str, data: bytes, folders: set[str], output: Path) -> None:
+    """Write a file into the new site's folder (``folders``: those known to exist)."""
+    with _writing(name, output):
+        handle = os.open(
+            _target(staging, name, folders), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666
+        )
+        try:
+            write_all(handle, data)
+        finally:
+            os.close(handle)
+
+
+@contextmanager
+def _writing(name: str, output: Path) -> Iterator[None]:
+    """A file of the new site that the system refuses to write (a full disk, a
+    quota, a read-only or forbidden folder) is the user's to fix: one line
+    naming it, as the new site is not swapped in."""
+    try:
+        yield
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise DigestError(
+            f"cannot write {name} of the new site ({why}); the previous output is unchanged", output
+        ) from None
+
+
+def _target(staging: Path, name: str, folders: set[str]) -> str:
+    target = _inside(staging, name)
+    folder = os.path.dirname(target)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    return target
 
 
 def _link(existing: str, target: str) -> bool:

@@ -141,6 +141,38 @@ def test_template_edit_rerenders_without_reconsolidating(
     assert run_build(two_stories).consolidated == 0 and tree_bytes(two_stories / "output") == good
 
 
+def test_workers_write_their_stories_pages_and_leave_unchanged_ones(
+    two_stories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In parallel, each worker writes its story's pages into the new site itself
+    (the build process writes only the site's pages), and leaves a page the output
+    holds as it is to be linked, as the build process would."""
+    import digest.write
+
+    run_build(two_stories)
+    output = two_stories / "output"
+    before = inodes(output)
+    in_workers(monkeypatch)
+    put_here: list[str] = []
+    put = digest.write.StagedOutput.put
+
+    def noted(self: digest.write.StagedOutput, name: str, data: bytes, sha: str | None = None) -> None:
+        put_here.append(name)
+        put(self, name, data, sha)
+
+    monkeypatch.setattr(digest.write.StagedOutput, "put", noted)
+    template = two_stories / "themes" / "default" / "story.html"
+    template.write_text(template.read_text().replace("Who reported what", "Coverage by outlet"), encoding="utf-8")
+    result = run_build(two_stories)
+    assert result.rendered == 2 and not [name for name in put_here if name.startswith((f"{SLUG}/", "pair/"))]
+    after = inodes(output)
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    assert f"{SLUG}/index.html" in changed and "pair/index.html" in changed
+    assert f"{SLUG}/s1.html" not in changed and "pair/s2.html" not in changed  # rendered, the same bytes: linked
+    assert result.written == len(changed)
+    assert b"Coverage by outlet" in (output / SLUG / "index.html").read_bytes()
+
+
 def test_a_template_edit_renders_only_the_pages_made_with_it(
     two_stories: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -584,6 +616,48 @@ def test_a_deploy_build_renders_every_page_and_saves_no_entry_again(two_stories:
     assert (again.consolidated, again.rendered, again.written) == (0, 2, first.written)
     assert tree_bytes(output) == site
     assert {path: inodes(cache)[path] for path in entries} == entries
+
+
+@pytest.mark.parametrize("listings", ["kept", "lost"])
+def test_a_deploy_build_in_workers_renders_the_site_pages_once_meanwhile(
+    two_stories: Path, monkeypatch: pytest.MonkeyPatch, listings: str
+) -> None:
+    """With every story known, the build process renders the site's pages while the
+    workers render the stories (once: the jobs leave what they show as it was);
+    a listing view lost from the cache is only made by its story's job, and the
+    pages wait for it."""
+    import digest.render
+
+    run_build(two_stories)
+    output = two_stories / "output"
+    site = tree_bytes(output)
+    if listings == "lost":
+        for entry in (two_stories / ".digest-cache" / "listings").glob("*.pickle"):
+            entry.write_bytes(b"damaged")
+    output.rename(two_stories.parent / "old-output")
+    in_workers(monkeypatch)
+    import digest.build
+
+    done: list[Any] = []  # the stories' results the build has had
+    attempts: list[int] = []  # how many it had at each rendering of the site's pages
+    run_jobs, render_site = digest.build.run_jobs, digest.render.Renderer.site
+
+    def results(*args: Any, **kwargs: Any) -> Any:
+        for result in run_jobs(*args, **kwargs):
+            done.append(result)
+            yield result
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(len(done))
+        return render_site(*args, **kwargs)
+
+    monkeypatch.setattr(digest.build, "run_jobs", results)
+    monkeypatch.setattr(digest.render.Renderer, "site", counted)
+    result = run_build(two_stories)
+    assert (result.consolidated, result.rendered) == (0, 2) and tree_bytes(output) == site
+    # Lost: the first attempt meets a damaged entry (dropped) and gives up; the second,
+    # once every job is done, takes the views the jobs made.
+    assert (attempts, result.cache_rejected) == (([1], 0) if listings == "kept" else ([1, 2], 1))
 
 
 def test_lost_listing_views_mean_every_story_is_rendered_again(two_stories: Path, tmp_path: Path) -> None:
