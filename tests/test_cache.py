@@ -875,14 +875,17 @@ def test_clean_waits_for_a_build_and_a_killed_build_leaves_no_lock(two_stories: 
     assert not output.exists() and not (two_stories / ".output.lock").exists()
 
 
+@pytest.mark.parametrize("workers", [False, True])
 def test_a_full_disk_is_one_line_and_the_previous_output_stays(
-    two_stories: Path, monkeypatch: pytest.MonkeyPatch
+    two_stories: Path, monkeypatch: pytest.MonkeyPatch, workers: bool
 ) -> None:
     import errno
 
     import digest.write
 
     run_build(two_stories)
+    if workers:  # (each worker counts its own writes: the third in either fails)
+        in_workers(monkeypatch)
     output = two_stories / "output"
     before = tree_bytes(output)
     (two_stories / "digest.yml").write_text("title: Renamed\n", encoding="utf-8")  # every page changes
