@@ -280,9 +280,10 @@ def run_job(
     if store is not None and not changed:
         if fresh and job.key:
             store.save("digests", job.key, digest)
-        # A listing key is a content key: an entry there holds these bytes already
-        # (as when a deploy job restores the cache but not the output).
-        if job.listing and not store.holds("listings", job.listing):
+        # An entry that holds these bytes already (a listing key is a content key:
+        # a deploy job restores the cache but not the output) is not written again;
+        # one that is damaged is (a check reads ~17 KB, a write creates a file).
+        if job.listing and store.load_pickled("listings", job.listing) != listing:
             store.save_pickled("listings", job.listing, listing)
     keep = None if cache is not None or changed else digest
     rejected = store.rejected if store is not None else 0

@@ -100,10 +100,6 @@ class Store:
             self._reject(kind, key)
         return payload
 
-    def holds(self, kind: str, key: str) -> bool:
-        """Whether an entry is there (not whether it is whole: loading checks that)."""
-        return self._path(kind, key).is_file()
-
     def _read(self, kind: str, key: str) -> bytes | None:
         try:
             return self._path(kind, key).read_bytes()
