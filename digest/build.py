@@ -1052,14 +1052,15 @@ class IncrementalBuilder:
         # waits, and they wait for it at the end). They are used only if the jobs
         # left those inputs as they were.
         ahead: tuple[tuple[list[StoryCard], list[str]], tuple[dict[str, bytes], dict[str, str]]] | None = None
+        parallel = in_parallel(count, self.workers)
         in_advance = (
             sink is not None
             and output is not None
-            and in_parallel(count, self.workers)
+            and parallel
             and len(keys) == len(story_files)
             and all((old := state.stories.get(slug)) is not None and old.key == key for slug, key in keys.items())
         )
-        if stage is not None and in_parallel(count, self.workers):
+        if stage is not None and parallel:
             before = dict(state.stories)  # (as record replaces them)
             jobs = (
                 replace(
