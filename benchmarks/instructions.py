@@ -35,7 +35,7 @@ from benchmarks.generate import generate
 _WORKER = """
 import sys, tempfile
 from pathlib import Path
-from digest import build
+from digest import jobs
 from digest.align import align, similarity_model
 from digest.clean import clean_story
 from digest.config import load_config
@@ -49,11 +49,11 @@ config = load_config(site / "digest.yml")
 theme = resolve_theme(config)
 cache = Path(tempfile.mkdtemp(prefix="digest-instructions-"))
 stories = load_stories(config, [])
-build._worker_started()
+jobs._worker_started()
 for number, story in enumerate(stories[: 1 + count]):
     if last == "all":
-        job = build.StoryJob(file=story.file, story=story, key=f"k{number}", listing=f"l{number}")
-        build.run_job(job, config, theme, cache)
+        job = jobs.StoryJob(file=story.file, story=story, key=f"k{number}", listing=f"l{number}")
+        jobs.run_job(job, config, theme, cache)
         continue
     split = tuple(split_source(c) for c in clean_story(story.sources)) if last != "clean" else None
     if last in ("model", "claims", "summarize", "render"):
@@ -63,7 +63,7 @@ for number, story in enumerate(stories[: 1 + count]):
     if last in ("summarize", "render"):
         digest = summarize(story.file, split, claims, config.summary_words, model)
     if last == "render":
-        build._renderer(config, theme, cache).story(digest)
+        jobs.cached_renderer(config, theme, cache).story(digest)
     if last == "clean":
         clean_story(story.sources)
 """

@@ -257,10 +257,10 @@ def newest_story(site: Path) -> str:
 def stage_rows(site: Path, sample: int) -> list[tuple[str, float, str]]:
     """Milliseconds per story of each stage, in this process, on the first stories."""
     from digest.align import align, similarity_model
-    from digest.build import _renderer
     from digest.clean import clean_story
     from digest.config import load_config
     from digest.content import load_stories
+    from digest.jobs import cached_renderer
     from digest.sentences import split_source
     from digest.summarize import summarize
     from digest.theme import resolve_theme
@@ -269,7 +269,7 @@ def stage_rows(site: Path, sample: int) -> list[tuple[str, float, str]]:
     started = time.perf_counter()
     stories = load_stories(config, [])
     load = time.perf_counter() - started
-    renderer = _renderer(config, resolve_theme(config))
+    renderer = cached_renderer(config, resolve_theme(config))
     spent: dict[str, float] = defaultdict(float)
     for story in stories[:sample]:
 

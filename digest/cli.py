@@ -104,7 +104,7 @@ def build(
 ) -> None:
     """Build the site into the output folder."""
     from digest.build import build as run_build
-    from digest.build import collect_rarely
+    from digest.jobs import collect_rarely
     from digest.progress import ProgressBar
 
     collect_rarely()

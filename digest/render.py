@@ -98,7 +98,7 @@ class Renderer:
         story_site = site_globals(config, [])
         del story_site["updated"]  # see themes/default/README.md: listing pages only
         self.env.globals.update(site=story_site)
-        # (A renderer lives as long as its theme's files stay as they are: see build._renderer.)
+        # (A renderer lives as long as its theme's files stay as they are: see jobs.cached_renderer.)
         self.feed_content = theme.has_template(FEED_CONTENT)  # (a theme copied before it existed has none)
 
     def story(self, digest: StoryDigest, skip: frozenset[str] = frozenset()) -> RenderedStory:

@@ -65,6 +65,18 @@ def build_site(root: Path, output: Path | None = None, **overrides: str):  # typ
     return build(load_config(root / "digest.yml", **overrides))
 
 
+def always_in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stories go to worker processes however few there are, even on one core."""
+    import digest.build
+    import digest.jobs
+
+    def always(jobs: int, workers: int) -> bool:
+        return True
+
+    monkeypatch.setattr(digest.build, "in_parallel", always)  # (the build's plan)
+    monkeypatch.setattr(digest.jobs, "in_parallel", always)  # (run_jobs)
+
+
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

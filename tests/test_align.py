@@ -223,7 +223,7 @@ def test_consolidating_a_story_does_not_import_numpy() -> None:
 
     code = (
         "import sys\n"
-        "from digest.build import digest_story\n"
+        "from digest.jobs import digest_story\n"
         "from digest.model import Story, StoryFile\n"
         "from tests.conftest import seed_sources\n"
         "from pathlib import Path\n"

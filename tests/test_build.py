@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import DigestError
-from tests.conftest import SEEDS, build_site, process_ended, tree_bytes, write
+from tests.conftest import SEEDS, always_in_workers, build_site, process_ended, tree_bytes, write
 
 SLUG = "blinken-lavrov-reykjavik"
 
@@ -291,6 +291,8 @@ def test_parallel_consolidation_gives_the_same_bytes(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import digest.build
+    import digest.jobs
+    import digest.keys
 
     seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
     for n in range(5):  # enough stories for worker processes
@@ -298,7 +300,7 @@ def test_parallel_consolidation_gives_the_same_bytes(
         write(site / "content" / f"pair-{n}.md", f"---\nsources: [seeds/{pair[0]}, seeds/{pair[1]}]\n---\n")
     build_site(site, tmp_path / "parallel")
     shutil.rmtree(site / ".digest-cache")  # consolidate again, in this process
-    monkeypatch.setattr(digest.build, "PARALLEL_FROM", 10_000)
+    monkeypatch.setattr(digest.jobs, "PARALLEL_FROM", 10_000)
     build_site(site, tmp_path / "sequential")
     assert tree_bytes(tmp_path / "parallel") == tree_bytes(tmp_path / "sequential")
 
@@ -361,6 +363,8 @@ def test_a_killed_worker_is_reported_and_the_output_kept(
     (BrokenProcessPool ...)". Now one line says what happened and what to do, the
     previous output stays, and the next build goes on from the stories finished."""
     import digest.build
+    import digest.jobs
+    import digest.keys
     from digest.errors import DigestError
 
     seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
@@ -377,15 +381,15 @@ def test_a_killed_worker_is_reported_and_the_output_kept(
             site / "content" / f"pair-{n}.md",
             f"---\nsources: [seeds/{seeds[n % 5]}, seeds/{seeds[(n + 2) % 5]}]\n---\n",
         )
-    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)
-    build_process, consolidate = os.getpid(), digest.build.digest_story
+    always_in_workers(monkeypatch)
+    build_process, consolidate = os.getpid(), digest.jobs.digest_story
 
     def killed_in_pair_3(story, summary_words):  # type: ignore[no-untyped-def]
         if story.file.slug == "pair-3" and os.getpid() != build_process:
             os._exit(9)  # as the system's out-of-memory killer ends a process
         return consolidate(story, summary_words)
 
-    monkeypatch.setattr(digest.build, "digest_story", killed_in_pair_3)
+    monkeypatch.setattr(digest.jobs, "digest_story", killed_in_pair_3)
     with pytest.raises(DigestError) as caught:
         build_site(site, output)
     message = caught.value.location_message()
@@ -431,9 +435,11 @@ def test_a_first_build_streams_its_jobs_and_reports_every_unreadable_source(
     key is known (the jobs are made while the first ones run); an unreadable
     source is still reported with the others, and nothing is written."""
     import digest.build
+    import digest.jobs
+    import digest.keys
     from digest.errors import DigestErrors
 
-    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)  # workers, even on one core
+    always_in_workers(monkeypatch)  # workers, even on one core
     made: list[str] = []
     make_job = digest.build.IncrementalBuilder._job
 
@@ -455,7 +461,7 @@ def test_a_first_build_streams_its_jobs_and_reports_every_unreadable_source(
     config = load_config(site / "digest.yml")
     fresh = digest.build.IncrementalBuilder()
     story_files = load_story_files(config, fresh._files.read, fresh._parse)
-    signature = digest.build.theme_signatures(config, resolve_theme(config)).stories
+    signature = digest.keys.theme_signatures(config, resolve_theme(config)).stories
     keys, jobs, count = fresh._plan(config, story_files, signature, {}, None)
     assert (keys, made, count) == ({}, [], 6)  # nothing hashed or made yet
     first_job = next(iter(jobs))
@@ -484,6 +490,8 @@ def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
     saved in between gives pages of its newer text, but no cache entry under the
     key of the older one, and the next build makes the story again."""
     import digest.build
+    import digest.jobs
+    import digest.keys
     from digest.cache import FileHashes
 
     seeds = sorted(p.name for p in (site / "seeds").glob("*.txt"))
@@ -499,7 +507,7 @@ def test_a_source_changed_after_hashing_is_not_cached_under_the_old_key(
         return "0" * 64 if path == edited else real_sha(self, path, info)
 
     monkeypatch.setattr(FileHashes, "sha", sha_of_the_text_before_a_save)
-    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)  # workers read, even on one core
+    always_in_workers(monkeypatch)  # workers read, even on one core
     output = tmp_path / "out"
     first = build_site(site, output)
     assert first.consolidated == 6
@@ -520,9 +528,9 @@ def test_a_worker_keeps_the_templates_it_started_with(site: Path) -> None:
     builds (the preview server's) loads an edited template again."""
     import os
 
-    from digest.build import JobResult, StoryJob, run_job
     from digest.config import load_config
     from digest.content import load_stories
+    from digest.jobs import JobResult, StoryJob, run_job
     from digest.theme import resolve_theme
 
     config = load_config(site / "digest.yml")
@@ -1088,7 +1096,7 @@ def test_workers_end_when_the_build_process_is_killed() -> None:
 
     script = (
         "import os, time\nfrom concurrent.futures import ProcessPoolExecutor\n"
-        "from digest.build import _worker_started\n"
+        "from digest.jobs import _worker_started\n"
         "pool = ProcessPoolExecutor(max_workers=1, initializer=_worker_started)\n"
         "print(pool.submit(os.getpid).result(), flush=True)\ntime.sleep(60)\n"
     )

@@ -20,7 +20,7 @@ from digest.errors import DigestError
 from digest.model import StoryDigest
 from digest.progress import ProgressBar
 from digest.write import fcntl, output_lock
-from tests.conftest import process_ended, tree_bytes, write
+from tests.conftest import always_in_workers, process_ended, tree_bytes, write
 
 SLUG = "blinken-lavrov-reykjavik"
 PAIR_SOURCES = "sources: [seeds/001_53d2f25ad1582e78.txt, extra/copy.txt]"
@@ -95,8 +95,9 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stories go to worker processes (even two, even on one core), which take their
     digests from the cache themselves: the build process never loads one."""
     import digest.build
+    import digest.keys
 
-    monkeypatch.setattr(digest.build, "in_parallel", lambda jobs, workers: True)
+    always_in_workers(monkeypatch)
 
     def not_here(*args: object) -> None:
         raise AssertionError("the build process loaded a digest")
@@ -249,7 +250,7 @@ def test_every_template_the_renderer_starts_from_counts_for_its_pages(
     """A page template the renderer loads but neither list names would make pages
     that no edit of it renders again."""
     import digest.render
-    from digest.build import SITE_TEMPLATES, STORY_TEMPLATES
+    from digest.keys import SITE_TEMPLATES, STORY_TEMPLATES
 
     tagged = two_stories / "content" / "pair.md"
     tagged.write_text(tagged.read_text(encoding="utf-8").replace("---\n", "---\ntags: [Follow-ups]\n", 1))
@@ -265,10 +266,11 @@ def test_what_each_template_loads_is_kept_by_its_hash(two_stories: Path, monkeyp
     """Jinja parses the theme once; later builds read what each template loads from
     the cache, and parse only a template edited since."""
     import digest.build
+    import digest.keys
 
     parsed: list[str] = []
-    real = digest.build._loaded_templates
-    monkeypatch.setattr(digest.build, "_loaded_templates", lambda data: parsed.append(data) or real(data))
+    real = digest.keys._loaded_templates
+    monkeypatch.setattr(digest.keys, "_loaded_templates", lambda data: parsed.append(data) or real(data))
     run_build(two_stories)
     templates = len(parsed)
     assert templates >= 14  # (the default theme's templates and its README)
@@ -284,7 +286,7 @@ def test_what_each_template_loads_is_kept_by_its_hash(two_stories: Path, monkeyp
 
     known = load_state(Store(config.cache_path)).template_loads  # type: ignore[union-attr]
     assert len(known) == templates  # (the old index.html's entry dropped)
-    assert digest.build.theme_signatures(config, resolve_theme(config), dict(known)) == digest.build.theme_signatures(
+    assert digest.keys.theme_signatures(config, resolve_theme(config), dict(known)) == digest.keys.theme_signatures(
         config, resolve_theme(config)
     )
 
@@ -443,6 +445,7 @@ def test_parsed_story_files_are_kept_apart_and_saved_only_when_one_changed(
     two_stories: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import digest.build
+    import digest.keys
 
     run_build(two_stories)
     parsed = two_stories / ".digest-cache" / PARSED[0] / f"{PARSED[1]}.pickle"
@@ -528,6 +531,7 @@ def test_entries_are_written_whole_into_folders_made_on_demand(tmp_path: Path) -
 
 def test_no_cache_option_consolidates_everything(two_stories: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import digest.build
+    import digest.keys
 
     run_build(two_stories)
     builders: list[digest.build.IncrementalBuilder] = []
@@ -637,6 +641,7 @@ def test_a_deploy_build_in_workers_renders_the_site_pages_once_meanwhile(
     output.rename(two_stories.parent / "old-output")
     in_workers(monkeypatch)
     import digest.build
+    import digest.keys
 
     done: list[Any] = []  # the stories' results the build has had
     attempts: list[int] = []  # how many it had at each rendering of the site's pages

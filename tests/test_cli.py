@@ -199,17 +199,18 @@ def test_sigterm_stops_a_build_as_ctrl_c_does(run, site: Path, monkeypatch: pyte
     import signal
 
     import digest.build
+    import digest.jobs
 
     assert run(site, "build").exit_code == 0
     before = tree_bytes(site / "output")
     (site / "digest.yml").write_text("title: Renamed\n", encoding="utf-8")
-    consolidate = digest.build.digest_story
+    consolidate = digest.jobs.digest_story
 
     def killed(*args):  # type: ignore[no-untyped-def]
         os.kill(os.getpid(), signal.SIGTERM)
         return consolidate(*args)
 
-    monkeypatch.setattr(digest.build, "digest_story", killed)
+    monkeypatch.setattr(digest.jobs, "digest_story", killed)
     (site / ".digest-cache").rename(site / "cache-aside")  # so the story is consolidated again
     result = run(site, "build", "--jobs", "1")
     assert result.exit_code == 130 and "interrupted; the previous output is unchanged" in result.output

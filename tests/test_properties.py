@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from benchmarks.seed_truth import BODY
 from digest.align import align
-from digest.build import digest_story
 from digest.clean import clean_story
+from digest.jobs import digest_story
 from digest.model import RawSource, SourceRef, Story, StoryFile
 from digest.render import digest_json_bytes
 from digest.sentences import split_paragraph, split_source

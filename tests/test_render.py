@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.build import SITE_TEMPLATES, digest_story
 from digest.config import load_config
 from digest.content import load_stories
+from digest.jobs import digest_story
+from digest.keys import SITE_TEMPLATES
 from digest.model import StoryCard, StoryDigest
 from digest.render import (
     SHARD_STORIES,
@@ -129,9 +130,9 @@ def test_an_edit_asks_only_for_the_views_of_the_pages_showing_the_story(tmp_path
     """Listing pages need the views of the stories they show, each one a cache load:
     an edit of one story of 300 renders its index page, its tag page and its file
     of search text, and asks for the views of those pages' stories alone."""
-    from digest.build import digest_story
     from digest.config import load_config
     from digest.content import load_stories
+    from digest.jobs import digest_story
     from digest.render import Renderer
     from digest.theme import resolve_theme
 
@@ -175,9 +176,9 @@ def test_feeds_make_the_feed_content_a_view_lacks_once_per_story(
 ) -> None:
     """A restyled view (see render.restyled) has no feed content; the site's feed and
     each tag's feed show the story's, made once for all of them."""
-    from digest.build import digest_story
     from digest.config import load_config
     from digest.content import load_stories
+    from digest.jobs import digest_story
     from digest.render import Renderer, restyled
     from digest.theme import resolve_theme
 

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from digest.align import LINK, align, similarity_model
-from digest.build import digest_story
 from digest.clean import clean_story
+from digest.jobs import digest_story
 from digest.model import RawSource, SourceRef, SplitSource, Story, StoryDigest, StoryFile
 from digest.sentences import split_source
 from digest.summarize import REDUNDANT, summarize

@@ -91,7 +91,7 @@ def test_the_shipped_theme_keeps_its_pages_independent_of_static_files() -> None
     """A stylesheet edit renders no page (see theme_signatures): no template of the
     default theme may load a static file or a template named at render time (its
     README, which no template loads, counts for no page)."""
-    from digest.build import _loaded_templates, _loads_static
+    from digest.keys import _loaded_templates, _loads_static
 
     def loads_static(template: str) -> bool:
         return _loads_static(_loaded_templates(template))
