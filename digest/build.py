@@ -56,7 +56,7 @@ from digest.jobs import (
     run_jobs,
     unpacked,
 )
-from digest.keys import listing_key, story_file_hash, story_key, theme_signatures
+from digest.keys import listing_key, site_pages_key, story_file_hash, story_key, theme_signatures
 from digest.model import (
     Group,
     LooseArticle,
@@ -447,24 +447,14 @@ class IncrementalBuilder:
         theme = resolve_theme(config)
         state = self.state
         self._statted.clear()  # (a preview's builder: what an earlier build saw is stale)
-        story_files = load_story_files(config, self._files.read, self._parse)
-        story_files += [grouped_story_file(config, group) for group in self.groups(config, story_files)]
-        named = {str(s.file) for s in story_files}
-        if not named.issuperset(state.parsed):  # a story file went
-            state.parsed = {p: v for p, v in state.parsed.items() if p in named}
-            self._changed = self._parsed_changed = True
-        drafts_left_out = 0
-        if not config.drafts:
-            published = [s for s in story_files if not s.draft]
-            drafts_left_out = len(story_files) - len(published)
-            story_files = published
+        story_files, named, drafts_left_out = self._story_files(config)
         root = str(config.root)
         self._sources = tuple(inside(root, ref.path) for s in story_files for ref in s.sources)
         signatures = theme_signatures(config, theme, state.template_loads)
         if signatures.loads != state.template_loads:  # (a template edited, added or removed)
             state.template_loads = signatures.loads
             self._changed = True
-        signature, static_files = signatures.stories, signatures.static
+        signature = signatures.stories
         self._listing_signature = signatures.listings
         copied = self._copied_files(config)
         manifest = state.manifest if output is not None and state.output == str(output) else {}
@@ -612,21 +602,11 @@ class IncrementalBuilder:
         if self._left_out != state.left_out:
             state.left_out = dict(self._left_out)
             self._changed = True
-        site_key = hashlib.sha256(
-            "\0".join(
-                [
-                    signature,
-                    signatures.site,
-                    static_files,
-                    *(f"{slug} {key}" for slug, key in keys.items()),
-                    *(f"{path} {sha}" for path, (_, sha) in copied.items()),
-                ]
-            ).encode()
-        )
+        site_key = site_pages_key(signatures, keys, copied)
         if output is not None:
             self._site_bytes = {}  # (the state now describes pages written there)
         held = intact(state.site_hashes, manifest, output) if output is not None else self._holds(state.site_pages)
-        site_current = not count and state.site_key == site_key.hexdigest() and held
+        site_current = not count and state.site_key == site_key and held
         if len(state.stories) != len(keys):
             state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
         self._changed = self._changed or bool(count) or not site_current
@@ -645,7 +625,7 @@ class IncrementalBuilder:
             most_views = config.page_size
             data.update(site_files if sink is not None else pack(site_files))
             earlier = state.site_pages
-            state.site_key = site_key.hexdigest()
+            state.site_key = site_key
             state.site_pages = {
                 path: (
                     page_keys.get(path, ""),
@@ -717,6 +697,21 @@ class IncrementalBuilder:
             return SiteFiles(PagesOnDemand(data, deferred), kept), result
         digests = {path: sha for path, (_, sha) in state.site_pages.items() if path in data}
         return SiteFiles(data, kept, digests), result
+
+    def _story_files(self, config: SiteConfig) -> tuple[list[StoryFile], set[str], int]:
+        """The stories to build (story files, then the automatic stories of loose
+        files; drafts only if asked for), every story file's path, and how many
+        drafts were left out. Parsed files kept for a story file that went are dropped."""
+        story_files = load_story_files(config, self._files.read, self._parse)
+        story_files += [grouped_story_file(config, group) for group in self.groups(config, story_files)]
+        named = {str(s.file) for s in story_files}
+        if not named.issuperset(self.state.parsed):  # a story file went
+            self.state.parsed = {p: v for p, v in self.state.parsed.items() if p in named}
+            self._changed = self._parsed_changed = True
+        if config.drafts:
+            return story_files, named, 0
+        published = [s for s in story_files if not s.draft]
+        return published, named, len(story_files) - len(published)
 
     def _output_paths(self, slugs: Iterable[str]) -> set[str]:
         """Every file of the site as this build makes it: the site's pages (and files,

@@ -174,6 +174,22 @@ def _loads_static(loaded: tuple[str, ...] | None) -> bool:
     return loaded is None or any(name.startswith("static/") for name in loaded)
 
 
+def site_pages_key(
+    signatures: ThemeSignatures, story_keys: Mapping[str, str], copied: Mapping[str, tuple[str, str]]
+) -> str:
+    """What the site-wide pages are rendered from: the theme, the stories listed
+    (slug -> story key, in site order) and the static files copied (output path ->
+    (source, SHA-256)). Unchanged, a build renders no site page again."""
+    parts = [
+        signatures.stories,
+        signatures.site,
+        signatures.static,
+        *(f"{slug} {key}" for slug, key in story_keys.items()),
+        *(f"{path} {sha}" for path, (_, sha) in copied.items()),
+    ]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
 def listing_key(key: str, signature: str) -> str:
     """The key of a story's listing view: its story key and ThemeSignatures.listings
     (a story.html edit changes no view, so no index page is rendered again)."""

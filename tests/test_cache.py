@@ -981,3 +981,22 @@ def test_a_killed_build_s_children_do_not_keep_its_output_locked(tmp_path: Path)
         assert taken == [True] and not process_ended(child)  # taken while the child still runs
     finally:
         os.kill(child, signal.SIGKILL)
+
+
+def test_the_site_pages_key_changes_with_each_thing_they_are_made_from() -> None:
+    from digest.keys import ThemeSignatures, site_pages_key
+
+    theme = ThemeSignatures("stories", "listings", "static", {"index.html": "a"})
+    stories = {"one": "k1", "two": "k2"}
+    copied = {"static/style.css": ("themes/default/static/style.css", "c1")}
+    key = site_pages_key(theme, stories, copied)
+    assert site_pages_key(theme, dict(stories), dict(copied)) == key  # (a hash of the values, not of the objects)
+    changed = [
+        site_pages_key(ThemeSignatures("stories", "listings", "static", {"index.html": "b"}), stories, copied),
+        site_pages_key(ThemeSignatures("stories", "listings", "static2", {"index.html": "a"}), stories, copied),
+        site_pages_key(theme, {"one": "k1", "two": "k3"}, copied),  # a story consolidated again
+        site_pages_key(theme, {"two": "k2", "one": "k1"}, copied),  # the stories in another order
+        site_pages_key(theme, {"one": "k1"}, copied),  # a story gone
+        site_pages_key(theme, stories, {"static/style.css": ("themes/default/static/style.css", "c2")}),
+    ]
+    assert len({key, *changed}) == len(changed) + 1
