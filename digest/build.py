@@ -103,7 +103,7 @@ class StoryState:
     hashes: dict[str, str]  # output path -> SHA-256 of the file
     warnings: tuple[str, ...]
     sources: int
-    files: dict[str, bytes] | None  # packed (see pack); None: in the output folder only (or deferred)
+    files: dict[str, bytes] | None  # packed (see jobs.pack); None: in the output folder only (or deferred)
     card: StoryCard  # where it is listed (its listing view stays in the cache)
     deferred: DeferredPages | None = None  # rendered when first asked for (a preview's restyle)
 
@@ -141,7 +141,7 @@ def _held_site_page(path: str, render: Callable[[], bytes], held: dict[str, byte
 
 
 class PagesOnDemand(Mapping[str, bytes]):
-    """A site's files held in memory, packed (see pack), some stories' pages
+    """A site's files held in memory, packed (see jobs.pack), some stories' pages
     perhaps deferred (see DeferredPages): looking one up unpacks it, first
     rendering its story if deferred; iterating and ``in`` render nothing."""
 
@@ -200,7 +200,7 @@ class BuilderState:
     loose: FileListing | None = None  # the loose folder as last listed
     static: FileListing | None = None  # ... and the static folder
     shards: dict[str, str] = field(default_factory=dict)  # the checksum of each of SHARDED's entries
-    # SHA-256 of a template file -> the templates it loads (see theme_signatures): Jinja
+    # SHA-256 of a template file -> the templates it loads (see keys.theme_signatures): Jinja
     # parses the theme's 15 templates in ~15 ms, a tenth of a no-op build.
     template_loads: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
@@ -298,7 +298,7 @@ class IncrementalBuilder:
     # A build without an output folder (the preview) keeps its site pages here: the
     # next one renders only those whose key changed, as a build keeps them in output (packed).
     _site_bytes: dict[str, bytes] = field(default_factory=dict)
-    _listing_signature: str = ""  # this build's (see ThemeSignatures)
+    _listing_signature: str = ""  # this build's (see keys.ThemeSignatures)
     _shards: ShardedMappings | None = None  # how the state's large mappings were loaded (or saved) last
 
     def _adopt(self, path: str, sha: str) -> bool:
@@ -927,7 +927,7 @@ class IncrementalBuilder:
         (its sources read here, DigestError naming each unreadable one). Given the
         source hashes the key was made of, the process that runs the job does
         either: it looks for the digest in the cache, and else reads the sources.
-        ``packed``: the pages are for memory (see pack), not for the output."""
+        ``packed``: the pages are for memory (see jobs.pack), not for the output."""
         slug = story_file.slug
         digest = None if deferred is not None and self.store is not None else self._digest(slug, key)
         listed = listing_key(key, self._listing_signature)

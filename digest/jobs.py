@@ -132,7 +132,7 @@ class StoryJob:
     source_hashes: tuple[str, ...] = ()
     key: str = ""  # the story key, under which a new digest is cached
     listing: str = ""  # the listing key, under which the story's listing view is cached
-    signature: str = ""  # the render signature (see theme_signatures) the pages are for
+    signature: str = ""  # the render signature (see keys.theme_signatures) the pages are for
     # Files the output already holds as this job would make them (path, SHA-256):
     # not made again. Only the digest.json of a story whose key is unchanged, which
     # no template or config changes.
@@ -156,7 +156,7 @@ class JobFailure:
 @dataclass(frozen=True)
 class JobResult:
     files: dict[str, bytes]  # the story's pages (packed if the job said so) and digest.json
-    listing: bytes  # its listing view, pickled (see IncrementalBuilder._listings)
+    listing: bytes  # its listing view, pickled (see build.IncrementalBuilder._listings)
     card: StoryCard
     hashes: dict[str, str]  # SHA-256 of each rendered file
     warnings: tuple[str, ...]

@@ -72,7 +72,7 @@ class ThemeSignatures:
     # Each site page template's own, from what it loads: an edit of index.html renders
     # no feed, search shard or sitemap again (a site page's key holds its template's).
     pages: dict[str, str] = field(default_factory=dict)
-    # What each template file loads, by its SHA-256 (see BuilderState.template_loads).
+    # What each template file loads, by its SHA-256 (see build.BuilderState.template_loads).
     loads: dict[str, tuple[str, ...] | None] = field(default_factory=dict, compare=False)
 
     @property
