@@ -78,7 +78,7 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
 
     Variants: two spellings of one word, a letter apart (British and American
     "colour"/"color", "analys"/"analyz"; names transliterated "sergei"/"sergey",
-    "zelensky"/"zelenskiy"), or a word and itself with a prefix or ending that keeps
+    "zelensky"/"zelenskiy", "alexei"/"aleksei"), or a word and itself with a prefix or ending that keeps
     its meaning ("imprison"/"prison", "resurfac"/"surfac", "diplomatic"/"diplomat").
     Words two letters apart are other words ("counter"/"country", "ministry"/
     "minister"), as are those a prefix or ending apart that changes the meaning
@@ -102,6 +102,8 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
 
     present = set(words)
     for w in words:
+        if "x" in w and w.replace("x", "ks") in present:  # names transliterated: "alexei"/"aleksei"
+            union(w, w.replace("x", "ks"))
         for cut in (1, 2, 3):
             if len(w) - cut >= 5:
                 if w[:cut] in _VARIANT_PREFIXES and w[cut:] in present:

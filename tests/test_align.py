@@ -191,6 +191,7 @@ def test_spelling_variants_of_the_seeds_are_one_word_each() -> None:
     one = [("colour", "color"), ("labour", "labor"), ("centr", "center"), ("zelensky", "zelenskiy")]
     one += [("mohammed", "mohamed"), ("injury", "injur"), ("investigator", "investigat"), ("travell", "travel")]
     one += [("defenc", "defens"), ("organis", "organiz"), ("dmitri", "dmitry"), ("rebuild", "rebuilt")]
+    one += [("alexei", "aleksei"), ("maxim", "maksim"), ("alexandr", "aleksandr")]  # "x" and "ks" in a name
     two = [("crown", "crowd"), ("plane", "plant"), ("presidency", "president"), ("construction", "constructiv")]
     two += [("executiv", "execut"), ("polic", "policy")]  # an executive is not executed; police, policy
     two += [("detail", "detain"), ("diverg", "divers"), ("margin", "marin"), ("protest", "protect")]
