@@ -8,7 +8,7 @@ no output), a build with the cache but no output (a deploy job that restores the
 cache), a no-op rebuild, and one-story edits (one source changed) of an old story
 and of the newest (which the feeds list), each the median of ``--runs`` runs, with
 the peak memory of the full build (its largest process, and all of its processes
-at once). When Hugo is
+at once) and the phases of its median run (``--timings``). When Hugo is
 installed, each full build is followed at once by a Hugo build of the same
 articles (Hugo's row is those builds), and the median ratio of the pairs is reported,
 of wall time and of CPU time (which the machine's disk swings less). Then the time
@@ -53,6 +53,7 @@ class Run(NamedTuple):
     user: float  # CPU seconds, its worker processes included
     system: float
     together: float = 0.0  # MB: the largest proportional set size of the process and its workers at once
+    output: str = ""  # what the command printed
 
     @property
     def cpu(self) -> float:
@@ -75,7 +76,17 @@ def run(command: list[str], cwd: Path, together: bool = False) -> Run:
         if process.returncode != 0:
             log.seek(0)
             raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{log.read().decode()}")
-    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime, usage.ru_stime, peak_together)
+        log.seek(0)
+        printed = log.read().decode("utf-8", "replace")
+    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime, usage.ru_stime, peak_together, printed)
+
+
+_PHASE = re.compile(r"^  (\S.*?)\s+(\d+\.\d+) s$", re.M)  # a line of ``digest build --timings``
+
+
+def phases(printed: str) -> list[tuple[str, float]]:
+    """The phases ``digest build --timings`` printed, with their seconds."""
+    return [(name, float(seconds)) for name, seconds in _PHASE.findall(printed)]
 
 
 class TreeMemory:
@@ -193,7 +204,7 @@ def digest_rows(
     for _ in range(runs):
         for folder in ("output", ".digest-cache"):
             aside.move(site / folder)
-        full.append(run([*DIGEST, "build", "--quiet"], site, together=True))
+        full.append(run([*DIGEST, "build", "--quiet", "--timings"], site, together=True))
         if paired is not None:
             peer_runs.append(paired.build())
             ratios.append(full[-1].seconds / peer_runs[-1].seconds)
@@ -218,6 +229,7 @@ def digest_rows(
             f" median run's CPU {middle.user:.1f} s user,"
             f" {middle.system:.1f} s system",
         ),
+        *((f"  phase: {name}", seconds, "of the median full build") for name, seconds in phases(middle.output)),
         ("digest: cache kept, output deleted", statistics.median(deploys), "as in a deploy job"),
         ("digest: no-op rebuild", statistics.median(noop), ""),
         ("digest: one-story edit", statistics.median(edits), "an old story"),

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.generate import generate
-from benchmarks.scale_bench import Aside, Peer, installed, newest_story, peer_rows
+from benchmarks.scale_bench import DIGEST, Aside, Peer, installed, newest_story, peer_rows, phases, run
 from tests.conftest import build_site
 
 
@@ -33,3 +33,14 @@ def test_a_peer_that_is_not_installed_or_skipped_is_a_row_of_the_table_not_a_cra
     [(name, seconds, note)] = peer_rows([peer], 1, {})
     assert (name, note) == ("pelican: not run", "not installed, or skipped")
     assert seconds != seconds  # NaN: printed as "-", never as a time
+
+
+def test_the_phases_of_a_build_are_read_from_what_digest_build_timings_prints(tmp_path: Path) -> None:
+    site = generate(tmp_path / "site", 4)
+    done = run([*DIGEST, "build", "--quiet", "--timings"], site)
+    found = phases(done.output)
+    names = [name for name, _ in found]
+    assert names[:3] == ["load inputs, plan the work", "consolidate, render, write stories", "render site pages"]
+    assert "save cache" in names
+    assert all(seconds >= 0 for _, seconds in found)
+    assert sum(seconds for _, seconds in found) <= done.seconds  # (the process also starts and imports)
