@@ -24,7 +24,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
@@ -330,12 +330,30 @@ def align(sources: Sequence[SplitSource], model: SimilarityModel | None = None) 
         for source, indices in by_source.pop(cj).items():
             by_source[ci].setdefault(source, []).extend(indices)
 
+    # Pairs at or above LINK that ended in two claims: each claim's links to
+    # sentences of sources it lacks (see Claim.linked).
+    links: dict[int, dict[int, float]] = {}
+    for score, i, j in pairs:
+        ci, cj = cluster_of[i], cluster_of[j]
+        if ci == cj:
+            continue
+        for root, other in ((ci, j), (cj, i)):
+            if source_of[other] not in by_source[root]:
+                found = links.setdefault(root, {})
+                found[other] = max(score, found.get(other, 0.0))
+
     claims = []
-    for group in members.values():
+    for root, group in members.items():
         group.sort(key=lambda k: (paths[sentences[k].source], sentences[k].index))
-        claims.append(_claim(group, sentences, sim, lengths, paths))
+        claim = _claim(group, sentences, sim, lengths, paths)
+        if root in links:
+            scores = links[root]
+            outside = sorted(scores, key=lambda k: (paths[sentences[k].source], sentences[k].index))
+            linked = (Support(sentences[k].source, sentences[k].index, sentences[k].text, scores[k]) for k in outside)
+            claim = replace(claim, linked=tuple(linked))
+        claims.append(claim)
     claims.sort(key=lambda c: (c.position, paths[c.representative.source], c.representative.sentence))
-    return tuple(Claim(f"c{n}", c.members, c.representative, c.position) for n, c in enumerate(claims, start=1))
+    return tuple(replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1))
 
 
 def _candidate_pairs(

@@ -258,6 +258,11 @@ class Claim:
     members: tuple[Support, ...]
     representative: Support
     position: float  # mean relative position of the members in their sources, 0..1
+    # Sentences of sources the claim lacks that score at least LINK with a member,
+    # with their best such score: the aligner kept them apart (each joined another
+    # claim, or the average with all members fell short), yet they may state the
+    # sentence the summary prints, and then are cited too.
+    linked: tuple[Support, ...] = ()
 
     @cached_property  # asked for often while summarizing; members never change
     def source_ids(self) -> tuple[str, ...]:

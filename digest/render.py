@@ -654,6 +654,7 @@ def digest_json(digest: StoryDigest) -> dict[str, Any]:
                 "position": c.position,
                 "sources": list(c.source_ids),
                 "members": [{"source": m.source, "sentence": m.sentence, "score": m.score} for m in c.members],
+                "linked": [{"source": m.source, "sentence": m.sentence, "score": m.score} for m in c.linked],
             }
             for c in digest.claims
         ],

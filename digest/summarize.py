@@ -215,13 +215,19 @@ def _wording(claim: Claim, model: SimilarityModel, outlets: dict[str, str], path
 
 
 def _supports(claim: Claim, wording: Support, model: SimilarityModel) -> tuple[Support, ...]:
-    """Cite every member that states the printed sentence, and only those."""
+    """Cite every source that states the printed sentence, and only those: the
+    claim's members that do, and sentences linked to the claim (see Claim.linked)
+    that state it as closely as aligned sentences must (LINK)."""
     printed = model.keys[(wording.source, wording.sentence)]
     result = []
     for member in claim.members:
         score = 100.0 if member == wording else model.score_keys(printed, model.keys[(member.source, member.sentence)])
         if score >= LINK * 0.85:
             result.append(Support(member.source, member.sentence, member.text, score))
+    for linked in claim.linked:
+        score = model.score_keys(printed, model.keys[(linked.source, linked.sentence)])
+        if score >= LINK:
+            result.append(Support(linked.source, linked.sentence, linked.text, score))
     # One citation per source: its best-matching sentence.
     best: dict[str, Support] = {}
     for s in result:

@@ -380,3 +380,23 @@ def test_a_pair_scored_again_or_reversed_keeps_its_score() -> None:
     assert first == again == [fresh._score_keys(b, a) for a, b in pairs]
     assert len(model.scores) <= len(pairs) and len(fresh.scores) == 0
     assert sum(score >= LINK for score in first) >= 10  # linked pairs among them, not only zeros
+
+
+def test_a_claims_linked_sentences_are_of_sources_it_lacks_and_reach_link() -> None:
+    from digest.align import LINK, similarity_model
+
+    split = [split_source(c) for c in clean_story(seed_sources())]
+    model = similarity_model(split)
+    claims = align(split, model)
+    assert any(c.linked for c in claims)  # (the seed has sentences stating two claims' facts)
+    members = {(m.source, m.sentence) for c in claims for m in c.members}
+    for claim in claims:
+        for linked in claim.linked:
+            assert linked.source not in claim.source_ids
+            assert (linked.source, linked.sentence) in members  # (a member of another claim)
+            best = max(
+                model.score_keys(model.keys[(m.source, m.sentence)], model.keys[(linked.source, linked.sentence)])
+                for m in claim.members
+            )
+            assert LINK <= linked.score <= best
+        assert list(claim.linked) == sorted(claim.linked, key=lambda s: (int(s.source[1:]), s.sentence))
