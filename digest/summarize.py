@@ -220,14 +220,12 @@ def _supports(claim: Claim, wording: Support, model: SimilarityModel) -> tuple[S
     that state it as closely as aligned sentences must (LINK)."""
     printed = model.keys[(wording.source, wording.sentence)]
     result = []
-    for member in claim.members:
-        score = 100.0 if member == wording else model.score_keys(printed, model.keys[(member.source, member.sentence)])
-        if score >= LINK * 0.85:
-            result.append(Support(member.source, member.sentence, member.text, score))
-    for linked in claim.linked:
-        score = model.score_keys(printed, model.keys[(linked.source, linked.sentence)])
-        if score >= LINK:
-            result.append(Support(linked.source, linked.sentence, linked.text, score))
+    candidates = [(m, LINK * 0.85) for m in claim.members] + [(s, LINK) for s in claim.linked]
+    for candidate, needed in candidates:
+        key = model.keys[(candidate.source, candidate.sentence)]
+        score = 100.0 if candidate == wording else model.score_keys(printed, key)
+        if score >= needed:
+            result.append(Support(candidate.source, candidate.sentence, candidate.text, score))
     # One citation per source: its best-matching sentence.
     best: dict[str, Support] = {}
     for s in result:
