@@ -26,8 +26,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from rapidfuzz import fuzz, process
-
 from digest.model import Claim, Sentence, SplitSource, Support
 from digest.words import matching_form, without_attribution
 
@@ -36,29 +34,6 @@ LINK = 55.0  # minimum similarity (0-100) for two sentences to state the same fa
 
 # Words that say who reported a fact, not what the fact is.
 ATTRIBUTION = frozenset("accord report told tell say add note stat statement quot cit claim".split())
-
-
-# From this many cells a bucket's comparisons run as one rapidfuzz matrix on every
-# core (a story of 100 sources); below, word by word, which is as fast and never
-# imports numpy (cdist returns an array: 0.13 s of a one-story edit).
-MATRIX_CELLS = 250_000
-
-
-def _close_pairs(bucket: list[str]) -> Iterator[tuple[int, int]]:
-    """Index pairs i < j of the words in ``bucket`` (sorted by length) at fuzz.ratio
-    >= 80 whose lengths differ by a letter at most."""
-    if len(bucket) ** 2 >= MATRIX_CELLS:
-        matrix = process.cdist(bucket, bucket, scorer=fuzz.ratio, score_cutoff=80, workers=-1)
-        for i, j in zip(*matrix.nonzero(), strict=True):
-            if i < j and len(bucket[j]) - len(bucket[i]) <= 1:
-                yield int(i), int(j)
-        return
-    lengths = [len(word) for word in bucket]
-    for i, word in enumerate(bucket):
-        end = bisect.bisect_right(lengths, lengths[i] + 1)  # the words after it at most a letter longer
-        if end > i + 1:
-            for _, _, k in process.extract(word, bucket[i + 1 : end], scorer=fuzz.ratio, score_cutoff=80, limit=None):
-                yield i, i + 1 + k
 
 
 _DIGIT = re.compile(r"\d")
@@ -110,20 +85,34 @@ def spelling_variants(vocabulary: Iterable[str]) -> dict[str, str]:
                     union(w, w[cut:])
                 if w[-cut:] in _VARIANT_ENDINGS and w[:-cut] in present and not _ce_and_cy(w[:-cut], w):
                     union(w, w[:-cut])
-    buckets: dict[str, list[str]] = {}
-    for w in words:
-        buckets.setdefault(w[:2], []).append(w)
-    for bucket in buckets.values():
-        if len(bucket) < 2:
-            continue
-        # By length, so that each word meets only those a letter longer or shorter
-        # ("president" is not "present"). Which words are unioned first does not
-        # matter: a group's root is always its first word in sorted order.
-        bucket.sort(key=len)
-        for i, j in _close_pairs(bucket):
-            if _one_letter_apart(bucket[i], bucket[j]):
-                union(bucket[i], bucket[j])
+    for shorter, longer in _a_letter_apart(words, present):
+        union(shorter, longer)
     return {w: find(w) for w in words if find(w) != w}
+
+
+# Where, in words joined by spaces, a word may have the letter one spelling of it
+# adds (see _one_letter_apart): a doubled letter, a "u" before an "r", an "e" before
+# a final "r", an "i" before a final "y", a final "y".
+_ADDED_LETTER = re.compile(r"(?=([^ ])\1|ur|er(?![^ ])|iy(?![^ ])|y(?![^ ]))")
+
+
+def _a_letter_apart(words: list[str], present: set[str]) -> Iterator[tuple[str, str]]:
+    """The pairs of ``words`` (sorted; ``present`` holds them) that are one word
+    spelt two ways (see _one_letter_apart) and start alike, the shorter first.
+    Looked up, not searched for: each word's other last letter, then each place
+    in a word where a spelling may add a letter (a handful a story)."""
+    for w in words:
+        other = _OTHER_LAST_LETTER.get(w[-1])
+        if other is not None and w[:-1] + other in present:
+            yield w, w[:-1] + other
+    text = " ".join(words)
+    starts = list(itertools.accumulate((len(w) + 1 for w in words), initial=0))
+    for match in _ADDED_LETTER.finditer(text):
+        i = bisect.bisect_right(starts, match.start()) - 1
+        longer, at = words[i], match.start() - starts[i]
+        shorter = longer[:at] + longer[at + 1 :]
+        if shorter in present and shorter[:2] == longer[:2] and _one_letter_apart(shorter, longer):
+            yield shorter, longer
 
 
 def _ce_and_cy(shorter: str, longer: str) -> bool:
@@ -135,6 +124,7 @@ def _ce_and_cy(shorter: str, longer: str) -> bool:
 # Letters that end one word in two spellings or forms: "organis"/"organiz", "defenc"/
 # "defens" (stemmed), "sergei"/"sergey", "rebuild"/"rebuilt".
 _LAST_LETTER_SPELLINGS = frozenset({frozenset("sz"), frozenset("cs"), frozenset("iy"), frozenset("dt")})
+_OTHER_LAST_LETTER = {min(pair): max(pair) for pair in _LAST_LETTER_SPELLINGS}  # each pair once
 
 
 def _one_letter_apart(shorter: str, longer: str) -> bool:

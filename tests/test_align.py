@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -201,19 +200,39 @@ def test_spelling_variants_of_the_seeds_are_one_word_each() -> None:
     assert [(a, b) for a, b in two if mapping.get(a, a) == mapping.get(b, b)] == []
 
 
-def test_spelling_variants_same_by_matrix_or_word_by_word(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Big buckets are compared as one rapidfuzz matrix, small ones word by word:
-    on the seeds' vocabulary both ways find the same variants."""
-    import digest.align
-    from digest.align import spelling_variants
-    from digest.words import matching_form
+# Words of a few letters, so that many pairs are a letter apart in each drawn set.
+_SPELLING_LETTERS = "aeiourszcdtymx"
 
-    split = [split_source(c) for c in clean_story(seed_sources())]
-    vocabulary = sorted({w for s in split for sentence in s.sentences for w in matching_form(sentence.text)})
-    word_by_word = spelling_variants(vocabulary)
-    monkeypatch.setattr(digest.align, "MATRIX_CELLS", 0)
-    assert spelling_variants(vocabulary) == word_by_word
-    assert len(word_by_word) >= 10  # the seeds have variants to find ("sergei"/"sergey" among them)
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.text(_SPELLING_LETTERS, min_size=5, max_size=9), max_size=40), st.data())
+def test_words_a_letter_apart_are_found_as_by_comparing_every_pair(base: set[str], data: st.DataObject) -> None:
+    """The pairs a letter apart are looked up (each word's other last letter, the
+    places a spelling may add a letter), not searched for: the same pairs as
+    judging every pair of words that start alike and differ in length by one at
+    most. Half the words drawn are edits of others, so that there are pairs to find."""
+    from digest.align import _a_letter_apart, _one_letter_apart
+
+    edits = set()
+    for word in sorted(base):
+        at = data.draw(st.integers(0, len(word)))
+        letter = data.draw(st.sampled_from(_SPELLING_LETTERS))
+        edits |= {
+            word[:at] + letter + word[at:],
+            word[:at] + letter + word[at + 1 :],
+            word + "y",
+            word[:at] + word[at:][:1] + word[at:],
+        }
+    words = sorted(w for w in base | edits if len(w) >= 5)
+    every_pair = set()
+    for a in words:
+        for b in words:
+            if a < b and a[:2] == b[:2] and abs(len(a) - len(b)) <= 1:
+                shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+                if _one_letter_apart(shorter, longer):
+                    every_pair.add((a, b))
+    found = {tuple(sorted(pair)) for pair in _a_letter_apart(words, set(words))}
+    assert found == every_pair
 
 
 def test_consolidating_a_story_does_not_import_numpy() -> None:
