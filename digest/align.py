@@ -97,7 +97,7 @@ _ADDED_LETTER = re.compile(r"(?=([^ ])\1|ur|er(?![^ ])|iy(?![^ ])|y(?![^ ]))")
 
 
 def _a_letter_apart(words: list[str], present: set[str]) -> Iterator[tuple[str, str]]:
-    """The pairs of ``words`` (sorted; ``present`` holds them) that are one word
+    """The pairs of ``words`` (``present`` holds them as a set) that are one word
     spelt two ways (see _one_letter_apart) and start alike, the shorter first.
     Looked up, not searched for: each word's other last letter, then each place
     in a word where a spelling may add a letter (a handful a story)."""

@@ -210,7 +210,7 @@ def test_words_a_letter_apart_are_found_as_by_comparing_every_pair(base: set[str
     """The pairs a letter apart are looked up (each word's other last letter, the
     places a spelling may add a letter), not searched for: the same pairs as
     judging every pair of words that start alike and differ in length by one at
-    most. Half the words drawn are edits of others, so that there are pairs to find."""
+    most. Most words are drawn as edits of others, so that there are pairs to find."""
     from digest.align import _a_letter_apart, _one_letter_apart
 
     edits = set()
