@@ -441,262 +441,10 @@ class IncrementalBuilder:
         each story's files go there as soon as the story is done, instead of into
         the returned SiteFiles (so writing overlaps with the work). With ``stage``
         (its put the sink), worker processes write their stories' files into it."""
-        started = time.perf_counter()
-        if stage is not None:
-            sink = stage.put
-        theme = resolve_theme(config)
-        state = self.state
-        self._statted.clear()  # (a preview's builder: what an earlier build saw is stale)
-        story_files, named, drafts_left_out = self._story_files(config)
-        root = str(config.root)
-        self._sources = tuple(inside(root, ref.path) for s in story_files for ref in s.sources)
-        signatures = theme_signatures(config, theme, state.template_loads)
-        if signatures.loads != state.template_loads:  # (a template edited, added or removed)
-            state.template_loads = signatures.loads
-            self._changed = True
-        signature = signatures.stories
-        self._listing_signature = signatures.listings
-        copied = self._copied_files(config)
-        manifest = state.manifest if output is not None and state.output == str(output) else {}
-
-        rejected_before = self.store.rejected if self.store else 0
-        defer = self.defer_pages and output is None and sink is None
-        self._left_out = {}
-        left_out_files: list[StoryFile] = []
-        keys, jobs, count = self._plan(
-            config, story_files, signature, manifest, output, theme if defer else None, reuse=sink is not None
-        )
-        loaded = time.perf_counter()
-        rendering: set[str] = set()  # the stories whose files this build makes
-        cache = self.store.folder if self.store is not None else None
-        counts = {"consolidated": 0, "rendered": 0, "rejected": 0}
-
-        failures: list[DigestError] = []
-        kept_by_jobs: dict[str, str] = {}  # files jobs did not make again (StoryJob.kept)
-
-        def record(job: StoryJob, done: JobResult | JobFailure) -> None:
-            if isinstance(done, JobFailure):
-                if done.left_out:
-                    self._left_out[job.file.slug] = keys[job.file.slug]
-                else:
-                    failures.append(done.error)
-                return
-            slug = job.file.slug
-            rendering.add(slug)  # its files went to the sink: not to be kept as well
-            counts["rendered"] += 1
-            counts["rejected"] += done.cache_rejected
-            if done.consolidated:
-                counts["consolidated"] += 1
-                if done.digest is not None and self.remember_digests:
-                    self._digests[slug] = (keys[slug], done.digest)
-            listed = listing_key(keys[slug], signatures.listings)
-            self._listings[slug] = (listed, done.listing, listed)
-            if done.written is not None:
-                assert stage is not None  # (only its jobs write)
-                kept_here = dict(job.kept)
-                stage.took({path: sha for path, sha in done.hashes.items() if path not in kept_here}, done.written)
-            elif sink is not None:
-                for path, content in done.files.items():
-                    sink(path, content, done.hashes[path])
-            kept_by_jobs.update((path, done.hashes[path]) for path, _ in job.kept if path not in done.files)
-            state.stories[slug] = StoryState(
-                key="" if done.changed else keys[slug],  # "": made again by the next build
-                signature=signature,
-                hashes=done.hashes,
-                warnings=done.warnings,
-                sources=done.sources,
-                files=done.files if sink is None else None,  # (packed: see _job)
-                card=done.card,
-            )
-
-        by_slug = {s.slug: s for s in story_files}
-        # A story is on several pages (index, tags, search, feeds): the views last
-        # asked for are kept, as many as keep memory bounded (see UNPICKLED_VIEWS).
-        unpickled_views: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        most_views = UNPICKLED_VIEWS  # (fewer once the build is done: see below)
-        site_later: dict[str, Callable[[], bytes]] = {}  # site pages deferred: path -> render
-        early = False  # site pages rendered while the stories' jobs run (see below)
-
-        def view(slug: str) -> dict[str, Any]:
-            """A listing view for a page being rendered; a lost one (a damaged
-            cache entry) is made again by rendering its story again."""
-            found = unpickled_views.get(slug)
-            if found is not None:
-                unpickled_views.move_to_end(slug)
-                return found
-            wanted = listing_key(keys[slug], signatures.listings)
-            found = self._listing(slug, wanted)
-            if found is None:
-                if early:
-                    raise _NotListed(slug)
-                job = self._job(config, by_slug[slug], keys[slug], signature, packed=sink is None)
-                record(job, run_job(job, config, theme, cache))
-                found = self._listing(slug, wanted)
-                assert found is not None  # (record held it)
-            unpickled_views[slug] = found
-            while len(unpickled_views) > most_views:
-                unpickled_views.popitem(last=False)
-            return found
-
-        def current(path: str, page_key: str) -> bool:
-            known = state.site_pages.get(path)
-            if known is None or known[0] != page_key:
-                return False
-            if output is not None:
-                return intact({path: known[1]}, manifest, output)
-            return path in self._site_bytes or self._adopt(path, known[1])
-
-        def site_inputs() -> tuple[list[StoryCard], list[str]]:
-            """What the site pages show of the stories: their cards and page paths."""
-            cards = [state.stories[slug].card for slug in keys]
-            return cards, story_page_paths([path for slug in keys for path in state.stories[slug].hashes])
-
-        def render_site(cards: list[StoryCard], paths: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
-            renderer = cached_renderer(config, theme, cache, False, signatures.site)
-            return renderer.site(cards, view, paths, signatures.pages, current, site_later if defer else None)
-
-        # When every story is known from the last build under the same key (a deploy
-        # job restoring the cache but not the output; a story template edited), the
-        # site pages' inputs are known before the stories' pages are made again: the
-        # build process renders them while the workers render the stories (else it
-        # waits, and they wait for it at the end). They are used only if the jobs
-        # left those inputs as they were.
-        ahead: tuple[tuple[list[StoryCard], list[str]], tuple[dict[str, bytes], dict[str, str]]] | None = None
-        parallel = in_parallel(count, self.workers)
-        in_advance = (
-            sink is not None
-            and output is not None
-            and parallel
-            and len(keys) == len(story_files)
-            and all((old := state.stories.get(slug)) is not None and old.key == key for slug, key in keys.items())
-        )
-        if stage is not None and parallel:
-            before = dict(state.stories)  # (as record replaces them)
-            jobs = (
-                replace(
-                    job, write_to=stage.destination(before[job.file.slug].hashes if job.file.slug in before else ())
-                )
-                for job in jobs
-            )
-        for done_count, (job, done) in enumerate(
-            run_jobs(jobs, count, config, theme, progress, cache, self.workers), start=1
-        ):
-            record(job, done)
-            if done_count == 1 and in_advance:
-                early = True
-                try:
-                    inputs = site_inputs()
-                    ahead = inputs, render_site(*inputs)
-                except _NotListed:  # (a lost listing: made again by its story once its job is done)
-                    pass
-                early = False
-                unpickled_views.clear()  # (should the jobs change a story, its view is asked for again)
-        if failures:
-            raise DigestErrors(failures)
-        stories_done = time.perf_counter()
-        if self._left_out:
-            left_out_files = [s for s in story_files if s.slug in self._left_out]
-            story_files = [s for s in story_files if s.slug not in self._left_out]
-            for slug in self._left_out:
-                keys.pop(slug, None)
-        if self._left_out != state.left_out:
-            state.left_out = dict(self._left_out)
-            self._changed = True
-        site_key = site_pages_key(signatures, keys, copied)
-        if output is not None:
-            self._site_bytes = {}  # (the state now describes pages written there)
-        held = intact(state.site_hashes, manifest, output) if output is not None else self._holds(state.site_pages)
-        site_current = not count and state.site_key == site_key and held
-        if len(state.stories) != len(keys):
-            state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
-        self._changed = self._changed or bool(count) or not site_current
-        state.hashes.forget_except(set(self._sources) | named | {file for file, _ in copied.values()})
-
-        data: dict[str, bytes] = {}
-        if not site_current:
-            self._listings = {slug: v for slug, v in self._listings.items() if slug in keys}
-            inputs = site_inputs()
-            if ahead is not None and ahead[0] == inputs:
-                site_files, page_keys = ahead[1]  # (made from what the stories' jobs made again)
-            else:
-                site_files, page_keys = render_site(*inputs)
-            # The deferred pages' views are unpickled one page at a time, whenever asked.
-            unpickled_views.clear()
-            most_views = config.page_size
-            data.update(site_files if sink is not None else pack(site_files))
-            earlier = state.site_pages
-            state.site_key = site_key
-            state.site_pages = {
-                path: (
-                    page_keys.get(path, ""),
-                    hashlib.sha256(site_files[path]).hexdigest()
-                    if path in site_files
-                    else ("" if path in site_later else earlier[path][1]),  # ("": not rendered yet)
-                )
-                for path in sorted(set(site_files) | set(page_keys))
-            }
-            if copied:
-                made = self._output_paths(keys)
-                for path, (content, sha) in self._copy(copied, made, earlier, manifest, output).items():
-                    data[path] = content if sink is not None else held_as_is(content)
-                    copied[path] = (copied[path][0], sha)
-                state.site_pages.update((path, ("", sha)) for path, (_, sha) in sorted(copied.items()))
-        if output is None:  # the pages not rendered again (or none), from memory
-            held_now = [path for path in state.site_pages if path not in site_later]
-            data.update({path: self._site_bytes[path] for path in held_now if path not in data})
-            self._site_bytes = {path: data[path] for path in held_now}
-
-        stories = [state.stories[s.slug] for s in story_files]
-        linking = [s for s in story_files if s.note_links]
-        link_warnings: list[str] = []
-        if linking:  # (what the site holds, against each note's links into it)
-            site = self._output_paths(keys)
-            link_warnings = [w for s in linking for w in broken_links(s, site, config.base_url)]
-        kept: dict[str, str] = {}
-        deferred: dict[str, DeferredPages] = {}
-        for slug, built in zip(keys, stories, strict=True):
-            if built.files is not None:
-                data.update(built.files)
-            elif built.deferred is not None:
-                deferred.update(dict.fromkeys(built.hashes, built.deferred))
-            elif not (sink is not None and slug in rendering):
-                kept.update(built.hashes)
-        first_story = next(iter(deferred.values()), None)
-        for path, render in site_later.items():
-            deferred[path] = DeferredPages(partial(_held_site_page, path, render, self._site_bytes))
-        kept.update({path: sha for path, (_, sha) in state.site_pages.items() if path not in data and sha})
-        kept.update(kept_by_jobs)
-        result = BuildResult(
-            output=config.output_dir,
-            stories=len(stories),
-            sources=sum(s.sources for s in stories),
-            files=sum(len(built.hashes) for built in stories) + len(state.site_pages),
-            seconds=time.perf_counter() - started,
-            warnings=(
-                *self.skipped_loose,
-                *(w for s in left_out_files for w in left_out_warnings(s)),
-                *(w for s in stories for w in s.warnings),
-                *link_warnings,
-            ),
-            consolidated=counts["consolidated"],
-            rendered=counts["rendered"],
-            cache_rejected=(self.store.rejected - rejected_before if self.store else 0) + counts["rejected"],
-            drafts_left_out=drafts_left_out,
-            phases=(
-                ("load inputs, plan the work", loaded - started),  # a first build hashes later, in parallel
-                ("consolidate, render, write stories", stories_done - loaded),
-                ("render site pages", time.perf_counter() - stories_done),
-            ),
-        )
-        if first_story is not None:
-            # One story now: a template error (the usual broken edit) fails this
-            # build, as without deferring; one that only some stories meet shows
-            # when their pages are asked for. (The site's home page was rendered.)
-            first_story.files()
-        if sink is None:
-            return SiteFiles(PagesOnDemand(data, deferred), kept), result
-        digests = {path: sha for path, (_, sha) in state.site_pages.items() if path in data}
-        return SiteFiles(data, kept, digests), result
+        run = _Run(self, config, output, sink, stage)
+        jobs, count = run.plan()
+        run.stories(jobs, count, progress)
+        return run.finish(run.site_pages())
 
     def _story_files(self, config: SiteConfig) -> tuple[list[StoryFile], set[str], int]:
         """The stories to build (story files, then the automatic stories of loose
@@ -1015,6 +763,315 @@ class IncrementalBuilder:
             return self.store.load("digests", key, StoryDigest)
         cached = self._digests.get(slug)
         return cached[1] if cached is not None and cached[0] == key else None
+
+
+class _Run:
+    """One IncrementalBuilder.build, step by step: plan the stories' work, run it,
+    render the site pages, put the files and the result together.
+
+    The builder holds what outlasts a build (its state, the listing views, a
+    preview's site pages); a run holds what its steps share, for one build.
+    """
+
+    def __init__(
+        self,
+        builder: IncrementalBuilder,
+        config: SiteConfig,
+        output: Path | None,
+        sink: Sink | None,
+        stage: StagedOutput | None,
+    ) -> None:
+        self.started = time.perf_counter()
+        self.builder, self.state, self.config, self.output, self.stage = builder, builder.state, config, output, stage
+        self.sink = stage.put if stage is not None else sink
+        self.theme = resolve_theme(config)
+        state = self.state
+        builder._statted.clear()  # (a preview's builder: what an earlier build saw is stale)
+        self.story_files, self.named, self.drafts_left_out = builder._story_files(config)
+        root = str(config.root)
+        builder._sources = tuple(inside(root, ref.path) for s in self.story_files for ref in s.sources)
+        self.signatures = theme_signatures(config, self.theme, state.template_loads)
+        if self.signatures.loads != state.template_loads:  # (a template edited, added or removed)
+            state.template_loads = self.signatures.loads
+            builder._changed = True
+        self.signature = self.signatures.stories
+        builder._listing_signature = self.signatures.listings
+        self.copied = builder._copied_files(config)
+        self.manifest = state.manifest if output is not None and state.output == str(output) else {}
+        self.rejected_before = builder.store.rejected if builder.store else 0
+        self.cache = builder.store.folder if builder.store is not None else None
+        self.defer = builder.defer_pages and output is None and self.sink is None
+        builder._left_out = {}
+        self.keys: dict[str, str] = {}
+        self.count = 0  # stories with work to do (see plan)
+        self.loaded = self.stories_done = self.started
+        # What the stories' jobs did (see record).
+        self.rendering: set[str] = set()  # the stories whose files this build makes
+        self.counts = {"consolidated": 0, "rendered": 0, "rejected": 0}
+        self.failures: list[DigestError] = []
+        self.kept_by_jobs: dict[str, str] = {}  # files jobs did not make again (StoryJob.kept)
+        self.left_out_files: list[StoryFile] = []
+        self.by_slug = {s.slug: s for s in self.story_files}
+        # A story is on several pages (index, tags, search, feeds): the views last
+        # asked for are kept, as many as keep memory bounded (see UNPICKLED_VIEWS).
+        self.unpickled_views: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.most_views = UNPICKLED_VIEWS  # (fewer once the stories are done: see site_pages)
+        self.site_later: dict[str, Callable[[], bytes]] = {}  # site pages deferred: path -> render
+        self.early = False  # site pages rendered while the stories' jobs run (see stories)
+        self.ahead: tuple[tuple[list[StoryCard], list[str]], tuple[dict[str, bytes], dict[str, str]]] | None = None
+
+    def plan(self) -> tuple[Iterable[StoryJob], int]:
+        """The stories' jobs and how many (see IncrementalBuilder._plan)."""
+        self.keys, jobs, count = self.builder._plan(
+            self.config,
+            self.story_files,
+            self.signature,
+            self.manifest,
+            self.output,
+            self.theme if self.defer else None,
+            reuse=self.sink is not None,
+        )
+        self.count = count
+        self.loaded = time.perf_counter()
+        return jobs, count
+
+    def stories(self, jobs: Iterable[StoryJob], count: int, progress: Progress | None) -> None:
+        """Run the stories' jobs (in worker processes when there are enough) and
+        record each; then leave out the loose stories found to have no text."""
+        builder, state, stage = self.builder, self.state, self.stage
+        # When every story is known from the last build under the same key (a deploy
+        # job restoring the cache but not the output; a story template edited), the
+        # site pages' inputs are known before the stories' pages are made again: the
+        # build process renders them while the workers render the stories (else it
+        # waits, and they wait for it at the end). They are used only if the jobs
+        # left those inputs as they were.
+        parallel = in_parallel(count, builder.workers)
+        in_advance = (
+            self.sink is not None
+            and self.output is not None
+            and parallel
+            and len(self.keys) == len(self.story_files)
+            and all((old := state.stories.get(slug)) is not None and old.key == key for slug, key in self.keys.items())
+        )
+        if stage is not None and parallel:
+            before = dict(state.stories)  # (as record replaces them)
+            jobs = (
+                replace(
+                    job, write_to=stage.destination(before[job.file.slug].hashes if job.file.slug in before else ())
+                )
+                for job in jobs
+            )
+        done_jobs = run_jobs(jobs, count, self.config, self.theme, progress, self.cache, builder.workers)
+        for done_count, (job, done) in enumerate(done_jobs, start=1):
+            self.record(job, done)
+            if done_count == 1 and in_advance:
+                self.early = True
+                try:
+                    inputs = self.site_inputs()
+                    self.ahead = inputs, self.render_site(*inputs)
+                except _NotListed:  # (a lost listing: made again by its story once its job is done)
+                    pass
+                self.early = False
+                self.unpickled_views.clear()  # (should the jobs change a story, its view is asked for again)
+        if self.failures:
+            raise DigestErrors(self.failures)
+        self.stories_done = time.perf_counter()
+        left_out = builder._left_out
+        if left_out:
+            self.left_out_files = [s for s in self.story_files if s.slug in left_out]
+            self.story_files = [s for s in self.story_files if s.slug not in left_out]
+            for slug in left_out:
+                self.keys.pop(slug, None)
+        if left_out != state.left_out:
+            state.left_out = dict(left_out)
+            builder._changed = True
+
+    def record(self, job: StoryJob, done: JobResult | JobFailure) -> None:
+        """What a story's job made: its state, its listing view, its files (to the sink)."""
+        builder, keys = self.builder, self.keys
+        if isinstance(done, JobFailure):
+            if done.left_out:
+                builder._left_out[job.file.slug] = keys[job.file.slug]
+            else:
+                self.failures.append(done.error)
+            return
+        slug = job.file.slug
+        self.rendering.add(slug)  # its files went to the sink: not to be kept as well
+        self.counts["rendered"] += 1
+        self.counts["rejected"] += done.cache_rejected
+        if done.consolidated:
+            self.counts["consolidated"] += 1
+            if done.digest is not None and builder.remember_digests:
+                builder._digests[slug] = (keys[slug], done.digest)
+        listed = listing_key(keys[slug], self.signatures.listings)
+        builder._listings[slug] = (listed, done.listing, listed)
+        if done.written is not None:
+            assert self.stage is not None  # (only its jobs write)
+            kept_here = dict(job.kept)
+            self.stage.took({path: sha for path, sha in done.hashes.items() if path not in kept_here}, done.written)
+        elif self.sink is not None:
+            for path, content in done.files.items():
+                self.sink(path, content, done.hashes[path])
+        self.kept_by_jobs.update((path, done.hashes[path]) for path, _ in job.kept if path not in done.files)
+        self.state.stories[slug] = StoryState(
+            key="" if done.changed else keys[slug],  # "": made again by the next build
+            signature=self.signature,
+            hashes=done.hashes,
+            warnings=done.warnings,
+            sources=done.sources,
+            files=done.files if self.sink is None else None,  # (packed: see _job)
+            card=done.card,
+        )
+
+    def view(self, slug: str) -> dict[str, Any]:
+        """A listing view for a page being rendered; a lost one (a damaged
+        cache entry) is made again by rendering its story again."""
+        views = self.unpickled_views
+        found = views.get(slug)
+        if found is not None:
+            views.move_to_end(slug)
+            return found
+        builder, config = self.builder, self.config
+        wanted = listing_key(self.keys[slug], self.signatures.listings)
+        found = builder._listing(slug, wanted)
+        if found is None:
+            if self.early:
+                raise _NotListed(slug)
+            job = builder._job(config, self.by_slug[slug], self.keys[slug], self.signature, packed=self.sink is None)
+            self.record(job, run_job(job, config, self.theme, self.cache))
+            found = builder._listing(slug, wanted)
+            assert found is not None  # (record held it)
+        views[slug] = found
+        while len(views) > self.most_views:
+            views.popitem(last=False)
+        return found
+
+    def current(self, path: str, page_key: str) -> bool:
+        """Whether the output (or memory) holds a site page as its key says it would be made."""
+        known = self.state.site_pages.get(path)
+        if known is None or known[0] != page_key:
+            return False
+        if self.output is not None:
+            return intact({path: known[1]}, self.manifest, self.output)
+        return path in self.builder._site_bytes or self.builder._adopt(path, known[1])
+
+    def site_inputs(self) -> tuple[list[StoryCard], list[str]]:
+        """What the site pages show of the stories: their cards and page paths."""
+        stories = self.state.stories
+        cards = [stories[slug].card for slug in self.keys]
+        return cards, story_page_paths([path for slug in self.keys for path in stories[slug].hashes])
+
+    def render_site(self, cards: list[StoryCard], paths: list[str]) -> tuple[dict[str, bytes], dict[str, str]]:
+        renderer = cached_renderer(self.config, self.theme, self.cache, False, self.signatures.site)
+        later = self.site_later if self.defer else None
+        return renderer.site(cards, self.view, paths, self.signatures.pages, self.current, later)
+
+    def site_pages(self) -> dict[str, bytes]:
+        """The site pages and static files to write (or, in a preview, to hold),
+        unless the output (or memory) holds them as this build would make them."""
+        builder, state, output, keys, copied = self.builder, self.state, self.output, self.keys, self.copied
+        site_key = site_pages_key(self.signatures, keys, copied)
+        if output is not None:
+            builder._site_bytes = {}  # (the state now describes pages written there)
+        held = (
+            intact(state.site_hashes, self.manifest, output) if output is not None else builder._holds(state.site_pages)
+        )
+        site_current = not self.count and state.site_key == site_key and held
+        if len(state.stories) != len(keys):
+            state.stories = {slug: s for slug, s in state.stories.items() if slug in keys}
+        builder._changed = builder._changed or bool(self.count) or not site_current
+        state.hashes.forget_except(set(builder._sources) | self.named | {file for file, _ in copied.values()})
+
+        data: dict[str, bytes] = {}
+        if not site_current:
+            builder._listings = {slug: v for slug, v in builder._listings.items() if slug in keys}
+            inputs = self.site_inputs()
+            if self.ahead is not None and self.ahead[0] == inputs:
+                site_files, page_keys = self.ahead[1]  # (made from what the stories' jobs made again)
+            else:
+                site_files, page_keys = self.render_site(*inputs)
+            # The deferred pages' views are unpickled one page at a time, whenever asked.
+            self.unpickled_views.clear()
+            self.most_views = self.config.page_size
+            data.update(site_files if self.sink is not None else pack(site_files))
+            earlier = state.site_pages
+            state.site_key = site_key
+            state.site_pages = {
+                path: (
+                    page_keys.get(path, ""),
+                    hashlib.sha256(site_files[path]).hexdigest()
+                    if path in site_files
+                    else ("" if path in self.site_later else earlier[path][1]),  # ("": not rendered yet)
+                )
+                for path in sorted(set(site_files) | set(page_keys))
+            }
+            if copied:
+                made = builder._output_paths(keys)
+                for path, (content, sha) in builder._copy(copied, made, earlier, self.manifest, output).items():
+                    data[path] = content if self.sink is not None else held_as_is(content)
+                    copied[path] = (copied[path][0], sha)
+                state.site_pages.update((path, ("", sha)) for path, (_, sha) in sorted(copied.items()))
+        if output is None:  # the pages not rendered again (or none), from memory
+            held_now = [path for path in state.site_pages if path not in self.site_later]
+            data.update({path: builder._site_bytes[path] for path in held_now if path not in data})
+            builder._site_bytes = {path: data[path] for path in held_now}
+        return data
+
+    def finish(self, data: dict[str, bytes]) -> tuple[SiteFiles, BuildResult]:
+        """The site's files (``data``, the stories' files, what is kept) and the build's result."""
+        builder, state, keys = self.builder, self.state, self.keys
+        stories = [state.stories[s.slug] for s in self.story_files]
+        linking = [s for s in self.story_files if s.note_links]
+        link_warnings: list[str] = []
+        if linking:  # (what the site holds, against each note's links into it)
+            site = builder._output_paths(keys)
+            link_warnings = [w for s in linking for w in broken_links(s, site, self.config.base_url)]
+        kept: dict[str, str] = {}
+        deferred: dict[str, DeferredPages] = {}
+        for slug, built in zip(keys, stories, strict=True):
+            if built.files is not None:
+                data.update(built.files)
+            elif built.deferred is not None:
+                deferred.update(dict.fromkeys(built.hashes, built.deferred))
+            elif not (self.sink is not None and slug in self.rendering):
+                kept.update(built.hashes)
+        first_story = next(iter(deferred.values()), None)
+        for path, render in self.site_later.items():
+            deferred[path] = DeferredPages(partial(_held_site_page, path, render, builder._site_bytes))
+        kept.update({path: sha for path, (_, sha) in state.site_pages.items() if path not in data and sha})
+        kept.update(self.kept_by_jobs)
+        rejected = (builder.store.rejected - self.rejected_before if builder.store else 0) + self.counts["rejected"]
+        result = BuildResult(
+            output=self.config.output_dir,
+            stories=len(stories),
+            sources=sum(s.sources for s in stories),
+            files=sum(len(built.hashes) for built in stories) + len(state.site_pages),
+            seconds=time.perf_counter() - self.started,
+            warnings=(
+                *builder.skipped_loose,
+                *(w for s in self.left_out_files for w in left_out_warnings(s)),
+                *(w for s in stories for w in s.warnings),
+                *link_warnings,
+            ),
+            consolidated=self.counts["consolidated"],
+            rendered=self.counts["rendered"],
+            cache_rejected=rejected,
+            drafts_left_out=self.drafts_left_out,
+            phases=(
+                ("load inputs, plan the work", self.loaded - self.started),  # a first build hashes later, in parallel
+                ("consolidate, render, write stories", self.stories_done - self.loaded),
+                ("render site pages", time.perf_counter() - self.stories_done),
+            ),
+        )
+        if first_story is not None:
+            # One story now: a template error (the usual broken edit) fails this
+            # build, as without deferring; one that only some stories meet shows
+            # when their pages are asked for. (The site's home page was rendered.)
+            first_story.files()
+        if self.sink is None:
+            return SiteFiles(PagesOnDemand(data, deferred), kept), result
+        digests = {path: sha for path, (_, sha) in state.site_pages.items() if path in data}
+        return SiteFiles(data, kept, digests), result
 
 
 def build(
