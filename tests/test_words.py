@@ -48,6 +48,13 @@ def test_inflections_of_one_word_meet_in_one_form() -> None:
     assert matching_form("died") == ("died",)  # (too short to cut to "dy")
 
 
+def test_no_one_is_nobody_not_a_number() -> None:
+    # "No one was hurt" states no count; "one" elsewhere still is 1.
+    assert matching_form("No one was injured in the fire.") == ("injur", "fire")
+    assert matching_form("One firefighter was injured; no one else was.") == ("1", "firefighter", "injur", "else")
+    assert matching_form("There is no one-size answer, said one official.")[-2:] == ("1", "official")
+
+
 def test_matching_form_counts_articles_before_units_only() -> None:
     assert matching_form("The meeting lasted an hour and a half.") == ("meet", "last", "1", "hour", "half")
     assert matching_form("The meeting lasted one hour.") == ("meet", "last", "1", "hour")
