@@ -11,7 +11,8 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +107,29 @@ def parse_story_file(
         if not isinstance(raw_sources, list) or not raw_sources:
             errors.append(located.error("sources: expected a non-empty list of source files", "sources"))
         else:
+            named: dict[str, tuple[int, SourceRef]] = {}  # a path named without a glob: its line, its entry
             for index, item in enumerate(raw_sources):
                 try:
-                    sources.extend(_source_refs(located, index, item, root, real_dirs))
+                    refs = _source_refs(located, index, item, root, real_dirs)
                 except DigestErrors as exc:
                     errors.extend(exc.errors)
+                    continue
                 except DigestError as exc:
                     errors.append(exc)
+                    continue
+                pattern = item if isinstance(item, str) else item["path"]
+                if not glob.has_magic(pattern):
+                    line = located.line("sources", index)
+                    if refs[0].path in named:
+                        first = named[refs[0].path][0]
+                        errors.append(
+                            DigestError(
+                                f"source {pattern!r} names {refs[0].path} again (first at line {first})", path, line
+                            )
+                        )
+                    named.setdefault(refs[0].path, (line, refs[0]))
+                sources.extend(refs)
+            sources = _once_each(sources, {p: ref for p, (_, ref) in named.items()})
     if errors:
         raise DigestErrors(errors)
     patterns = [item if isinstance(item, str) else item.get("path", "") for item in raw_sources or []]
@@ -263,12 +280,27 @@ def _expand(pattern: str, root: Path, file: Path, line: int, real_dirs: dict[str
     return result
 
 
+def _once_each(sources: Iterable[SourceRef], named: Mapping[str, SourceRef]) -> list[SourceRef]:
+    """Each source once, where it first comes. A file that an entry names and a glob
+    matches (to give one of the glob's files its outlet, say) is described by that
+    entry, each field it leaves out taken from the glob's."""
+    merged: dict[str, SourceRef] = {}
+    for ref in sources:
+        base = merged.get(ref.path) or named.get(ref.path, ref)
+        if base is not ref and None in (base.outlet, base.url, base.published):
+            base = replace(
+                base,
+                outlet=base.outlet or ref.outlet,
+                url=base.url or ref.url,
+                published=base.published or ref.published,
+            )
+        merged[ref.path] = base
+    return list(merged.values())
+
+
 def unique_sources(story_file: StoryFile) -> list[SourceRef]:
     """A story's sources, a file named twice (say, by two globs) counted once."""
-    first: dict[str, SourceRef] = {}
-    for ref in story_file.sources:
-        first.setdefault(ref.path, ref)
-    return list(first.values())
+    return _once_each(story_file.sources, {})
 
 
 def load_story(story_file: StoryFile, root: Path, warnings: list[str], read: Reader = read_text) -> Story:

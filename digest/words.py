@@ -420,10 +420,9 @@ def matching_form(text: str) -> tuple[str, ...]:
             at = tokens.index(article, at + 1)
             forms[at] = "1" if at < last and tokens[at + 1] in _UNITS else ""  # "an hour" is "1 hour"
     if "no" in tokens:  # "no one" is nobody, not a number: "No one was hurt" says what "No injuries" does
-        forms[1:] = [
-            "" if token == "one" and before == "no" else form
-            for before, token, form in zip(tokens, tokens[1:], forms[1:])
-        ]
+        for at in range(1, len(tokens)):
+            if tokens[at] == "one" and tokens[at - 1] == "no":
+                forms[at] = ""
     return tuple(filter(None, forms))
 
 

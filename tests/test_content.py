@@ -46,6 +46,32 @@ def test_glob_and_plain_string_sources(tmp_path: Path) -> None:
     assert [s.path for s in parsed.sources] == ["seeds/a.txt", "seeds/b.txt", "seeds/c.md"]
 
 
+def test_a_file_a_glob_matches_takes_the_outlet_an_entry_gives_it(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        write(tmp_path / "seeds" / name, "text")
+    front = "sources:\n  - seeds/*.txt\n  - path: seeds/b.txt\n    outlet: Bee News\n"
+    parsed = parse_story_file(story(tmp_path, front), tmp_path)
+    assert [(s.path, s.outlet) for s in parsed.sources] == [("seeds/a.txt", None), ("seeds/b.txt", "Bee News")]
+    # The entry's fields win; one it leaves out comes from the glob's entry.
+    front = "sources:\n  - {path: seeds/*.txt, outlet: Wire}\n  - {path: seeds/b.txt, url: 'https://b.org/1'}\n"
+    parsed = parse_story_file(story(tmp_path, front), tmp_path)
+    assert [(s.path, s.outlet, s.url) for s in parsed.sources] == [
+        ("seeds/a.txt", "Wire", None),
+        ("seeds/b.txt", "Wire", "https://b.org/1"),
+    ]
+
+
+def test_a_file_named_twice_is_an_error_at_the_second(tmp_path: Path) -> None:
+    write(tmp_path / "seeds" / "a.txt", "text")
+    front = "sources:\n  - path: seeds/a.txt\n    outlet: One\n  - ./seeds/a.txt\n"
+    path = story(tmp_path, front)
+    with pytest.raises(DigestErrors) as caught:
+        parse_story_file(path, tmp_path)
+    assert [e.location_message() for e in caught.value.errors] == [
+        f"{path}:5: source './seeds/a.txt' names seeds/a.txt again (first at line 3)"
+    ]
+
+
 def test_all_front_matter_errors_with_lines(tmp_path: Path) -> None:
     path = story(
         tmp_path,
@@ -124,8 +150,11 @@ def test_symlinks_inside_the_site_name_their_targets(tmp_path: Path) -> None:
     (site / "seeds" / "link.txt").symlink_to(site / "archive" / "a.txt")
     (site / "seeds" / "broken.txt").symlink_to(site / "archive" / "gone.txt")
     (site / "linked").symlink_to(site / "archive", target_is_directory=True)
-    parsed = parse_story_file(story(site, "sources:\n  - seeds/link.txt\n  - linked/a.txt\n"), site)
-    assert [s.path for s in parsed.sources] == ["archive/a.txt", "archive/a.txt"]
+    parsed = parse_story_file(story(site, "sources:\n  - seeds/link.txt\n"), site)
+    assert [s.path for s in parsed.sources] == ["archive/a.txt"]
+    # Two names of one file are one source named twice.
+    with pytest.raises(DigestError, match=r"source 'linked/a\.txt' names archive/a\.txt again \(first at line 3\)"):
+        parse_story_file(story(site, "sources:\n  - seeds/link.txt\n  - linked/a.txt\n"), site)
     with pytest.raises(DigestError, match=r"'seeds/broken\.txt' not found"):
         parse_story_file(story(site, "sources:\n  - seeds/broken.txt\n"), site)
     # A folder is no source: named, it is refused; matched by a glob, passed over.
