@@ -54,7 +54,8 @@ def new_story(root: Path, content_dir: Path, slug: str, files: list[Path]) -> Pa
         if not full.is_relative_to(root):
             raise DigestError("source file is outside the site folder; copy it into seeds/ first", file)
         sources.append(full.relative_to(root).as_posix())
-    return _write_story(target, sources)
+    # A file given twice (overlapping shell globs) is named once: the build refuses a repeat.
+    return _write_story(target, list(dict.fromkeys(sources)))
 
 
 def write_group(config: SiteConfig, group: Group) -> Path:

@@ -143,6 +143,11 @@ def test_new_writes_a_story_that_builds(run, site: Path) -> None:  # type: ignor
     (site / "content" / "pair.md").write_text(text.replace("# draft: true", "draft: true"), encoding="utf-8")
     assert "1 draft left out" in run(site, "build", "--output", "out").output
     assert run(site, "new", "pair", "seeds/001_53d2f25ad1582e78.txt").exit_code == 1
+    # A file given twice, as overlapping shell globs give it, is named once.
+    given = ("seeds/001_53d2f25ad1582e78.txt", "seeds/002_6c188231047a0d29.txt", "./seeds/001_53d2f25ad1582e78.txt")
+    assert run(site, "new", "trio", *given).exit_code == 0
+    assert (site / "content" / "trio.md").read_text().count("path: seeds/001_53d2f25ad1582e78.txt") == 1
+    assert run(site, "build", "--output", "out").exit_code == 0
     # A slug the build would refuse is refused before any file is written.
     for slug, message in (("tags", "the slug 'tags' is taken by the site's own pages"), ("Pair", "not a usable slug")):
         result = run(site, "new", slug, "seeds/001_53d2f25ad1582e78.txt")
