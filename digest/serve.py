@@ -242,6 +242,7 @@ def serve(
     poll: bool = False,
 ) -> None:
     log = _printer()
+    _can_listen(host, port)  # before the first build, which on a large site takes a while
     preview = Preview()
     session = Session(config_file, preview, log, drafts=drafts, workers=workers)
     first = session.rebuild()
@@ -257,7 +258,7 @@ def serve(
     try:
         server.start(host, port)
     except OSError as exc:
-        raise DigestError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); {_listen_advice(exc)}") from None
+        raise _cannot_listen(host, port, exc) from None
 
     def listening() -> None:  # runs once the event loop has started, so the port accepts
         log(f"serving {url} (Ctrl-C to stop)")
@@ -266,6 +267,24 @@ def serve(
 
     server.run(listening)
     log("stopped")
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Fail as the server would, but now: binding the address's first socket (as
+    the server binds it, reusing a port left in TIME_WAIT) tells."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise _cannot_listen(host, port, exc) from None
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> DigestError:
+    return DigestError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); {_listen_advice(exc)}")
 
 
 def _listen_advice(exc: OSError) -> str:

@@ -657,6 +657,7 @@ def test_port_in_use_is_a_clear_error(site: Path) -> None:
         done = run_digest(site, "serve", "--port", str(port), timeout=60)
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "built" not in done.stdout, done.stdout  # told before the first build, not after it
 
 
 def test_an_address_this_machine_lacks_is_a_clear_error(site: Path) -> None:
