@@ -432,12 +432,19 @@ def _clean_all(
     cleaned: list[CleanSource] = []
     supported_lines: list[dict[int, tuple[int, int]]] = []
     for index, source in enumerate(sources):
-        others = before[index] | after[index + 1] if len(sources) > 1 else None  # None when alone
+        # None: judged alone, as a story's only source is, also when the others have
+        # no usable line (empty files), or every line of this one would be "unrelated".
+        others = (before[index] | after[index + 1]) or None
         other_captions = frozenset().union(*(c for j, c in enumerate(captions) if j != index))
         only = wider[0][index] if wider is not None else None
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
         supported_lines.append(supported)
-        cleaned.append(_clean(source, lines[index], own[index], others, other_captions, set(supported)))
+        result = _clean(source, lines[index], own[index], others, other_captions, set(supported))
+        if others is not None and not result.paragraphs:
+            # Nothing of it is in the rest of the story (the other source is another
+            # story's, or an error page): judged alone, as a story's only source is.
+            result = _clean(source, lines[index], own[index], None, other_captions, set(supported))
+        cleaned.append(result)
     return tuple(cleaned), supported_lines, evidence_index
 
 

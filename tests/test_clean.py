@@ -195,6 +195,28 @@ def test_single_source_and_empty_inputs() -> None:
     assert blank.paragraphs == ()
 
 
+# Another story altogether: what a wrongly listed file holds.
+COUNCIL = """Council approves school budget
+
+The city council approved a budget of 4 million euros for school repairs on Thursday after a long debate.
+
+The opposition said the plan left out the sports halls of three districts.
+"""
+ERROR_PAGE = "Page not found\n\nSorry, the page you asked for does not exist.\n\nHome | News | Contact\n"
+
+
+@pytest.mark.parametrize("companion", ["", "\n  \n", ERROR_PAGE, COUNCIL])
+def test_a_companion_with_nothing_of_the_story_leaves_a_source_as_it_is_alone(companion: str) -> None:
+    # Judged against an empty file, an error page or another story, every line
+    # of the article was "unrelated to the story", and the story had no text.
+    article = RawSource("s2", "tram.txt", TRAM_A + "\nLeave a comment\n")
+    _, cleaned = clean_story([RawSource("s1", "other.txt", companion), article])
+    alone = clean_source(article)
+    assert len(cleaned.paragraphs) == 5 and cleaned.paragraphs == alone.paragraphs
+    assert cleaned.title == alone.title == "Tram line 4 extended to the airport"
+    assert [r.text for r in cleaned.removed] == ["Leave a comment"]
+
+
 def test_invisible_characters_do_not_survive() -> None:
     text = TRAM_A.replace("The city opened", "The\u200b city\u202e opened")
     cleaned = clean_with_companion(text)
