@@ -9,6 +9,7 @@ Targets: seeds 100% / 100%; new shapes body recall >= 0.99, clutter removal >= 0
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,16 +47,33 @@ def score(sources: Sequence[RawSource], truth: Sequence[tuple[set[int], set[int]
     return rows
 
 
-def seed_scores() -> list[Score]:
-    sources = seed_sources()
-    truth = []
-    for source in sources:
+def seed_story() -> list[tuple[RawSource, set[int], set[int]]]:
+    """The seeds, each with its body lines and its clutter lines."""
+    story = []
+    for source in seed_sources():
         name = source.path.split("/")[-1]
         lines = source.text.split("\n")
         non_empty = {n for n, line in enumerate(lines, start=1) if line.strip()}
         body = set(BODY[name])
-        truth.append((body, non_empty - body - {HEADLINE[name]}))
-    return score(sources, truth)
+        story.append((source, body, non_empty - body - {HEADLINE[name]}))
+    return story
+
+
+def seed_scores() -> list[Score]:
+    story = seed_story()
+    return score([s for s, _, _ in story], [(b, c) for _, b, c in story])
+
+
+def fewer_sources(stories: Sequence[Sequence[tuple[RawSource, set[int], set[int]]]], k: int, name: str) -> Score:
+    """Every combination of ``k`` of a story's sources cleaned as a story, summed:
+    a story of two or three outlets has less evidence to judge each line by."""
+    rows = [
+        row
+        for story in stories
+        for part in itertools.combinations(story, k)
+        for row in score([s for s, _, _ in part], [(b, c) for _, b, c in part])
+    ]
+    return total(rows, name)
 
 
 def injected_scores(seeds: Sequence[int] = (7,), corpus: str = "tuned") -> list[Score]:
@@ -101,6 +119,24 @@ def main() -> None:
             )
     n = len(seeds) * (1 + 3 * len(placements))
     print(f"\nnew shapes: {len(placements)} random placements each; cleaned {n} sources in {seconds:.2f} s")
+
+    print(
+        f"\n{'stories of fewer sources (every combination)':44} {'body kept':>11} {'recall':>7} {'clutter out':>12} {'removal':>8}"
+    )
+    few = range(1, 6)  # placements
+    sets = (
+        ("seeds", [seed_story()]),
+        ("new shapes", [injected_story(p) for p in few]),
+        ("held out 1", [injected_story(p, "held-out-1") for p in few]),
+        ("held out 2", [injected_story(p, "held-out-2") for p in few]),
+    )
+    for label, stories in sets:
+        for k in (2, 3):
+            row = fewer_sources(stories, k, f"{label}: {k} of 5 sources")
+            print(
+                f"{row.name:44} {row.body_kept:>4}/{row.body:<6} {row.recall:>7.3f} "
+                f"{row.clutter_removed:>5}/{row.clutter:<6} {row.removal:>8.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -439,7 +439,11 @@ def _clean_all(
         only = wider[0][index] if wider is not None else None
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
         supported_lines.append(supported)
-        result = _clean(source, lines[index], own[index], others, other_captions, set(supported))
+        # Fewer words in the others than in this article's prose (one short companion):
+        # they cannot vouch for all of it (see _prose_continues).
+        prose_words = frozenset().union(*(line.content_set for line in lines[index] if line.prose))
+        thin = others is not None and len(others) < len(prose_words)
+        result = _clean(source, lines[index], own[index], others, other_captions, set(supported), thin=thin)
         if others is not None and not result.paragraphs:
             # Nothing of it is in the rest of the story (the other source is another
             # story's, or an error page): judged alone, as a story's only source is.
@@ -584,6 +588,7 @@ def _clean(
     others: frozenset[str] | None,
     other_captions: frozenset[str],
     supported: set[int],
+    thin: bool = False,
 ) -> CleanSource:
     if not lines:
         return CleanSource(raw=source, title=None, paragraphs=(), removed=())
@@ -621,6 +626,8 @@ def _clean(
         _score(line, kinds.get(line.number), relevance[line.number], line.number in supported, alone) for line in lines
     ]
     start, end = _best_run(scores)
+    if thin and end >= 0:
+        end = _prose_continues(lines, end, kinds, relevance)
 
     title_index = _title_index(lines, start, kinds, relevance)
     # The headline can sit first in the run when nothing marks it off from the body.
@@ -744,6 +751,27 @@ def _score(line: _Line, kind: tuple[str, str] | None, relevance: float, supporte
     if line.prose:
         return line.n_words * (relevance - 0.45) * 2
     return -1.0 - (0.5 - relevance) * min(line.n_words, 12) / 4
+
+
+# Relevance a paragraph straight after the body needs to continue it (see _prose_continues).
+_CONTINUES = 0.15
+
+
+def _prose_continues(
+    lines: Sequence[_Line], end: int, kinds: dict[int, tuple[str, str]], relevance: dict[int, float]
+) -> int:
+    """The body's last line, moved on over the prose paragraphs straight after it.
+
+    A long article's later paragraphs may find few of their words in the other
+    sources (a short brief reports the start of the story only), too few to join
+    the run; but an article's prose runs on until a label, a heading or a footer
+    ends it. A paragraph on another subject altogether still ends it."""
+    while end + 1 < len(lines):
+        line = lines[end + 1]
+        if not line.prose or line.number in kinds or relevance[line.number] < _CONTINUES:
+            break
+        end += 1
+    return end
 
 
 def _best_run(scores: Sequence[float]) -> tuple[int, int]:
