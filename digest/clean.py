@@ -623,7 +623,8 @@ def _clean(
 
     alone = others is None
     scores = [
-        _score(line, kinds.get(line.number), relevance[line.number], line.number in supported, alone) for line in lines
+        _score(line, kinds.get(line.number), relevance[line.number], line.number in supported, alone, thin)
+        for line in lines
     ]
     start, end = _best_run(scores)
     if thin and end >= 0:
@@ -731,12 +732,15 @@ def _clean(
 CLOSING_KINDS = frozenset({"comments", "related", "newsletter", "author", "legal", "feedback", "credit", "cookies"})
 
 
-def _score(line: _Line, kind: tuple[str, str] | None, relevance: float, supported: bool, alone: bool) -> float:
+def _score(
+    line: _Line, kind: tuple[str, str] | None, relevance: float, supported: bool, alone: bool, thin: bool = False
+) -> float:
     """How much a line looks like body text: positive for body, negative for clutter.
 
     With other sources, agreement with them decides; alone, the article's shape
     does, and the lines that usually close an article weigh heavily against
-    continuing past them.
+    continuing past them. Other sources that use fewer words than this article
+    (``thin``) share fewer of each paragraph's: a paragraph needs less.
     """
     if kind:
         if kind[0] in CLOSING_KINDS:
@@ -749,7 +753,7 @@ def _score(line: _Line, kind: tuple[str, str] | None, relevance: float, supporte
             return line.n_words * (0.25 + relevance * 0.5)
         return -1.0 + relevance
     if line.prose:
-        return line.n_words * (relevance - 0.45) * 2
+        return line.n_words * (relevance - (0.35 if thin else 0.45)) * 2
     return -1.0 - (0.5 - relevance) * min(line.n_words, 12) / 4
 
 
