@@ -411,12 +411,12 @@ def clean_story(sources: Sequence[RawSource]) -> tuple[CleanSource, ...]:
 def _clean_all(
     sources: Sequence[RawSource],
     lines: Sequence[list[_Line]],
-    own: Sequence[dict[int, float]],
+    own: Sequence[_Own],
     usable: Sequence[list[_Line]],
     captions: Sequence[frozenset[str]],
     wider: tuple[Sequence[dict[int, tuple[int, int]]], _LineIndex] | None = None,
 ) -> tuple[tuple[CleanSource, ...], list[dict[int, tuple[int, int]]], _LineIndex]:
-    """Clean each source; ``own[j]`` holds source j's lines' agreement with its own prose,
+    """Clean each source; ``own[j]`` holds what source j's own prose says of its lines,
     ``usable[j]`` the lines of source j others may cite and ``captions[j]`` the
     (folded) texts source j removed as captions. Also returns the lines of each
     source that others support (see _reported_elsewhere) and the index of the
@@ -440,14 +440,14 @@ def _clean_all(
         supported = _reported_elsewhere(lines[index], index, evidence_index, only)
         supported_lines.append(supported)
         # Fewer words in the others than in this article's prose (one short companion):
-        # they cannot vouch for all of it (see _prose_continues).
-        prose_words = frozenset().union(*(line.content_set for line in lines[index] if line.prose))
-        thin = others is not None and len(others) < len(prose_words)
-        result = _clean(source, lines[index], own[index], others, other_captions, set(supported), thin=thin)
+        # they cannot vouch for all of it (see _score, _prose_continues).
+        thin = others is not None and len(others) < own[index].words
+        agreement = own[index].agreement
+        result = _clean(source, lines[index], agreement, others, other_captions, set(supported), thin=thin)
         if others is not None and not result.paragraphs:
             # Nothing of it is in the rest of the story (the other source is another
             # story's, or an error page): judged alone, as a story's only source is.
-            result = _clean(source, lines[index], own[index], None, other_captions, set(supported))
+            result = _clean(source, lines[index], agreement, None, other_captions, set(supported))
         cleaned.append(result)
     return tuple(cleaned), supported_lines, evidence_index
 
@@ -473,19 +473,27 @@ def _lines(text: str) -> list[_Line]:
     return result
 
 
-def _own_agreement(lines: Sequence[_Line]) -> dict[int, float]:
+class _Own(NamedTuple):
+    """What an article's own prose says of its lines. The same in both cleaning passes."""
+
+    agreement: dict[int, float]  # by line number: the share of its words the other prose lines use
+    words: int  # distinct words of its prose
+
+
+def _own_agreement(lines: Sequence[_Line]) -> _Own:
     """For each line, the share of its words that the article's own other prose
     lines use (a list of facts repeats the article's numbers and names; an
-    unrelated headline list does not). The same in both cleaning passes."""
+    unrelated headline list does not)."""
     counts = Counter(itertools.chain.from_iterable(line.content_set for line in lines if line.prose))
     once = frozenset(counts)
     twice = frozenset(w for w, n in counts.items() if n > 1)
     # A prose line's own words count once in ``once``: another prose line must have them too.
-    return {
+    agreement = {
         line.number: sum(map((twice if line.prose else once).__contains__, line.content)) / len(line.content)
         for line in lines
         if line.content
     }
+    return _Own(agreement, len(once))
 
 
 def _relevance(line: _Line, others: frozenset[str] | None, own: dict[int, float]) -> float:
