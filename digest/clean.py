@@ -778,11 +778,14 @@ def _prose_continues(
     sources (a short brief reports the start of the story only), too few to join
     the run; but an article's prose runs on until a label, a heading or a footer
     ends it. A paragraph on another subject altogether still ends it."""
-    while end + 1 < len(lines):
-        line = lines[end + 1]
-        if not line.prose or line.number in kinds or relevance[line.number] < _CONTINUES:
+    for i in range(end + 1, len(lines)):
+        line = lines[i]
+        kind = kinds.get(line.number)
+        if kind is not None and kind[0] not in CLOSING_KINDS:
+            continue  # furniture inside an article (an advertisement's label, a photo credit): looked past
+        if not line.prose or kind is not None or relevance[line.number] < _CONTINUES:
             break
-        end += 1
+        end = i
     return end
 
 

@@ -248,12 +248,13 @@ def test_new_clutter_shapes_meet_targets(corpus: str) -> None:
 
 @pytest.mark.parametrize("corpus", ["tuned", "held-out-1", "held-out-2"])
 def test_stories_of_two_sources_keep_most_of_each_body(corpus: str) -> None:
-    # One companion is thin evidence: before session 28, 0.87-0.88 of the body was kept.
+    # One companion is thin evidence: before session 28, 0.87-0.88 of the body was kept
+    # (0.95-0.96 without looking past furniture inside the article).
     from benchmarks.clean_bench import fewer_sources
     from benchmarks.clutter import injected_story
 
     scores = fewer_sources([injected_story(p, corpus) for p in range(1, 6)], 2, corpus)
-    assert scores.recall >= 0.945, scores
+    assert scores.recall >= 0.955, scores
     assert scores.removal >= 0.96, scores
 
 
