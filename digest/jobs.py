@@ -98,6 +98,10 @@ def story_warnings(digest: StoryDigest, where: str) -> list[str]:
     warnings = []
     if len(digest.sources) == 1:
         warnings.append(f"{where}: only one source; the summary cannot show agreement")
+    # With three sources or more, one that shares no fact with any other is most
+    # likely another story's article, listed here by mistake (with two, the empty
+    # summary says as much).
+    agreeing = _agreeing_sources(digest) if len(digest.sources) > 2 else None
     for source in digest.sources:
         raw = source.clean.raw
         if source.clean.title is None:
@@ -108,9 +112,21 @@ def story_warnings(digest: StoryDigest, where: str) -> list[str]:
             warnings.append(f"{raw.path}: no article text found")
         elif dropped > 3 * kept:
             warnings.append(f"{raw.path}: mostly clutter ({dropped} of {kept + dropped} characters removed)")
+        if source.sentences and agreeing is not None and source.id not in agreeing:
+            warnings.append(f"{raw.path}: reports no fact the story's other sources report (another story's article?)")
     if digest.sources and not digest.summary:
         warnings.append(f"{where}: no fact is reported by two sources; the summary is empty")
     return warnings
+
+
+def _agreeing_sources(digest: StoryDigest) -> set[str]:
+    """The sources that state a fact another source states too (a claim of several)."""
+    agreeing: set[str] = set()
+    for claim in digest.claims:
+        sources = {m.source for m in (*claim.members, *claim.linked)}
+        if len(sources) > 1:
+            agreeing |= sources
+    return agreeing
 
 
 # --- a story's job: its digest and pages, in this process or a worker ---------------

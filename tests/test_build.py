@@ -193,6 +193,22 @@ def test_the_same_site_in_another_folder_builds_the_same_bytes(site: Path, tmp_p
     assert not [p for p, data in tree_bytes(site / "output").items() if str(site).encode() in data]
 
 
+def test_a_source_that_shares_no_fact_with_the_others_is_named(site: Path, tmp_path: Path) -> None:
+    # Three reports of the Reykjavik talks and, listed by mistake, one of a harbour bridge.
+    write(
+        site / "seeds" / "bridge.txt",
+        "Harbour bridge reopens after two-year repair\n\n"
+        "The harbour bridge reopened to cars and cyclists on Saturday after two years of repairs.\n\n"
+        "Engineers replaced all 112 steel cables and resurfaced the deck, the city said.\n\n"
+        "Buses will return to the bridge on Monday, when the temporary ferry service ends.\n",
+    )
+    seeds = ["seeds/001_53d2f25ad1582e78.txt", "seeds/002_6c188231047a0d29.txt", "seeds/004_7fbbd0fc90f416ac.txt"]
+    write(site / "content" / "mixed.md", f"---\nsources: [{', '.join(seeds)}, seeds/bridge.txt]\n---\n")
+    warnings = build_site(site, tmp_path / "out").warnings
+    odd = [w for w in warnings if "reports no fact" in w]
+    assert odd == ["seeds/bridge.txt: reports no fact the story's other sources report (another story's article?)"]
+
+
 def test_a_story_with_no_summary_yet_is_introduced_by_what_its_source_reports(site: Path, tmp_path: Path) -> None:
     import html
 
