@@ -772,12 +772,14 @@ _CONTINUES = 0.15
 def _prose_continues(
     lines: Sequence[_Line], end: int, kinds: dict[int, tuple[str, str]], relevance: dict[int, float]
 ) -> int:
-    """The body's last line, moved on over the prose paragraphs straight after it.
+    """The body's last line, moved on over the prose paragraphs after it.
 
     A long article's later paragraphs may find few of their words in the other
     sources (a short brief reports the start of the story only), too few to join
-    the run; but an article's prose runs on until a label, a heading or a footer
-    ends it. A paragraph on another subject altogether still ends it."""
+    the run; but an article's prose runs on, past the furniture set inside articles
+    (an advertisement's label, a photo credit: removed all the same), until a label,
+    a heading or what closes an article (comments, a bio, related stories) ends it.
+    A paragraph on another subject altogether ends it too."""
     for i in range(end + 1, len(lines)):
         line = lines[i]
         kind = kinds.get(line.number)
