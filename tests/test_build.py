@@ -209,6 +209,24 @@ def test_a_source_that_shares_no_fact_with_the_others_is_named(site: Path, tmp_p
     assert odd == ["seeds/bridge.txt: reports no fact the story's other sources report (another story's article?)"]
 
 
+def test_a_source_not_in_english_is_named(site: Path, tmp_path: Path) -> None:
+    # The cleaner and the aligner read English: a French report comes out as a
+    # headline and one paragraph, with no word of warning, unless the build says so.
+    write(
+        site / "seeds" / "fr.txt",
+        "Blinken et Lavrov se rencontrent à Reykjavik\n\n"
+        "Le secrétaire d'État américain et le ministre russe des Affaires étrangères se sont rencontrés "
+        "mercredi en Islande, en marge du Conseil de l'Arctique.\n\n"
+        "Les deux ministres ont reconnu de sérieuses divergences, mais ont dit vouloir travailler ensemble.\n\n"
+        "La rencontre a duré une heure et quarante-cinq minutes, selon les deux délégations.\n",
+    )
+    write(site / "content" / "fr.md", "---\nsources: [seeds/fr.txt, seeds/001_53d2f25ad1582e78.txt]\n---\n")
+    warnings = build_site(site, tmp_path / "out").warnings
+    assert [w for w in warnings if "English" in w] == [
+        "seeds/fr.txt: does not read as English; digest cleans and consolidates English text"
+    ]
+
+
 def test_a_story_with_no_summary_yet_is_introduced_by_what_its_source_reports(site: Path, tmp_path: Path) -> None:
     import html
 
