@@ -20,7 +20,8 @@ from digest import schema
 from digest.cache import settled
 from digest.errors import DigestError, DigestErrors
 from digest.html_text import html_to_text, looks_like_html
-from digest.model import OUTPUT_MARKER, Group, RawSource, SiteConfig, SourceRef, Story, StoryFile
+from digest.markdown_text import looks_like_markdown, markdown_to_text
+from digest.model import OUTPUT_MARKER, Group, PlainText, RawSource, SiteConfig, SourceRef, Story, StoryFile
 from digest.notes import note_links
 from digest.textio import Decoded, read_text, require_utf
 from digest.words import tag_identity, tag_slug
@@ -320,8 +321,8 @@ def load_story(story_file: StoryFile, root: Path, warnings: list[str], read: Rea
             continue
         origins: tuple[int, ...] = ()
         hints: tuple[tuple[int, str, str], ...] = ()
-        if looks_like_html(ref.path, text):
-            page = html_to_text(text)
+        page = reduced(ref.path, text)
+        if page is not None:
             text, origins, hints = page.text, page.origins, page.hints
         sources.append(
             RawSource(
@@ -510,9 +511,20 @@ def _named_in_utf8(path: str) -> str:
 
 
 def read_loose(config: SiteConfig, path: str, read: Reader = read_text) -> str:
-    """A loose article's text (a saved web page reduced to text)."""
+    """A loose article's text (a saved web page or Markdown reduced to text)."""
     text = read(config.root / path).text
-    return html_to_text(text).text if looks_like_html(path, text) else text
+    page = reduced(path, text)
+    return page.text if page is not None else text
+
+
+def reduced(path: str, text: str) -> PlainText | None:
+    """A saved web page or Markdown article reduced to plain text, each line with
+    the file line it came from; None for plain text, read as it is."""
+    if looks_like_html(path, text):
+        return html_to_text(text)
+    if looks_like_markdown(path):
+        return markdown_to_text(text)
+    return None
 
 
 def grouped_story_file(config: SiteConfig, group: Group) -> StoryFile:

@@ -16,8 +16,9 @@ elements are dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html import unescape
+
+from digest.model import PlainText
 
 SKIP = frozenset(
     {
@@ -62,13 +63,6 @@ _CLASS_HINTS = (
     (re.compile(r"byline|author", re.I), ("byline", "byline or author box")),
     (re.compile(r"breadcrumb|menu|navbar|skip", re.I), ("navigation", "in the page's navigation")),
 )
-
-
-@dataclass(frozen=True)
-class HtmlText:
-    text: str  # one block per line, blocks separated by blank lines
-    origins: tuple[int, ...]  # for text line i (1-based), origins[i - 1] is its HTML line
-    hints: tuple[tuple[int, str, str], ...]  # (text line, kind, reason)
 
 
 def looks_like_html(name: str, text: str) -> bool:
@@ -283,7 +277,7 @@ def _tag(page: str, start: int) -> tuple[str, list[tuple[str, str | None]], bool
             return "", [], False, position
 
 
-def html_to_text(html: str) -> HtmlText:
+def html_to_text(html: str) -> PlainText:
     parser = _Extractor()
     _parse(html, parser)
     parser.close()
@@ -298,4 +292,4 @@ def html_to_text(html: str) -> HtmlText:
         origins.append(html_line)
         if hint is not None:
             hints.append((len(lines), hint[0], hint[1]))
-    return HtmlText("\n".join(lines), tuple(origins), tuple(hints))
+    return PlainText("\n".join(lines), tuple(origins), tuple(hints))

@@ -116,6 +116,15 @@ class StoryFile:
 
 
 @dataclass(frozen=True)
+class PlainText:
+    """A saved web page's or Markdown article's text, as the cleaner reads it."""
+
+    text: str  # one block per line, blocks separated by blank lines
+    origins: tuple[int, ...]  # for text line i (1-based), origins[i - 1] is its line in the file
+    hints: tuple[tuple[int, str, str], ...]  # what the markup says of a line: (text line, kind, reason)
+
+
+@dataclass(frozen=True)
 class RawSource:
     """A source article as read from disk, decoded to text with ``\\n`` line ends."""
 
@@ -125,8 +134,8 @@ class RawSource:
     outlet: str | None = None
     url: str | None = None
     published: dt.date | None = None
-    # For text extracted from HTML: the file line of each text line, and the page
-    # structure's hints as (text line, kind, reason).
+    # For text extracted from HTML or Markdown (see PlainText): the file line of
+    # each text line, and the page structure's hints as (text line, kind, reason).
     origins: tuple[int, ...] = ()
     hints: tuple[tuple[int, str, str], ...] = ()
 
