@@ -25,6 +25,7 @@ from digest.model import OUTPUT_MARKER, Group, PlainText, RawSource, SiteConfig,
 from digest.notes import note_links
 from digest.textio import Decoded, read_text, require_utf
 from digest.words import tag_identity, tag_slug
+from digest.wrapped_text import unwrapped
 from digest.yamlfile import Located, load_yaml
 
 Reader = Callable[[Path], Decoded]  # read_text, or a FileCache's read between builds
@@ -518,13 +519,14 @@ def read_loose(config: SiteConfig, path: str, read: Reader = read_text) -> str:
 
 
 def reduced(path: str, text: str) -> PlainText | None:
-    """A saved web page or Markdown article reduced to plain text, each line with
-    the file line it came from; None for plain text, read as it is."""
+    """A saved web page or Markdown article reduced to plain text, or hard-wrapped
+    text joined into paragraphs, each line with the file line it came from; None
+    for plain text to be read as it is."""
     if looks_like_html(path, text):
         return html_to_text(text)
     if looks_like_markdown(path):
         return markdown_to_text(text)
-    return None
+    return unwrapped(text)  # (None unless hard-wrapped)
 
 
 def grouped_story_file(config: SiteConfig, group: Group) -> StoryFile:
