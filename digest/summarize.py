@@ -261,7 +261,8 @@ def _values(text: str) -> dict[str, dict[str, frozenset[str]]]:
         return found  # most sentences: no number, count or weekday to look at
     for i, token in enumerate(tokens):
         if token[:1].isdecimal() and _NUMBER.fullmatch(token):  # \d: isdecimal
-            kind, value = "numbers", token + (tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1] in _SCALES else "")
+            scale = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1] in _SCALES else ""
+            kind, value = "numbers", f"{token} {scale}" if scale else token  # (shown as it is: "41 million")
         elif token in _COUNT_WORDS:
             kind, value = "numbers", _COUNT_WORDS[token]
         elif token in _WEEKDAYS:
