@@ -83,7 +83,10 @@ _CREDIT = re.compile(
     r"^\(?(?:with\s+)?(?:additional\s+)?(?:reporting|writing|editing|compiled|research)\s+by\b",
     re.I,
 )
-_BYLINE = re.compile(r"^(?:by|author|written by|posted by|words by)\s*:?\s+(?P<name>[^\d]{3,60})$", re.I)
+# The name, then perhaps what pages put after it: "By Tom Berg | Reuters", "· 3 min read".
+_BYLINE = re.compile(
+    r"^(?:by|author|written by|posted by|words by)\s*:?\s+(?P<name>[^\d|·•–—]{3,60}?)(?:\s+[|·•–—]\s.*)?$", re.I
+)
 _CAPTION_POSITION = re.compile(
     r"\((?:left|right|centre|center|l|r|c|top|bottom|front|back|second left|second right|"
     r"from left|pictured|file|file photo|photo|archive)\)",

@@ -107,6 +107,14 @@ def test_seed_metadata() -> None:
     assert cleaned["001_53d2f25ad1582e78.txt"].title.startswith("Kremlin Says")
 
 
+@pytest.mark.parametrize(
+    "line", ["By Tom Berg", "By Tom Berg | City News", "By Tom Berg · 3 min read", "Written by: Tom Berg — Staff"]
+)
+def test_a_byline_is_the_name_alone(line: str) -> None:
+    cleaned = clean_with_companion(TRAM_A.replace("\n\n", f"\n\n{line}\n\n", 1))
+    assert cleaned.byline == "Tom Berg"
+
+
 # --- kinds of clutter, in shapes the seeds do not have -------------------------------
 
 
