@@ -113,7 +113,7 @@ def story_warnings(digest: StoryDigest, where: str) -> list[str]:
             warnings.append(f"{raw.path}: no article text found")
         elif dropped > 3 * kept:
             warnings.append(f"{raw.path}: mostly clutter ({dropped} of {kept + dropped} characters removed)")
-        if dropped > kept and not_english(source.clean):  # (an article not in English keeps little)
+        if dropped > kept and _not_english(source.clean):  # (an article not in English keeps little)
             warnings.append(f"{raw.path}: does not read as English; digest cleans and consolidates English text")
         if source.sentences and agreeing is not None and source.id not in agreeing:
             warnings.append(f"{raw.path}: reports no fact the story's other sources report (another story's article?)")
@@ -122,7 +122,7 @@ def story_warnings(digest: StoryDigest, where: str) -> list[str]:
     return warnings
 
 
-def not_english(clean: CleanSource) -> bool:
+def _not_english(clean: CleanSource) -> bool:
     """Too few English function words ("the", "of", "said") for English: they are
     35-45% of the words of an English news page, clutter included, and 3-4% of a
     French, German or Spanish one's, whose every line then looks like a label."""
