@@ -117,7 +117,8 @@ class StoryFile:
 
 @dataclass(frozen=True)
 class PlainText:
-    """A saved web page's or Markdown article's text, as the cleaner reads it."""
+    """A source's text as the cleaner reads it, where the file is not that text as it
+    is: a saved web page, a Markdown article, hard-wrapped text (see content.reduced)."""
 
     text: str  # one block per line, blocks separated by blank lines
     origins: tuple[int, ...]  # for text line i (1-based), origins[i - 1] is its line in the file
@@ -134,8 +135,8 @@ class RawSource:
     outlet: str | None = None
     url: str | None = None
     published: dt.date | None = None
-    # For text extracted from HTML or Markdown (see PlainText): the file line of
-    # each text line, and the page structure's hints as (text line, kind, reason).
+    # For text reduced from the file (see PlainText): the file line of each text
+    # line, and the page structure's hints as (text line, kind, reason).
     origins: tuple[int, ...] = ()
     hints: tuple[tuple[int, str, str], ...] = ()
 
